@@ -1,0 +1,130 @@
+// Package apperr is Yizhan's one error vocabulary. A domain error carries a
+// stable machine-readable Code; the HTTP layer maps each code to a status and
+// an application/problem+json body. Errors without a Code are internal: they
+// become an opaque 500 and are the only errors that get logged in full.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Code is a stable, machine-readable error code. Clients switch on it, so a
+// code is never renamed once published.
+type Code string
+
+// The codes every package may return.
+const (
+	Invalid              Code = "invalid"               // the request is malformed or a field is wrong (400)
+	Unauthorized         Code = "unauthorized"          // no, a malformed, an expired or a revoked credential (401)
+	Forbidden            Code = "forbidden"             // authenticated but not allowed (403)
+	NotFound             Code = "not_found"             // no such resource (404)
+	Conflict             Code = "conflict"              // the request conflicts with current state (409)
+	Gone                 Code = "gone"                  // the resource existed but has expired (410)
+	Stale                Code = "stale"                 // If-Match names an old version (412)
+	TooLarge             Code = "too_large"             // the body is over its limit (413)
+	UnsupportedMedia     Code = "unsupported_media"     // the body is not JSON (415)
+	Unprocessable        Code = "unprocessable"         // well-formed but cannot be applied (422)
+	PreconditionRequired Code = "precondition_required" // If-Match is missing (428)
+	RateLimited          Code = "rate_limited"          // too many requests (429)
+	Unavailable          Code = "unavailable"           // a dependency is down; retry later (503)
+	Internal             Code = "internal"              // a bug or an unexpected failure (500)
+)
+
+// FieldError names one offending field of a request. Field is a JSON path
+// such as "location.lat" or "features[3].properties.name".
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error is a domain error with a stable code.
+type Error struct {
+	Code    Code
+	Message string
+	// Fields lists every offending field of an invalid request.
+	Fields []FieldError
+	// RetryAfter, when set, tells the client when to try again.
+	RetryAfter time.Duration
+	// Err is an optional cause; it is never shown to clients.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an error with the given code and message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the code of the first *Error in err's chain, or Internal.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// Is reports whether err carries the given code.
+func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
+
+// Problems collects field errors while a request is validated.
+// The zero value is ready to use.
+type Problems struct {
+	list []FieldError
+}
+
+// Add records that field is wrong. code is a short stable word such as
+// "required", "out_of_range", "unknown" or "format".
+func (p *Problems) Add(field, code, format string, args ...any) {
+	p.list = append(p.list, FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// AddAll records field errors found by a nested validation, prefixing their
+// field paths with prefix (for example "features[3].properties").
+func (p *Problems) AddAll(prefix string, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		p.Add(prefix, "invalid", "%v", err)
+		return
+	}
+	if len(e.Fields) == 0 {
+		p.Add(prefix, string(e.Code), "%s", e.Message)
+		return
+	}
+	for _, f := range e.Fields {
+		name := f.Field
+		switch {
+		case prefix == "":
+		case name == "":
+			name = prefix
+		case name[0] == '[':
+			name = prefix + name
+		default:
+			name = prefix + "." + name
+		}
+		p.list = append(p.list, FieldError{Field: name, Code: f.Code, Message: f.Message})
+	}
+}
+
+// Len reports how many problems were found.
+func (p *Problems) Len() int { return len(p.list) }
+
+// Err returns nil when nothing was wrong, or an Invalid error listing every
+// field.
+func (p *Problems) Err() error {
+	if len(p.list) == 0 {
+		return nil
+	}
+	return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: append([]FieldError(nil), p.list...)}
+}
