@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// config is everything the environment may set. README.md documents each.
+type config struct {
+	DatabaseURL    string        // DATABASE_URL (required)
+	Addr           string        // API_ADDR, default 127.0.0.1:8080
+	LogLevel       slog.Level    // LOG_LEVEL: debug, info (default), warn, error
+	TrustedProxies []string      // TRUSTED_PROXIES: comma-separated CIDRs whose X-Forwarded-For is believed
+	ShutdownGrace  time.Duration // SHUTDOWN_GRACE, default 10s
+	// ReconcileInterval bounds how stale the search index can get when a
+	// change notification is lost: SEARCH_RECONCILE_INTERVAL, default 2s.
+	ReconcileInterval time.Duration
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		DatabaseURL:       getenv("DATABASE_URL"),
+		Addr:              getenv("API_ADDR"),
+		ShutdownGrace:     10 * time.Second,
+		ReconcileInterval: 2 * time.Second,
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(orDefault(getenv("LOG_LEVEL"), "info"))); err != nil {
+		return c, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	if v := getenv("TRUSTED_PROXIES"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(p))
+		}
+	}
+	if v := getenv("SHUTDOWN_GRACE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("SHUTDOWN_GRACE: %q is not a duration such as 10s", v)
+		}
+		c.ShutdownGrace = d
+	}
+	if v := getenv("SEARCH_RECONCILE_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("SEARCH_RECONCILE_INTERVAL: %q is not a positive duration such as 2s", v)
+		}
+		c.ReconcileInterval = d
+	}
+	return c, nil
+}
+
+func (c config) requireDB() error {
+	if c.DatabaseURL == "" {
+		return fmt.Errorf("DATABASE_URL is not set (make run sets it for a private local server)")
+	}
+	return nil
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,65 @@
+// Command api is Yizhan's one binary: the HTTP service and the operator's
+// tools.
+//
+//	api [serve]                  run the HTTP API (the default)
+//	api migrate                  apply database migrations
+//	api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
+//	                             create a staff account; the password is the first line of stdin
+//	api demo                     load the demo data set and (re)set the demo admin's password
+//
+// Configuration comes from the environment; see README.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "api:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, with its environment injected so that tests can
+// start the real thing.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log, nil)
+	case "migrate":
+		return migrate(ctx, cfg, log)
+	case "staff":
+		return staffCommand(ctx, cfg, log, args, stdin, stdout)
+	case "demo":
+		return demo(ctx, cfg, log, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  api [serve]                 run the HTTP API
+  api migrate                 apply database migrations
+  api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
+                              create a staff account (password: first line of stdin)
+  api demo                    load demo data and print the demo admin's password
+`

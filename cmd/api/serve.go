@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"yizhan/internal/auth"
+	"yizhan/internal/httpapi"
+	"yizhan/internal/postgres"
+	"yizhan/internal/search"
+	"yizhan/internal/station"
+)
+
+// app is the wired service.
+type app struct {
+	db       *postgres.DB
+	store    *postgres.StationStore
+	stations *station.Service
+	auth     *auth.Service
+	search   *search.Engine
+}
+
+func newApp(ctx context.Context, cfg config) (*app, error) {
+	if err := cfg.requireDB(); err != nil {
+		return nil, err
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	authSvc, err := auth.NewService(postgres.NewAuthStore(db), auth.DefaultConfig, nil)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	engine := search.NewEngine()
+	store := postgres.NewStationStore(db)
+	return &app{
+		db:    db,
+		store: store,
+		// Every committed write reaches this process's index before the
+		// request returns; other processes learn of it through the Syncer.
+		stations: station.NewService(store, nil, func(ss ...*station.Station) { engine.Apply(ss...) }),
+		auth:     authSvc,
+		search:   engine,
+	}, nil
+}
+
+// serve runs the API until ctx ends. When ready is not nil it receives the
+// listening address.
+func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- string) error {
+	a, err := newApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	syncCtx, stopSync := context.WithCancel(ctx)
+	defer stopSync()
+	syncer := &search.Syncer{Engine: a.search, Source: a.store, Log: log, Interval: cfg.ReconcileInterval}
+	go syncer.Run(syncCtx)
+	readyCheck := func(ctx context.Context) error {
+		if !a.search.Loaded() {
+			return errors.New("the search index is still loading")
+		}
+		return a.db.Ready(ctx)
+	}
+	h, err := httpapi.New(httpapi.Deps{
+		Log:            log,
+		Stations:       a.stations,
+		Auth:           a.auth,
+		Search:         a.search,
+		Ready:          readyCheck,
+		TrustedProxies: cfg.TrustedProxies,
+	})
+	if err != nil {
+		return err
+	}
+	return httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, ready)
+}
+
+func migrate(ctx context.Context, cfg config, log *slog.Logger) error {
+	if err := cfg.requireDB(); err != nil {
+		return err
+	}
+	return postgres.Migrate(ctx, cfg.DatabaseURL, log)
+}

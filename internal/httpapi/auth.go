@@ -1,0 +1,53 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"yizhan/internal/apperr"
+)
+
+type loginRequest struct {
+	Username *string `json:"username"`
+	Password *string `json:"password"`
+}
+
+type tokenResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (s *server) staffLogin(c echo.Context) error {
+	var req loginRequest
+	if err := readJSON(c, &req); err != nil {
+		return err
+	}
+	var p apperr.Problems
+	if req.Username == nil || *req.Username == "" {
+		p.Add("username", "required", "is required")
+	}
+	if req.Password == nil || *req.Password == "" {
+		p.Add("password", "required", "is required")
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	token, exp, err := s.Auth.Login(c.Request().Context(), *req.Username, *req.Password, c.RealIP())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, tokenResponse{Token: token, ExpiresAt: exp})
+}
+
+func (s *server) logout(c echo.Context) error {
+	token, err := bearer(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Auth.Logout(c.Request().Context(), token); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

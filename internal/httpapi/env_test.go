@@ -1,0 +1,260 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"yizhan/internal/auth"
+	"yizhan/internal/httpapi"
+	"yizhan/internal/pgtest"
+	"yizhan/internal/postgres"
+	"yizhan/internal/search"
+	"yizhan/internal/station"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// env is one API server on its own database.
+type env struct {
+	t     *testing.T
+	srv   *httptest.Server
+	db    *postgres.DB
+	auth  *auth.Service
+	clock *clock
+	store *postgres.StationStore
+}
+
+// testAuthConfig keeps production rules but cheap hashing: argon2id at
+// production cost under the race detector would dominate the suite.
+var testAuthConfig = func() auth.Config {
+	c := auth.DefaultConfig
+	c.Hash = auth.HashParams{Memory: 1024, Time: 1, Threads: 1}
+	return c
+}()
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	clk := &clock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)} // a Monday, 18:00 in Shanghai
+	authSvc, err := auth.NewService(postgres.NewAuthStore(db), testAuthConfig, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := search.NewEngine()
+	store := postgres.NewStationStore(db)
+	all, _, err := store.ChangesSince(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine.Load(all)
+	h, err := httpapi.New(httpapi.Deps{
+		Stations: station.NewService(store, clk.Now, func(ss ...*station.Station) { engine.Apply(ss...) }),
+		Auth:     authSvc,
+		Search:   engine,
+		Ready:    db.Ready,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, db: db, auth: authSvc, clock: clk, store: store}
+}
+
+// staff creates an account and returns a bearer token for it.
+func (e *env) staff(username string, role auth.Role, districts ...string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	if _, err := e.auth.CreateStaff(ctx, username, "correct horse battery", role, districts, station.ValidDivisionCode); err != nil {
+		e.t.Fatalf("create staff %s: %v", username, err)
+	}
+	token, _, err := e.auth.Login(ctx, username, "correct horse battery", "192.0.2.1")
+	if err != nil {
+		e.t.Fatalf("login %s: %v", username, err)
+	}
+	return token
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) JSON(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// problem decodes a problem+json answer.
+func (r response) Problem(t *testing.T) httpapi.Problem {
+	t.Helper()
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type = %q, want application/problem+json; body %s", ct, r.Body)
+	}
+	var p httpapi.Problem
+	r.JSON(t, &p)
+	return p
+}
+
+// req describes a request.
+type req struct {
+	Method, Path string
+	Token        string
+	Body         any // []byte and string are sent as is; anything else as JSON
+	ContentType  string
+	Header       map[string]string
+}
+
+// do sends the request and checks the response against openapi.yaml.
+func (e *env) do(r req) response {
+	e.t.Helper()
+	var body io.Reader
+	ct := r.ContentType
+	switch b := r.Body.(type) {
+	case nil:
+	case []byte:
+		body = bytes.NewReader(b)
+	case string:
+		body = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		body = bytes.NewReader(raw)
+	}
+	if body != nil && ct == "" {
+		ct = "application/json"
+	}
+	hr, err := http.NewRequest(r.Method, e.srv.URL+r.Path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if ct != "" {
+		hr.Header.Set("Content-Type", ct)
+	}
+	if r.Token != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	for k, v := range r.Header {
+		hr.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := response{Status: res.StatusCode, Header: res.Header, Body: raw}
+	checkContract(e.t, hr, out)
+	if out.Status >= 500 {
+		e.t.Errorf("%s %s answered %d: %s", r.Method, r.Path, out.Status, raw)
+	}
+	return out
+}
+
+var (
+	specOnce   sync.Once
+	specRouter routers.Router
+	specErr    error
+)
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// checkContract fails the test when the response is not what openapi.yaml
+// promises for the request: an undocumented status, header or body shape.
+func checkContract(t *testing.T, hr *http.Request, r response) {
+	t.Helper()
+	specOnce.Do(func() {
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromFile(filepath.Join(repoRoot(), "openapi.yaml"))
+		if err != nil {
+			specErr = err
+			return
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			specErr = err
+			return
+		}
+		doc.Servers = nil
+		specRouter, specErr = legacy.NewRouter(doc)
+	})
+	if specErr != nil {
+		t.Fatalf("openapi.yaml: %v", specErr)
+	}
+	u := *hr.URL
+	u.Scheme, u.Host = "", ""
+	probe := hr.Clone(context.Background())
+	probe.URL = &u
+	route, params, err := specRouter.FindRoute(probe)
+	if err != nil {
+		if r.Status == http.StatusNotFound || r.Status == http.StatusMethodNotAllowed {
+			return // a path or method the API does not have
+		}
+		t.Errorf("openapi.yaml has no route for %s %s: %v", hr.Method, hr.URL.Path, err)
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: probe, PathParams: params, Route: route},
+		Status:                 r.Status,
+		Header:                 r.Header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	in.SetBodyBytes(r.Body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s → %d does not match openapi.yaml: %v\nbody: %s", hr.Method, hr.URL.Path, r.Status, err, truncate(r.Body))
+	}
+}
+
+func truncate(b []byte) string {
+	if len(b) > 600 {
+		return string(b[:600]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,189 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"yizhan/internal/apperr"
+	"yizhan/internal/auth"
+	"yizhan/internal/strictjson"
+)
+
+const (
+	ctxRequestID = "request_id"
+	ctxPrincipal = "principal"
+
+	bodyLimit   = 1 << 20  // 1 MiB
+	importLimit = 20 << 20 // 20 MiB
+)
+
+var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
+
+func ipExtractor(trusted []string) (echo.IPExtractor, error) {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect(), nil
+	}
+	var opts []echo.TrustOption
+	for _, cidr := range trusted {
+		_, n, err := net.ParseCIDR(strings.TrimSpace(cidr))
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+		}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	opts = append(opts, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	return echo.ExtractIPFromXFFHeader(opts...), nil
+}
+
+// requestIDs takes X-Request-ID when it is sane, or makes one, and echoes it.
+func requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get("X-Request-ID")
+		if !requestIDRe.MatchString(id) {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Set(ctxRequestID, id)
+		c.Response().Header().Set("X-Request-ID", id)
+		return next(c)
+	}
+}
+
+func requestID(c echo.Context) string {
+	id, _ := c.Get(ctxRequestID).(string)
+	return id
+}
+
+// securityHeaders are the usual headers for a JSON API.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// accessLog logs one line per request. It logs the route template, never the
+// raw URL: query strings carry workers' coordinates.
+func (s *server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		s.log.InfoContext(c.Request().Context(), "request",
+			"request_id", requestID(c),
+			"method", c.Request().Method,
+			"route", c.Path(),
+			"status", c.Response().Status,
+			"bytes", c.Response().Size,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000,
+		)
+		return nil
+	}
+}
+
+// recoverPanics turns a panic into a logged 500 instead of a dropped
+// connection.
+func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// requireStaff authenticates the bearer token of a staff member.
+func (s *server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token, err := bearer(c)
+		if err != nil {
+			return err
+		}
+		p, err := s.Auth.Authenticate(c.Request().Context(), token)
+		if err != nil {
+			return err
+		}
+		c.Set(ctxPrincipal, p)
+		return next(c)
+	}
+}
+
+func bearer(c echo.Context) (string, error) {
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	if h == "" {
+		return "", apperr.New(apperr.Unauthorized, "this endpoint needs an Authorization: Bearer token")
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", apperr.New(apperr.Unauthorized, "the Authorization header must be 'Bearer <token>'")
+	}
+	return strings.TrimSpace(token), nil
+}
+
+func principal(c echo.Context) *auth.Principal {
+	p, _ := c.Get(ctxPrincipal).(*auth.Principal)
+	return p
+}
+
+// readBody reads the request body up to limit bytes, checking that its
+// media type is one of types.
+func readBody(c echo.Context, limit int64, types ...string) ([]byte, error) {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || !contains(types, mt) {
+		return nil, apperr.New(apperr.UnsupportedMedia, "the body must be sent as %s", strings.Join(types, " or "))
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, apperr.New(apperr.TooLarge, "the body is larger than %d bytes", limit)
+		}
+		return nil, apperr.New(apperr.Invalid, "the body could not be read")
+	}
+	return body, nil
+}
+
+// readJSON reads and strictly decodes a JSON body into v.
+func readJSON(c echo.Context, v any) error {
+	body, err := readBody(c, bodyLimit, echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	return strictjson.Decode(body, v)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,27 @@
+package httpapi
+
+import "github.com/labstack/echo/v4"
+
+// routes lists every route of the API in one place.
+func (s *server) routes(e *echo.Echo) {
+	e.Use(requestIDs, securityHeaders, s.accessLog, s.recoverPanics)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	v1 := e.Group("/v1")
+	v1.GET("/amenities", s.listAmenities)
+
+	v1.POST("/auth/staff/login", s.staffLogin)
+	v1.POST("/auth/logout", s.logout, s.requireStaff)
+
+	v1.GET("/stations", s.listStations)
+	v1.POST("/stations", s.createStation, s.requireStaff)
+	v1.POST("/stations/import", s.importStations, s.requireStaff)
+	v1.GET("/stations/nearest", s.nearest)
+	v1.POST("/stations/along-route", s.alongRoute)
+	v1.GET("/stations/:id", s.getStation)
+	v1.PATCH("/stations/:id", s.patchStation, s.requireStaff)
+	v1.DELETE("/stations/:id", s.closeStation, s.requireStaff)
+	v1.GET("/stations/:id/history", s.stationHistory, s.requireStaff)
+}

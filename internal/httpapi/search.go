@@ -1,0 +1,241 @@
+package httpapi
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+
+	"yizhan/internal/apperr"
+	"yizhan/internal/geo"
+	"yizhan/internal/search"
+	"yizhan/internal/station"
+)
+
+// The limits of the public search endpoints.
+const (
+	maxNearestLimit = 50
+	maxRadiusM      = 100000
+	maxRoutePoints  = 1000
+	maxBufferM      = 2000
+	maxRouteLimit   = 100
+)
+
+type nearestItem struct {
+	stationJSON
+	DistanceM  float64 `json:"distance_m"`
+	BearingDeg float64 `json:"bearing_deg"`
+}
+
+type nearestPage struct {
+	Items        []nearestItem `json:"items"`
+	CRS          string        `json:"crs"`
+	IndexVersion int64         `json:"index_version"`
+}
+
+// round2 keeps centimetres (or hundredths of a degree): more is noise.
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// NearestQuery is a parsed GET /v1/stations/nearest.
+type NearestQuery struct {
+	Query search.Query
+	CRS   geo.CRS
+}
+
+// ParseNearestQuery validates the query string of a nearest-station search,
+// reporting every bad parameter. now is the default instant for open_now.
+func ParseNearestQuery(q url.Values, now time.Time) (NearestQuery, error) {
+	var (
+		p   apperr.Problems
+		out NearestQuery
+		err error
+	)
+	if out.CRS, err = geo.ParseCRS(q.Get("crs")); err != nil {
+		p.Add("crs", "unknown", "must be wgs84, gcj02 or bd09")
+	}
+	lat := parseCoord(&p, q, "lat", 90)
+	lng := parseCoord(&p, q, "lng", 180)
+	out.Query.Limit = 10
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxNearestLimit {
+			p.Add("limit", "out_of_range", "must be an integer from 1 to %d", maxNearestLimit)
+		}
+		out.Query.Limit = n
+	}
+	if v := q.Get("radius_m"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(r > 0 && r <= maxRadiusM) {
+			p.Add("radius_m", "out_of_range", "must be a number of metres above 0 and at most %d", maxRadiusM)
+		}
+		out.Query.RadiusM = r
+	}
+	out.Query.Amenities = parseAmenities(&p, "amenities", q.Get("amenities"))
+	openNow := false
+	switch v := q.Get("open_now"); v {
+	case "", "false":
+	case "true":
+		openNow = true
+	default:
+		p.Add("open_now", "format", "must be true or false")
+	}
+	at := now
+	if v := q.Get("at"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			p.Add("at", "format", "must be an RFC 3339 time such as 2026-12-02T21:30:00+08:00")
+		}
+		at = t
+	}
+	if openNow {
+		out.Query.OpenAt = at
+	}
+	if err := p.Err(); err != nil {
+		return out, err
+	}
+	out.Query.Point = geo.ToWGS84(orb.Point{lng, lat}, out.CRS)
+	return out, nil
+}
+
+func parseCoord(p *apperr.Problems, q url.Values, name string, limit float64) float64 {
+	v := q.Get(name)
+	if v == "" {
+		p.Add(name, "required", "is required")
+		return 0
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < -limit || f > limit {
+		p.Add(name, "out_of_range", "must be a number between %g and %g", -limit, limit)
+	}
+	return f
+}
+
+func parseAmenities(p *apperr.Problems, field, list string) station.AmenitySet {
+	set, unknown := station.ParseAmenityList(list)
+	if len(unknown) > 0 {
+		p.Add(field, "unknown", "unknown amenities: %s; see GET /v1/amenities", strings.Join(unknown, ", "))
+	}
+	return set
+}
+
+func (s *server) nearest(c echo.Context) error {
+	now := s.Stations.Now()
+	nq, err := ParseNearestQuery(c.QueryParams(), now)
+	if err != nil {
+		return err
+	}
+	hits, version := s.Search.Nearest(nq.Query, make([]search.Hit, 0, nq.Query.Limit))
+	page := nearestPage{Items: make([]nearestItem, len(hits)), CRS: string(nq.CRS), IndexVersion: version}
+	for i, h := range hits {
+		page.Items[i] = nearestItem{toStationJSON(h.Station, nq.CRS, now), round2(h.DistanceM), round2(h.BearingDeg)}
+	}
+	s.indexHeaders(c)
+	return c.JSON(http.StatusOK, page)
+}
+
+// indexHeaders tell the client how fresh the search index is.
+func (s *server) indexHeaders(c echo.Context) {
+	if t := s.Search.SyncedAt(); !t.IsZero() {
+		age := max(0, time.Since(t).Seconds())
+		c.Response().Header().Set("X-Index-Age", strconv.FormatFloat(math.Floor(age), 'f', 0, 64))
+	}
+}
+
+type routeRequest struct {
+	Polyline  [][]float64 `json:"polyline"`
+	CRS       string      `json:"crs"`
+	BufferM   *float64    `json:"buffer_m"`
+	Amenities []string    `json:"amenities"`
+	OpenNow   bool        `json:"open_now"`
+	At        string      `json:"at"`
+	Limit     *int        `json:"limit"`
+}
+
+type routeItem struct {
+	stationJSON
+	AlongM    float64 `json:"along_m"`
+	OffRouteM float64 `json:"off_route_m"`
+}
+
+type routePage struct {
+	Items        []routeItem `json:"items"`
+	CRS          string      `json:"crs"`
+	IndexVersion int64       `json:"index_version"`
+}
+
+func (s *server) alongRoute(c echo.Context) error {
+	var body routeRequest
+	if err := readJSON(c, &body); err != nil {
+		return err
+	}
+	now := s.Stations.Now()
+	var p apperr.Problems
+	crs, err := geo.ParseCRS(body.CRS)
+	if err != nil {
+		p.Add("crs", "unknown", "must be wgs84, gcj02 or bd09")
+	}
+	if n := len(body.Polyline); n < 2 || n > maxRoutePoints {
+		p.Add("polyline", "length", "must hold from 2 to %d points", maxRoutePoints)
+	}
+	path := make(orb.LineString, 0, len(body.Polyline))
+	for i, pt := range body.Polyline {
+		if len(pt) != 2 || !finiteIn(pt[0], 90) || !finiteIn(pt[1], 180) {
+			p.Add(fmt.Sprintf("polyline[%d]", i), "format", "must be [lat, lng] with lat in -90..90 and lng in -180..180")
+			continue
+		}
+		path = append(path, orb.Point{pt[1], pt[0]})
+	}
+	q := search.RouteQuery{BufferM: 500, Limit: 20}
+	if body.BufferM != nil {
+		q.BufferM = *body.BufferM
+		if !(q.BufferM >= 0 && q.BufferM <= maxBufferM) {
+			p.Add("buffer_m", "out_of_range", "must be from 0 to %d metres", maxBufferM)
+		}
+	}
+	if body.Limit != nil {
+		q.Limit = *body.Limit
+		if q.Limit < 1 || q.Limit > maxRouteLimit {
+			p.Add("limit", "out_of_range", "must be from 1 to %d", maxRouteLimit)
+		}
+	}
+	for i, a := range body.Amenities {
+		bit, ok := station.AmenityBit(a)
+		if !ok {
+			p.Add(fmt.Sprintf("amenities[%d]", i), "unknown", "%q is not a known amenity", a)
+		}
+		q.Amenities |= bit
+	}
+	at := now
+	if body.At != "" {
+		if at, err = time.Parse(time.RFC3339, body.At); err != nil {
+			p.Add("at", "format", "must be an RFC 3339 time")
+		}
+	}
+	if body.OpenNow {
+		q.OpenAt = at
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	for i := range path {
+		path[i] = geo.ToWGS84(path[i], crs)
+	}
+	q.Path = path
+	hits, version := s.Search.AlongRoute(q)
+	page := routePage{Items: make([]routeItem, len(hits)), CRS: string(crs), IndexVersion: version}
+	for i, h := range hits {
+		page.Items[i] = routeItem{toStationJSON(h.Station, crs, now), round2(h.AlongM), round2(h.OffM)}
+	}
+	s.indexHeaders(c)
+	return c.JSON(http.StatusOK, page)
+}
+
+func finiteIn(v, limit float64) bool {
+	return !math.IsNaN(v) && !math.IsInf(v, 0) && v >= -limit && v <= limit
+}

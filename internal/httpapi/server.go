@@ -1,0 +1,119 @@
+// Package httpapi is Yizhan's HTTP edge: it translates between the wire
+// (JSON, query strings, headers) and the domain services, and holds no
+// business rules. Every route is listed in routes.go; openapi.yaml at the
+// repository root is the contract these handlers are tested against.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"yizhan/internal/auth"
+	"yizhan/internal/search"
+	"yizhan/internal/station"
+)
+
+// Deps are what the server needs.
+type Deps struct {
+	Log      *slog.Logger
+	Stations *station.Service
+	Auth     *auth.Service
+	Search   *search.Engine
+	// Ready reports nil when the service can serve traffic.
+	Ready func(ctx context.Context) error
+	// TrustedProxies are CIDR ranges whose X-Forwarded-For is believed when
+	// finding the client address (for login throttling); empty trusts none.
+	TrustedProxies []string
+}
+
+type server struct {
+	Deps
+	log *slog.Logger
+}
+
+// New returns the HTTP handler with every route.
+func New(d Deps) (http.Handler, error) {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &server{Deps: d, log: d.Log}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.JSONSerializer = jsonSerializer{}
+	ipx, err := ipExtractor(d.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	e.IPExtractor = ipx
+	s.routes(e)
+	return e, nil
+}
+
+// mustJSON marshals v, which is always one of our own wire types.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// jsonSerializer writes compact JSON without HTML escaping, so Chinese text
+// and "<" arrive as written.
+type jsonSerializer struct{}
+
+func (jsonSerializer) Serialize(c echo.Context, i any, _ string) error {
+	enc := json.NewEncoder(c.Response())
+	enc.SetEscapeHTML(false)
+	return enc.Encode(i)
+}
+
+func (jsonSerializer) Deserialize(c echo.Context, i any) error {
+	return echo.NewHTTPError(http.StatusInternalServerError, "use readJSON")
+}
+
+// Serve runs the handler on addr until ctx ends, then stops accepting, lets
+// requests in flight finish for up to grace, and returns.
+func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, grace time.Duration, ready chan<- string) error {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	log.Info("serving", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,375 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+
+	"yizhan/internal/apperr"
+	"yizhan/internal/geo"
+	"yizhan/internal/station"
+	"yizhan/internal/strictjson"
+)
+
+func etag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
+
+// queryCRS reads ?crs=, defaulting to WGS-84.
+func queryCRS(c echo.Context, p *apperr.Problems) geo.CRS {
+	crs, err := geo.ParseCRS(c.QueryParam("crs"))
+	if err != nil {
+		p.Add("crs", "unknown", "must be wgs84, gcj02 or bd09")
+		return geo.WGS84
+	}
+	return crs
+}
+
+func pathID(c echo.Context) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil || len(c.Param("id")) != 36 {
+		return uuid.Nil, apperr.New(apperr.NotFound, "station not found")
+	}
+	return id, nil
+}
+
+func (s *server) writeStation(c echo.Context, status int, st *station.Station, crs geo.CRS) error {
+	c.Response().Header().Set("ETag", etag(st.Version))
+	if status == http.StatusCreated {
+		c.Response().Header().Set("Location", "/v1/stations/"+st.ID.String())
+	}
+	return c.JSON(status, toStationJSON(st, crs, s.Stations.Now()))
+}
+
+func (s *server) createStation(c echo.Context) error {
+	var p apperr.Problems
+	crs := queryCRS(c, &p)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	body, err := readBody(c, bodyLimit, echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	doc, err := station.DecodeDocument(body)
+	if err != nil {
+		return err
+	}
+	st, err := s.Stations.Create(c.Request().Context(), principal(c), doc)
+	if err != nil {
+		return err
+	}
+	return s.writeStation(c, http.StatusCreated, st, crs)
+}
+
+func (s *server) getStation(c echo.Context) error {
+	var p apperr.Problems
+	crs := queryCRS(c, &p)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	st, err := s.Stations.Get(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.writeStation(c, http.StatusOK, st, crs)
+}
+
+// ifMatch parses If-Match. "*" matches any version and is returned as 0.
+func ifMatch(c echo.Context, required bool) (version int64, present bool, err error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" {
+		if required {
+			return 0, false, apperr.New(apperr.PreconditionRequired, "send If-Match with the station's ETag so that concurrent edits are not lost")
+		}
+		return 0, false, nil
+	}
+	if h == "*" {
+		return 0, true, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
+	if err != nil || v < 1 || strings.HasPrefix(h, "W/") {
+		return 0, true, apperr.New(apperr.Stale, "If-Match %s is not an ETag this server issued", h)
+	}
+	return v, true, nil
+}
+
+func (s *server) patchStation(c echo.Context) error {
+	var p apperr.Problems
+	crs := queryCRS(c, &p)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, _, err := ifMatch(c, true)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(c, bodyLimit, "application/merge-patch+json", echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if version == 0 { // If-Match: *
+		cur, err := s.Stations.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		version = cur.Version
+	}
+	st, err := s.Stations.Patch(ctx, principal(c), id, version, body)
+	if err != nil {
+		return err
+	}
+	return s.writeStation(c, http.StatusOK, st, crs)
+}
+
+func (s *server) closeStation(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	version, _, err := ifMatch(c, false)
+	if err != nil {
+		return err
+	}
+	st, err := s.Stations.Close(c.Request().Context(), principal(c), id, version)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etag(st.Version))
+	return c.NoContent(http.StatusNoContent)
+}
+
+type stationPage struct {
+	Items      []stationJSON `json:"items"`
+	NextCursor string        `json:"next_cursor,omitempty"`
+	CRS        string        `json:"crs"`
+}
+
+func (s *server) listStations(c echo.Context) error {
+	var (
+		p apperr.Problems
+		f station.ListFilter
+		q = c.QueryParams()
+	)
+	crs := queryCRS(c, &p)
+	if v := q.Get("district_code"); v != "" {
+		if !station.ValidDivisionCode(v) {
+			p.Add("district_code", "format", "must be a 6-digit administrative division code")
+		}
+		f.DistrictCode = v
+	}
+	if v := q.Get("status"); v != "" {
+		f.Status = station.Status(v)
+		if !f.Status.Valid() {
+			p.Add("status", "unknown", "must be active, suspended or closed")
+		}
+	}
+	if v := q.Get("amenity"); v != "" {
+		set, unknown := station.ParseAmenityList(v)
+		if len(unknown) > 0 {
+			p.Add("amenity", "unknown", "unknown amenities: %s", strings.Join(unknown, ", "))
+		}
+		f.Amenities = set
+	}
+	if v := q.Get("q"); v != "" {
+		if utf8.RuneCountInString(v) > 100 || strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
+			p.Add("q", "format", "must be at most 100 characters of text")
+		}
+		f.Query = v
+	}
+	f.Limit = 20
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			p.Add("limit", "out_of_range", "must be an integer from 1 to 100")
+		}
+		f.Limit = n
+	}
+	if v := q.Get("cursor"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || len(b) != 16 {
+			p.Add("cursor", "format", "is not a cursor this server issued")
+		} else {
+			copy(f.After[:], b)
+		}
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	want := f.Limit
+	f.Limit++ // one more tells whether another page exists
+	list, err := s.Stations.List(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	page := stationPage{Items: make([]stationJSON, 0, len(list)), CRS: string(crs)}
+	if len(list) > want {
+		list = list[:want]
+		page.NextCursor = base64.RawURLEncoding.EncodeToString(list[want-1].ID[:])
+	}
+	now := s.Stations.Now()
+	for _, st := range list {
+		page.Items = append(page.Items, toStationJSON(st, crs, now))
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+type historyJSON struct {
+	Items []changeJSON `json:"items"`
+}
+
+type changeJSON struct {
+	Version   int64                          `json:"version"`
+	Action    string                         `json:"action"`
+	ChangedAt time.Time                      `json:"changed_at"`
+	ChangedBy string                         `json:"changed_by"`
+	Changes   map[string]station.FieldChange `json:"changes"`
+}
+
+func (s *server) stationHistory(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	changes, err := s.Stations.History(c.Request().Context(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	out := historyJSON{Items: make([]changeJSON, 0, len(changes))}
+	for _, ch := range changes {
+		out.Items = append(out.Items, changeJSON{ch.Version, ch.Action, ch.ChangedAt.UTC(), ch.ChangedBy, ch.Fields})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// GeoJSON import. The structures are decoded strictly, feature by feature,
+// so that every bad feature can be reported by its index.
+type featureCollection struct {
+	Type     string            `json:"type"`
+	Features []json.RawMessage `json:"features"`
+	BBox     []float64         `json:"bbox,omitempty"`
+}
+
+type feature struct {
+	Type       string           `json:"type"`
+	Geometry   *pointGeometry   `json:"geometry"`
+	Properties *json.RawMessage `json:"properties"`
+	ID         any              `json:"id,omitempty"`
+	BBox       []float64        `json:"bbox,omitempty"`
+}
+
+type pointGeometry struct {
+	Type        string    `json:"type"`
+	Coordinates []float64 `json:"coordinates"`
+	BBox        []float64 `json:"bbox,omitempty"`
+}
+
+type importResult struct {
+	Created int           `json:"created"`
+	Items   []stationJSON `json:"items"`
+	CRS     string        `json:"crs"`
+}
+
+func (s *server) importStations(c echo.Context) error {
+	var p apperr.Problems
+	crs := queryCRS(c, &p)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	body, err := readBody(c, importLimit, "application/geo+json", echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	var fc featureCollection
+	if err := strictjson.Decode(body, &fc); err != nil {
+		return err
+	}
+	if fc.Type != "FeatureCollection" {
+		p.Add("type", "format", `must be "FeatureCollection"`)
+		return p.Err()
+	}
+	items := make([]station.ImportItem, len(fc.Features))
+	if len(fc.Features) <= station.MaxImport {
+		for i, raw := range fc.Features {
+			items[i] = importItem(raw, crs)
+		}
+	}
+	created, err := s.Stations.Import(c.Request().Context(), principal(c), items)
+	if err != nil {
+		return err
+	}
+	out := importResult{Created: len(created), Items: make([]stationJSON, 0, len(created)), CRS: string(crs)}
+	now := s.Stations.Now()
+	for _, st := range created {
+		out.Items = append(out.Items, toStationJSON(st, crs, now))
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// importItem decodes one GeoJSON feature; its problems are reported with
+// paths relative to the feature.
+func importItem(raw json.RawMessage, crs geo.CRS) station.ImportItem {
+	var (
+		f feature
+		p apperr.Problems
+	)
+	if err := strictjson.Decode(raw, &f); err != nil {
+		return station.ImportItem{Problem: err}
+	}
+	if f.Type != "Feature" {
+		p.Add("type", "format", `must be "Feature"`)
+	}
+	var loc *orb.Point
+	switch g := f.Geometry; {
+	case g == nil:
+		p.Add("geometry", "required", "a Point geometry is required")
+	case g.Type != "Point":
+		p.Add("geometry.type", "format", `must be "Point"`)
+	case len(g.Coordinates) < 2 || len(g.Coordinates) > 3:
+		p.Add("geometry.coordinates", "format", "must be [lng, lat] (RFC 7946 order)")
+	default:
+		lng, lat := g.Coordinates[0], g.Coordinates[1]
+		pt, err := station.LocationDoc{Lat: &lat, Lng: &lng, CRS: string(crs)}.WGS84()
+		var e *apperr.Error
+		if errors.As(err, &e) {
+			// Name the offending coordinate by its GeoJSON position.
+			for _, f := range e.Fields {
+				idx := map[string]string{"lng": "[0]", "lat": "[1]"}[f.Field]
+				p.Add("geometry.coordinates"+idx, f.Code, "%s", f.Message)
+			}
+		} else if err != nil {
+			return station.ImportItem{Problem: err}
+		} else {
+			loc = &pt
+		}
+	}
+	var doc station.Document
+	if f.Properties == nil || string(*f.Properties) == "null" {
+		p.Add("properties", "required", "the station's fields are required")
+	} else if d, err := station.DecodeDocument(*f.Properties); err != nil {
+		p.AddAll("properties", err)
+	} else {
+		doc = d
+	}
+	if err := p.Err(); err != nil {
+		return station.ImportItem{Problem: err}
+	}
+	return station.ImportItem{Doc: doc, Location: loc}
+}

@@ -1,0 +1,344 @@
+// Package search answers the courier's question — "where is the nearest open
+// station with a charger?" — from an in-memory index of active stations, with
+// no database round trip on the query path. The index is a geo.Index built
+// from the registry and kept fresh by the writes of this process (at once)
+// and of every other process (through a Source: notifications plus a
+// periodic reconcile).
+package search
+
+import (
+	"cmp"
+
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"yizhan/internal/geo"
+	"yizhan/internal/station"
+)
+
+// Engine holds the index. Queries read an immutable snapshot through one
+// atomic load and take no lock; writers serialise on a mutex and publish a
+// new snapshot.
+type Engine struct {
+	cur    atomic.Pointer[snapshot]
+	loaded atomic.Bool
+	// syncedAt is when the index last caught up with the database (unix
+	// nanoseconds); it tells clients how old an answer may be.
+	syncedAt atomic.Int64
+
+	mu sync.Mutex // writers only
+	// versions is the newest version seen of every station, active or not,
+	// so that an older copy arriving late never overwrites a newer one.
+	versions map[uuid.UUID]int64
+	// baseRef finds a station's slot in the current base index.
+	baseRef map[uuid.UUID]int32
+	// rebuildAt is the size of the delta that triggers a full rebuild.
+	rebuildMin int
+}
+
+// snapshot is one immutable state of the index. Stations live either in the
+// large base index (rebuilt rarely) or in the small delta index (rebuilt on
+// every write); a base slot superseded by a later write is marked dead.
+type snapshot struct {
+	version int64 // counts applied changes; strictly increasing
+	base    *geo.Index
+	baseSt  []*station.Station
+	dead    []uint64 // bit set over base refs
+	delta   *geo.Index
+	deltaSt []*station.Station
+	live    int
+}
+
+// NewEngine returns an empty engine. It answers nothing useful until Load.
+func NewEngine() *Engine {
+	e := &Engine{versions: map[uuid.UUID]int64{}, baseRef: map[uuid.UUID]int32{}, rebuildMin: 4096}
+	e.cur.Store(&snapshot{base: geo.NewIndex(nil), delta: geo.NewIndex(nil)})
+	return e
+}
+
+// Loaded reports whether the first full load has completed.
+func (e *Engine) Loaded() bool { return e.loaded.Load() }
+
+// Version is the index version: it increases with every applied change.
+func (e *Engine) Version() int64 { return e.cur.Load().version }
+
+// Len is the number of active stations in the index.
+func (e *Engine) Len() int { return e.cur.Load().live }
+
+// SyncedAt is when the index last caught up with the database.
+func (e *Engine) SyncedAt() time.Time {
+	n := e.syncedAt.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// MarkSynced records that the index has caught up with the database at t.
+func (e *Engine) MarkSynced(t time.Time) { e.syncedAt.Store(t.UnixNano()) }
+
+// Load replaces the whole index with stations (every station of the
+// registry; inactive ones are remembered but not indexed).
+func (e *Engine) Load(stations []*station.Station) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.versions = make(map[uuid.UUID]int64, len(stations))
+	live := make([]*station.Station, 0, len(stations))
+	for _, s := range stations {
+		if v, ok := e.versions[s.ID]; ok && v >= s.Version {
+			continue
+		}
+		e.versions[s.ID] = s.Version
+		live = append(live, s)
+	}
+	// A station listed twice keeps its newest copy.
+	live = slices.DeleteFunc(live, func(s *station.Station) bool {
+		return e.versions[s.ID] != s.Version || s.Status != station.Active
+	})
+	e.publishRebuild(live, e.cur.Load().version+1)
+	e.loaded.Store(true)
+}
+
+// Apply folds changed stations into the index. Copies older than what the
+// index already holds are ignored, so Apply is idempotent and order-proof.
+// It returns how many stations changed the index.
+func (e *Engine) Apply(stations ...*station.Station) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	old := e.cur.Load()
+	// The newest copy of each station wins, whatever order copies arrive in.
+	newest := make(map[uuid.UUID]*station.Station, len(stations))
+	for _, s := range stations {
+		if v, ok := e.versions[s.ID]; ok && v >= s.Version {
+			continue
+		}
+		if n, ok := newest[s.ID]; !ok || n.Version < s.Version {
+			newest[s.ID] = s
+		}
+	}
+	if len(newest) == 0 {
+		return 0
+	}
+	changed := make([]*station.Station, 0, len(newest))
+	for _, s := range stations {
+		if newest[s.ID] == s {
+			changed = append(changed, s)
+			e.versions[s.ID] = s.Version
+			delete(newest, s.ID)
+		}
+	}
+	next := &snapshot{version: old.version + 1, base: old.base, baseSt: old.baseSt, dead: old.dead}
+	gone := make(map[uuid.UUID]bool, len(changed))
+	copied := false
+	for _, s := range changed {
+		gone[s.ID] = true
+		if ref, ok := e.baseRef[s.ID]; ok {
+			if !copied {
+				next.dead = slices.Clone(old.dead)
+				copied = true
+			}
+			next.dead[ref/64] |= 1 << (ref % 64)
+			delete(e.baseRef, s.ID)
+		}
+	}
+	deltaSt := make([]*station.Station, 0, len(old.deltaSt)+len(changed))
+	for _, s := range old.deltaSt {
+		if !gone[s.ID] {
+			deltaSt = append(deltaSt, s)
+		}
+	}
+	for _, s := range changed {
+		if s.Status == station.Active {
+			deltaSt = append(deltaSt, s)
+		}
+	}
+	deadCount := 0
+	for _, w := range next.dead {
+		deadCount += popcount(w)
+	}
+	next.live = len(next.baseSt) - deadCount + len(deltaSt)
+	if len(deltaSt) > max(e.rebuildMin, len(next.baseSt)/8) {
+		all := make([]*station.Station, 0, next.live)
+		for ref, s := range next.baseSt {
+			if next.dead[ref/64]&(1<<(ref%64)) == 0 {
+				all = append(all, s)
+			}
+		}
+		e.publishRebuild(append(all, deltaSt...), next.version)
+		return len(changed)
+	}
+	next.deltaSt = deltaSt
+	next.delta = geo.NewIndex(items(deltaSt))
+	e.cur.Store(next)
+	return len(changed)
+}
+
+// publishRebuild makes live the new base, with an empty delta.
+func (e *Engine) publishRebuild(live []*station.Station, version int64) {
+	// Sorting by id keeps builds deterministic and the base's memory layout
+	// independent of write order.
+	slices.SortFunc(live, func(a, b *station.Station) int { return cmp.Compare(string(a.ID[:]), string(b.ID[:])) })
+	e.baseRef = make(map[uuid.UUID]int32, len(live))
+	for i, s := range live {
+		e.baseRef[s.ID] = int32(i)
+	}
+	e.cur.Store(&snapshot{
+		version: version,
+		base:    geo.NewIndex(items(live)),
+		baseSt:  live,
+		dead:    make([]uint64, (len(live)+63)/64),
+		delta:   geo.NewIndex(nil),
+		live:    len(live),
+	})
+}
+
+func items(ss []*station.Station) []geo.Item {
+	out := make([]geo.Item, len(ss))
+	for i, s := range ss {
+		out[i] = geo.Item{Key: s.ID, Point: s.Location, Tags: uint64(s.Amenities), Ref: int32(i)}
+	}
+	return out
+}
+
+func popcount(w uint64) int {
+	n := 0
+	for w != 0 {
+		w &= w - 1
+		n++
+	}
+	return n
+}
+
+// Query is a nearest-station question.
+type Query struct {
+	Point     orb.Point // WGS-84
+	Limit     int
+	RadiusM   float64 // 0 for unlimited
+	Amenities station.AmenitySet
+	// OpenAt, when not zero, keeps only stations open at that instant.
+	OpenAt time.Time
+}
+
+// Hit is one station of an answer.
+type Hit struct {
+	Station    *station.Station
+	DistanceM  float64
+	BearingDeg float64
+}
+
+// scratch holds a query's working buffers; pooled so that a query makes
+// no allocations of its own beyond the caller's dst.
+type scratch struct{ base, delta []geo.Neighbor }
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
+
+// Nearest returns the Limit nearest active stations matching the query,
+// ordered by great-circle distance and then id, appended to dst[:0], and the
+// index version that answered. It takes no lock.
+func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
+	s := e.cur.Load()
+	dst = dst[:0]
+	if q.Limit <= 0 {
+		return dst, s.version
+	}
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	open := !q.OpenAt.IsZero()
+	gq := geo.Query{Point: q.Point, K: q.Limit, MaxDistance: q.RadiusM, Tags: uint64(q.Amenities)}
+	gq.Accept = func(ref int32) bool {
+		return s.dead[ref/64]&(1<<(ref%64)) == 0 && (!open || s.baseSt[ref].Hours.OpenAt(q.OpenAt))
+	}
+	sc.base = s.base.Nearest(gq, sc.base)
+	sc.delta = sc.delta[:0]
+	if s.delta.Len() > 0 {
+		gq.Accept = nil
+		if open {
+			gq.Accept = func(ref int32) bool { return s.deltaSt[ref].Hours.OpenAt(q.OpenAt) }
+		}
+		sc.delta = s.delta.Nearest(gq, sc.delta)
+	}
+	// Merge the two sorted lists; a station lives in only one of them.
+	b, d := sc.base, sc.delta
+	for len(dst) < q.Limit && (len(b) > 0 || len(d) > 0) {
+		var (
+			n  geo.Neighbor
+			st *station.Station
+		)
+		if len(d) == 0 || len(b) > 0 && less(b[0], d[0]) {
+			n, st, b = b[0], s.baseSt[b[0].Ref], b[1:]
+		} else {
+			n, st, d = d[0], s.deltaSt[d[0].Ref], d[1:]
+		}
+		dst = append(dst, Hit{Station: st, DistanceM: n.Distance, BearingDeg: geo.Bearing(q.Point, st.Location)})
+	}
+	return dst, s.version
+}
+
+func less(a, b geo.Neighbor) bool {
+	if a.Distance != b.Distance {
+		return a.Distance < b.Distance
+	}
+	return string(a.Key[:]) < string(b.Key[:])
+}
+
+// RouteQuery asks for the stations along a route.
+type RouteQuery struct {
+	Path      orb.LineString // WGS-84
+	BufferM   float64
+	Amenities station.AmenitySet
+	OpenAt    time.Time
+	Limit     int
+}
+
+// RouteHit is one station along a route.
+type RouteHit struct {
+	Station *station.Station
+	AlongM  float64
+	OffM    float64
+}
+
+// AlongRoute returns the first Limit active stations within BufferM of the
+// route, ordered by how far along the route their closest point lies, and
+// the index version that answered.
+func (e *Engine) AlongRoute(q RouteQuery) ([]RouteHit, int64) {
+	s := e.cur.Load()
+	if q.Limit <= 0 {
+		return nil, s.version
+	}
+	open := !q.OpenAt.IsZero()
+	gq := geo.RouteQuery{Path: q.Path, Buffer: q.BufferM, Tags: uint64(q.Amenities), Limit: q.Limit}
+	gq.Accept = func(ref int32) bool {
+		return s.dead[ref/64]&(1<<(ref%64)) == 0 && (!open || s.baseSt[ref].Hours.OpenAt(q.OpenAt))
+	}
+	base := s.base.AlongRoute(gq, nil)
+	var delta []geo.RouteHit
+	if s.delta.Len() > 0 {
+		gq.Accept = nil
+		if open {
+			gq.Accept = func(ref int32) bool { return s.deltaSt[ref].Hours.OpenAt(q.OpenAt) }
+		}
+		delta = s.delta.AlongRoute(gq, nil)
+	}
+	out := make([]RouteHit, 0, min(q.Limit, len(base)+len(delta)))
+	for _, h := range base {
+		out = append(out, RouteHit{Station: s.baseSt[h.Ref], AlongM: h.Along, OffM: h.Off})
+	}
+	for _, h := range delta {
+		out = append(out, RouteHit{Station: s.deltaSt[h.Ref], AlongM: h.Along, OffM: h.Off})
+	}
+	slices.SortFunc(out, func(a, b RouteHit) int {
+		if c := cmp.Compare(a.AlongM, b.AlongM); c != 0 {
+			return c
+		}
+		return cmp.Compare(string(a.Station.ID[:]), string(b.Station.ID[:]))
+	})
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out, s.version
+}

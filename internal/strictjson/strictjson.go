@@ -1,0 +1,80 @@
+// Package strictjson decodes request JSON strictly: unknown fields, wrong
+// types and trailing data are refused with field-level apperr problems, so a
+// client learns every mistake at once and nothing half-understood is acted on.
+package strictjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"yizhan/internal/apperr"
+)
+
+// Decode decodes data into v. It returns an apperr.Invalid error naming the
+// offending field for a syntax error, a type mismatch, an unknown field or
+// data after the value.
+func Decode(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &apperr.Error{Code: apperr.Invalid, Message: "the request body is empty; a JSON value is required"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return describe(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return &apperr.Error{Code: apperr.Invalid, Message: "the request body holds data after the JSON value"}
+	}
+	return nil
+}
+
+func describe(err error) error {
+	var (
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		p      apperr.Problems
+	)
+	switch {
+	case errors.As(err, &syntax):
+		return &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("the request body is not valid JSON (at byte %d)", syntax.Offset)}
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("the request body must be a JSON %s", jsonKind(typ.Type.Kind().String()))}
+		}
+		p.Add(field, "type", "must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+		return p.Err()
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &apperr.Error{Code: apperr.Invalid, Message: "the request body is truncated JSON"}
+	}
+	// encoding/json reports unknown fields only as text: `json: unknown field "x"`.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		p.Add(strings.Trim(name, `"`), "unknown", "is not a known field")
+		return p.Err()
+	}
+	var appErr *apperr.Error
+	if errors.As(err, &appErr) {
+		return appErr
+	}
+	return &apperr.Error{Code: apperr.Invalid, Message: "the request body could not be decoded: " + err.Error()}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "map", "struct", "ptr":
+		return "object"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "number"
+	}
+	return "value of another type"
+}
