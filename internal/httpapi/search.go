@@ -27,33 +27,30 @@ const (
 	maxRouteLimit   = 100
 )
 
-type nearestItem struct {
-	stationJSON
-	DistanceM  float64 `json:"distance_m"`
-	BearingDeg float64 `json:"bearing_deg"`
-}
-
-type nearestPage struct {
-	Items        []nearestItem `json:"items"`
-	CRS          string        `json:"crs"`
-	IndexVersion int64         `json:"index_version"`
-}
-
 // round2 keeps centimetres (or hundredths of a degree): more is noise.
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
-// NearestQuery is a parsed GET /v1/stations/nearest.
-type NearestQuery struct {
-	Query search.Query
-	CRS   geo.CRS
+// roundBearing rounds like round2 but keeps the bearing in [0, 360).
+func roundBearing(v float64) float64 {
+	if r := round2(v); r < 360 {
+		return r
+	}
+	return 0
 }
 
-// ParseNearestQuery validates the query string of a nearest-station search,
+// nearestQuery is a parsed GET /v1/stations/nearest.
+type nearestQuery struct {
+	Query search.Query
+	CRS   geo.CRS
+	At    time.Time // the instant open_now is about
+}
+
+// parseNearestQuery validates the query string of a nearest-station search,
 // reporting every bad parameter. now is the default instant for open_now.
-func ParseNearestQuery(q url.Values, now time.Time) (NearestQuery, error) {
+func parseNearestQuery(q url.Values, now time.Time) (nearestQuery, error) {
 	var (
 		p   apperr.Problems
-		out NearestQuery
+		out nearestQuery
 		err error
 	)
 	if out.CRS, err = geo.ParseCRS(q.Get("crs")); err != nil {
@@ -93,6 +90,7 @@ func ParseNearestQuery(q url.Values, now time.Time) (NearestQuery, error) {
 		}
 		at = t
 	}
+	out.At = at
 	if openNow {
 		out.Query.OpenAt = at
 	}
@@ -124,19 +122,45 @@ func parseAmenities(p *apperr.Problems, field, list string) station.AmenitySet {
 	return set
 }
 
+// errIndexLoading answers searches before the index has loaded: an empty
+// answer would look like "no station nearby".
+var errIndexLoading = &apperr.Error{Code: apperr.Unavailable, Message: "the station index is still loading", RetryAfter: 2 * time.Second}
+
 func (s *server) nearest(c echo.Context) error {
-	now := s.Stations.Now()
-	nq, err := ParseNearestQuery(c.QueryParams(), now)
+	if !s.Search.Loaded() {
+		return errIndexLoading
+	}
+	nq, err := parseNearestQuery(c.QueryParams(), s.Stations.Now())
 	if err != nil {
 		return err
 	}
 	hits, version := s.Search.Nearest(nq.Query, make([]search.Hit, 0, nq.Query.Limit))
-	page := nearestPage{Items: make([]nearestItem, len(hits)), CRS: string(nq.CRS), IndexVersion: version}
+	// {"items":[station + distance_m, bearing_deg, …],"crs":…,"index_version":…}
+	b := make([]byte, 0, 64+700*len(hits))
+	b = append(b, `{"items":[`...)
 	for i, h := range hits {
-		page.Items[i] = nearestItem{toStationJSON(h.Station, nq.CRS, now), round2(h.DistanceM), round2(h.BearingDeg)}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		// open_now is told at the instant the client asked about.
+		b = stationView{h.Station, nq.CRS, nq.At}.appendJSON(b, func(b []byte) []byte {
+			b = append(b, `,"distance_m":`...)
+			b = appendFloat(b, round2(h.DistanceM))
+			b = append(b, `,"bearing_deg":`...)
+			return appendFloat(b, roundBearing(h.BearingDeg))
+		})
 	}
+	b = appendPageEnd(b, nq.CRS, version)
 	s.indexHeaders(c)
-	return c.JSON(http.StatusOK, page)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+}
+
+func appendPageEnd(b []byte, crs geo.CRS, version int64) []byte {
+	b = append(b, `],"crs":"`...)
+	b = append(b, crs...)
+	b = append(b, `","index_version":`...)
+	b = strconv.AppendInt(b, version, 10)
+	return append(b, '}', '\n')
 }
 
 // indexHeaders tell the client how fresh the search index is.
@@ -157,19 +181,10 @@ type routeRequest struct {
 	Limit     *int        `json:"limit"`
 }
 
-type routeItem struct {
-	stationJSON
-	AlongM    float64 `json:"along_m"`
-	OffRouteM float64 `json:"off_route_m"`
-}
-
-type routePage struct {
-	Items        []routeItem `json:"items"`
-	CRS          string      `json:"crs"`
-	IndexVersion int64       `json:"index_version"`
-}
-
 func (s *server) alongRoute(c echo.Context) error {
+	if !s.Search.Loaded() {
+		return errIndexLoading
+	}
 	var body routeRequest
 	if err := readJSON(c, &body); err != nil {
 		return err
@@ -228,12 +243,22 @@ func (s *server) alongRoute(c echo.Context) error {
 	}
 	q.Path = path
 	hits, version := s.Search.AlongRoute(q)
-	page := routePage{Items: make([]routeItem, len(hits)), CRS: string(crs), IndexVersion: version}
+	b := make([]byte, 0, 64+700*len(hits))
+	b = append(b, `{"items":[`...)
 	for i, h := range hits {
-		page.Items[i] = routeItem{toStationJSON(h.Station, crs, now), round2(h.AlongM), round2(h.OffM)}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = stationView{h.Station, crs, at}.appendJSON(b, func(b []byte) []byte {
+			b = append(b, `,"along_m":`...)
+			b = appendFloat(b, round2(h.AlongM))
+			b = append(b, `,"off_route_m":`...)
+			return appendFloat(b, round2(h.OffM))
+		})
 	}
+	b = appendPageEnd(b, crs, version)
 	s.indexHeaders(c)
-	return c.JSON(http.StatusOK, page)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
 func finiteIn(v, limit float64) bool {

@@ -157,7 +157,7 @@ func (s *server) closeStation(c echo.Context) error {
 }
 
 type stationPage struct {
-	Items      []stationJSON `json:"items"`
+	Items      []stationView `json:"items"`
 	NextCursor string        `json:"next_cursor,omitempty"`
 	CRS        string        `json:"crs"`
 }
@@ -219,7 +219,7 @@ func (s *server) listStations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := stationPage{Items: make([]stationJSON, 0, len(list)), CRS: string(crs)}
+	page := stationPage{Items: make([]stationView, 0, len(list)), CRS: string(crs)}
 	if len(list) > want {
 		list = list[:want]
 		page.NextCursor = base64.RawURLEncoding.EncodeToString(list[want-1].ID[:])
@@ -283,7 +283,7 @@ type pointGeometry struct {
 
 type importResult struct {
 	Created int           `json:"created"`
-	Items   []stationJSON `json:"items"`
+	Items   []stationView `json:"items"`
 	CRS     string        `json:"crs"`
 }
 
@@ -315,7 +315,7 @@ func (s *server) importStations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := importResult{Created: len(created), Items: make([]stationJSON, 0, len(created)), CRS: string(crs)}
+	out := importResult{Created: len(created), Items: make([]stationView, 0, len(created)), CRS: string(crs)}
 	now := s.Stations.Now()
 	for _, st := range created {
 		out.Items = append(out.Items, toStationJSON(st, crs, now))

@@ -93,7 +93,7 @@ func seqID(r *rand.Rand, i int) uuid.UUID {
 // bruteNearest is the specification: every active station, filtered, ranked
 // by distance and id. It keeps the best Limit in a sorted slice, which is
 // simple enough to trust and spares sorting every station per query.
-func bruteNearest(all map[uuid.UUID]*station.Station, q Query) []Hit {
+func bruteNearest(all []*station.Station, q Query) []Hit {
 	better := func(a, b Hit) bool {
 		if a.DistanceM != b.DistanceM {
 			return a.DistanceM < b.DistanceM
@@ -156,8 +156,12 @@ var awkwardTimes = []time.Time{
 	time.Date(2026, 12, 2, 23, 59, 59, 0, time.UTC),
 }
 
-func checkAgainstBrute(t *testing.T, e *Engine, all map[uuid.UUID]*station.Station, r *rand.Rand, queries int) {
+func checkAgainstBrute(t *testing.T, e *Engine, registry map[uuid.UUID]*station.Station, r *rand.Rand, queries int) {
 	t.Helper()
+	all := make([]*station.Station, 0, len(registry))
+	for _, s := range registry {
+		all = append(all, s)
+	}
 	amenityFilters := []station.AmenitySet{0, 1 << 0, 1<<0 | 1<<6, 1<<15 | 1<<4 | 1<<11, 1<<len(station.Amenities) - 1}
 	var buf []Hit
 	for i := range queries {
@@ -252,21 +256,25 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 		if e.Version() <= before {
 			t.Fatalf("round %d: version did not advance", round)
 		}
-		checkAgainstBrute(t, e, all, r, queries/5)
+		checkAgainstBrute(t, e, all, r, queries/10)
 	}
 }
 
 func TestAlongRouteMatchesBruteForce(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
-	stations := randomStations(r, 30_000)
+	n, routes := 20_000, 100
+	if raceEnabled {
+		n, routes = 5_000, 30
+	}
+	stations := randomStations(r, n)
 	e := NewEngine()
-	e.Load(stations[:25_000])
-	e.Apply(stations[25_000:]...) // some in the delta index
-	for i := range 200 {
+	e.Load(stations[:n*4/5])
+	e.Apply(stations[n*4/5:]...) // some in the delta index
+	for i := range routes {
 		start := stations[r.IntN(len(stations))].Location
 		path := orb.LineString{start}
-		for range 2 + r.IntN(60) {
+		for range 2 + r.IntN(30) {
 			last := path[len(path)-1]
 			path = append(path, orb.Point{last[0] + r.NormFloat64()*0.01, last[1] + r.NormFloat64()*0.01})
 		}

@@ -63,6 +63,9 @@ func ParseAmenityList(s string) (set AmenitySet, unknown []string) {
 	}
 	for _, c := range strings.Split(s, ",") {
 		c = strings.TrimSpace(c)
+		if c == "" { // "wifi,,toilet" and a trailing comma are harmless
+			continue
+		}
 		b, ok := amenityBit[c]
 		if !ok {
 			unknown = append(unknown, c)

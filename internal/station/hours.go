@@ -198,8 +198,14 @@ func (c *hoursCompiled) closedOn(day int64) bool {
 // ascending if there are any. A close at midnight is written "24:00".
 // ParseHours of the result is Equal to h. The zero Hours give {"weekly":{}}.
 func (h Hours) MarshalJSON() ([]byte, error) {
+	return h.AppendJSON(make([]byte, 0, 128)), nil
+}
+
+// AppendJSON appends the canonical JSON form of h to b, as MarshalJSON
+// writes it; the search answers use it to render stations without
+// reflection.
+func (h Hours) AppendJSON(b []byte) []byte {
 	c := h.compiled()
-	b := make([]byte, 0, 128)
 	if c.always {
 		b = append(b, `{"always_open":true`...)
 	} else {
@@ -246,7 +252,7 @@ func (h Hours) MarshalJSON() ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
 func hoursAppendClock(b []byte, minutes uint16) []byte {

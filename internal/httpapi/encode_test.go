@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paulmach/orb"
+
+	"yizhan/internal/geo"
+	"yizhan/internal/station"
+)
+
+// stdString is encoding/json's rendering of s, without HTML escaping, as the
+// rest of the API writes JSON.
+func stdString(t testing.TB, s string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	return string(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "浦江县总工会驿站", `quote " backslash \ slash /`, "tab\tnl\ncr\r\x00\x1f", "\u2028\u2029", "bad \xff utf8 \xe4\xb8", "<html>&"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendString(nil, s)), stdString(t, s); got != want {
+			t.Fatalf("appendString(%q) = %s, encoding/json says %s", s, got, want)
+		}
+	})
+}
+
+func FuzzAppendFloat(f *testing.F) {
+	for _, v := range []float64{0, 1, -1, 29.4521, 119.892, 1e-7, 123456789.125, 1e21, 5e-324, -0.0} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return
+		}
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendFloat(nil, v); string(got) != string(want) {
+			t.Fatalf("appendFloat(%v) = %s, encoding/json says %s", v, got, want)
+		}
+	})
+}
+
+// The hand-written station encoding is valid JSON with exactly the members
+// the wire promises.
+func TestStationViewIsValidJSON(t *testing.T) {
+	hours, err := station.ParseHours([]byte(`{"weekly":{"sun":[["22:00","06:00"]]},"closed_dates":["2027-01-28"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &station.Station{
+		ID: uuid.MustParse("0190f5a8-0000-7000-8000-000000000001"), Name: "驿站 \"一\"\n", Address: "<地址>",
+		DistrictCode: "330726", Location: orb.Point{119.892, 29.4521}, Host: station.Host{Type: "bank"},
+		Amenities: 1<<0 | 1<<6, Hours: hours, ContactPhone: "13800138000", Status: station.Active, Version: 3,
+		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC), CreatedBy: "staff:a", UpdatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("", 8*3600)), UpdatedBy: "staff:b",
+	}
+	at := time.Date(2027, 1, 25, 3, 0, 0, 0, time.FixedZone("CST", 8*3600)) // Monday 03:00: the Sunday night interval
+	b := stationView{s, geo.GCJ02, at}.appendJSON(nil, func(b []byte) []byte { return append(b, `,"distance_m":1.5`...) })
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("invalid JSON %s: %v", b, err)
+	}
+	loc := geo.FromWGS84(s.Location, geo.GCJ02)
+	want := map[string]any{
+		"id": s.ID.String(), "name": s.Name, "address": s.Address, "district_code": "330726",
+		"location":  map[string]any{"lat": round7(loc[1]), "lng": round7(loc[0]), "crs": "gcj02"},
+		"host":      map[string]any{"type": "bank", "name": ""},
+		"amenities": []any{"ebike_charging", "toilet"},
+		"hours":     map[string]any{"weekly": map[string]any{"sun": []any{[]any{"22:00", "06:00"}}}, "closed_dates": []any{"2027-01-28"}},
+		"contact_phone": "13800138000", "status": "active", "open_now": true, "demo": false, "version": float64(3),
+		"created_at": "2026-01-02T03:04:05.0000006Z", "created_by": "staff:a",
+		"updated_at": "2026-01-01T19:04:05Z", "updated_by": "staff:b", "distance_m": 1.5,
+	}
+	gotJSON, _ := json.Marshal(got)
+	wantJSON, _ := json.Marshal(want)
+	if string(gotJSON) != string(wantJSON) {
+		t.Errorf("station renders as\n%s\nwant\n%s", gotJSON, wantJSON)
+	}
+}

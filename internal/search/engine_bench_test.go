@@ -1,0 +1,67 @@
+package search
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"yizhan/internal/benchdata"
+	"yizhan/internal/station"
+)
+
+var (
+	benchEngines   = map[int]*Engine{}
+	benchEnginesMu sync.Mutex
+)
+
+func benchEngine(b *testing.B, n int) *Engine {
+	b.Helper()
+	benchEnginesMu.Lock()
+	defer benchEnginesMu.Unlock()
+	if e, ok := benchEngines[n]; ok {
+		return e
+	}
+	ss := benchdata.Stations(n, 42)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	e := NewEngine()
+	e.Load(ss)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.Logf("%d stations: the index (tree, snapshot, version maps; not the station records) holds %.0f bytes/station",
+		n, float64(after.HeapAlloc-before.HeapAlloc)/float64(n))
+	benchEngines[n] = e
+	return e
+}
+
+// BenchmarkNearest is the in-process cost of a courier's question, k = 10.
+func BenchmarkNearest(b *testing.B) {
+	rare, _ := station.AmenityBit(benchdata.RareAmenity)
+	at := time.Date(2026, 12, 2, 21, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		for _, f := range []struct {
+			name string
+			set  func(*Query)
+		}{
+			{"unfiltered", func(*Query) {}},
+			{"amenity10pct", func(q *Query) { q.Amenities = rare }},
+			{"open_now", func(q *Query) { q.OpenAt = at }},
+		} {
+			b.Run(fmt.Sprintf("n=%d/%s", n, f.name), func(b *testing.B) {
+				e := benchEngine(b, n)
+				qs := benchdata.Queries(4096, 1)
+				dst := make([]Hit, 0, 10)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; b.Loop(); i++ {
+					q := Query{Point: qs[i%len(qs)], Limit: 10}
+					f.set(&q)
+					dst, _ = e.Nearest(q, dst)
+				}
+			})
+		}
+	}
+}
