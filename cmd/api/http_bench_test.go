@@ -63,7 +63,9 @@ func BenchmarkHTTPNearest(b *testing.B) {
 	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "API_ADDR": freeAddr(b)}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() { _ = run(sctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, io.Discard) }()
+	go func() {
+		_ = run(sctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, io.Discard)
+	}()
 	base := "http://" + env["API_ADDR"]
 	waitReady(b, base+"/readyz")
 

@@ -77,10 +77,10 @@ func TestStationViewIsValidJSON(t *testing.T) {
 	loc := geo.FromWGS84(s.Location, geo.GCJ02)
 	want := map[string]any{
 		"id": s.ID.String(), "name": s.Name, "address": s.Address, "district_code": "330726",
-		"location":  map[string]any{"lat": round7(loc[1]), "lng": round7(loc[0]), "crs": "gcj02"},
-		"host":      map[string]any{"type": "bank", "name": ""},
-		"amenities": []any{"ebike_charging", "toilet"},
-		"hours":     map[string]any{"weekly": map[string]any{"sun": []any{[]any{"22:00", "06:00"}}}, "closed_dates": []any{"2027-01-28"}},
+		"location":      map[string]any{"lat": round7(loc[1]), "lng": round7(loc[0]), "crs": "gcj02"},
+		"host":          map[string]any{"type": "bank", "name": ""},
+		"amenities":     []any{"ebike_charging", "toilet"},
+		"hours":         map[string]any{"weekly": map[string]any{"sun": []any{[]any{"22:00", "06:00"}}}, "closed_dates": []any{"2027-01-28"}},
 		"contact_phone": "13800138000", "status": "active", "open_now": true, "demo": false, "version": float64(3),
 		"created_at": "2026-01-02T03:04:05.0000006Z", "created_by": "staff:a",
 		"updated_at": "2026-01-01T19:04:05Z", "updated_by": "staff:b", "distance_m": 1.5,
