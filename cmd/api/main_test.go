@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -132,4 +133,42 @@ func postJSON(t *testing.T, url, token, body string) *http.Response {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// /metrics serves Prometheus text with the service's own series, and never
+// a query string's coordinates.
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"DATABASE_URL": pgtest.NewDatabase(t), "LOG_LEVEL": "error"}
+	base := startServer(t, env)
+	res, err := http.Get(base + "/v1/stations/nearest?lat=29.4521&lng=119.8923")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	res = postJSON(t, base+"/v1/auth/staff/login", "", `{"username":"nobody","password":"wrong password"}`)
+	res.Body.Close()
+	res, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	text := string(body)
+	for _, want := range []string{
+		`yizhan_http_requests_total{method="GET",route="/v1/stations/nearest",status="200"} 1`,
+		`yizhan_http_request_duration_seconds_bucket{method="GET",route="/v1/stations/nearest"`,
+		`yizhan_logins_total{kind="staff",result="refused"} 1`,
+		`yizhan_search_index_stations 0`,
+		`yizhan_search_index_lag_seconds`,
+		`yizhan_db_pool_max_conns`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(text, "29.45") || strings.Contains(text, "119.89") {
+		t.Errorf("/metrics holds query coordinates")
+	}
 }

@@ -70,6 +70,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Stations:       a.stations,
 		Auth:           a.auth,
 		Search:         a.search,
+		Metrics:        httpapi.NewMetrics(newRegistry(a)),
 		Ready:          readyCheck,
 		TrustedProxies: cfg.TrustedProxies,
 	})

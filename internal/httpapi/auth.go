@@ -35,10 +35,26 @@ func (s *server) staffLogin(c echo.Context) error {
 		return err
 	}
 	token, exp, err := s.Auth.Login(c.Request().Context(), *req.Username, *req.Password, c.RealIP())
+	s.Metrics.Login("staff", loginResult(err))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, tokenResponse{Token: token, ExpiresAt: exp})
+}
+
+func loginResult(err error) string {
+	switch apperr.CodeOf(err) {
+	case apperr.Internal:
+		if err == nil {
+			return "ok"
+		}
+		return "error"
+	case apperr.Unauthorized, apperr.Forbidden:
+		return "refused"
+	case apperr.RateLimited:
+		return "throttled"
+	}
+	return "error"
 }
 
 func (s *server) logout(c echo.Context) error {

@@ -90,6 +90,7 @@ func (s *server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
+		s.Metrics.observe(c, start)
 		s.log.InfoContext(c.Request().Context(), "request",
 			"request_id", requestID(c),
 			"method", c.Request().Method,

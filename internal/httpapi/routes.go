@@ -8,6 +8,7 @@ func (s *server) routes(e *echo.Echo) {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics)
 
 	v1 := e.Group("/v1")
 	v1.GET("/amenities", s.listAmenities)

@@ -26,6 +26,8 @@ type Deps struct {
 	Search   *search.Engine
 	// Ready reports nil when the service can serve traffic.
 	Ready func(ctx context.Context) error
+	// Metrics, when set, counts requests and serves /metrics.
+	Metrics *Metrics
 	// TrustedProxies are CIDR ranges whose X-Forwarded-For is believed when
 	// finding the client address (for login throttling); empty trusts none.
 	TrustedProxies []string
