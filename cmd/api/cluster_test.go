@@ -94,7 +94,7 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) t
 func TestWritesReachOtherProcesses(t *testing.T) {
 	t.Parallel()
 	dbURL := pgtest.NewDatabase(t)
-	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "SEARCH_RECONCILE_INTERVAL": "700ms"}
+	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "SEARCH_RECONCILE_INTERVAL": "700ms", "RATE_LIMIT_PUBLIC": "off"}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"staff", "create", "--username", "admin1", "--role", "admin"}, func(k string) string { return env[k] }, strings.NewReader("a long enough password\n"), &out, &out); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"yizhan/internal/httpapi"
 )
 
 // config is everything the environment may set. README.md documents each.
@@ -18,6 +20,10 @@ type config struct {
 	// ReconcileInterval bounds how stale the search index can get when a
 	// change notification is lost: SEARCH_RECONCILE_INTERVAL, default 2s.
 	ReconcileInterval time.Duration
+	// Limits: RATE_LIMIT_PUBLIC (per address, default 20:40), RATE_LIMIT_TOKEN
+	// (per token, default 10:30), RATE_LIMIT_LOGIN (per address on logins,
+	// default 0.2:5); each RATE:BURST or off.
+	Limits httpapi.RateLimits
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -44,6 +50,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("SHUTDOWN_GRACE: %q is not a duration such as 10s", v)
 		}
 		c.ShutdownGrace = d
+	}
+	for _, l := range []struct {
+		env, def string
+		dst      *httpapi.Rate
+	}{
+		{"RATE_LIMIT_PUBLIC", "20:40", &c.Limits.Public},
+		{"RATE_LIMIT_TOKEN", "10:30", &c.Limits.Token},
+		{"RATE_LIMIT_LOGIN", "0.2:5", &c.Limits.Login},
+	} {
+		r, err := httpapi.ParseRate(orDefault(getenv(l.env), l.def))
+		if err != nil {
+			return c, fmt.Errorf("%s: %w", l.env, err)
+		}
+		*l.dst = r
 	}
 	if v := getenv("SEARCH_RECONCILE_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -60,7 +60,7 @@ func BenchmarkHTTPNearest(b *testing.B) {
 	}
 	conn.Close(ctx)
 
-	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "API_ADDR": freeAddr(b)}
+	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "API_ADDR": freeAddr(b), "RATE_LIMIT_PUBLIC": "off"}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {

@@ -71,6 +71,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Auth:           a.auth,
 		Search:         a.search,
 		Metrics:        httpapi.NewMetrics(newRegistry(a)),
+		Limits:         cfg.Limits,
 		Ready:          readyCheck,
 		TrustedProxies: cfg.TrustedProxies,
 	})

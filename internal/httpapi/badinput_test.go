@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/httpapi"
 )
 
 // Bad input gets a 4xx problem naming the field, and changes nothing.
@@ -212,5 +213,35 @@ func TestLogin(t *testing.T) {
 		if r := e.do(req{Method: "POST", Path: "/v1/auth/staff/login", Body: body}); r.Status != 400 {
 			t.Errorf("login %s: %d, want 400", body, r.Status)
 		}
+	}
+}
+
+func TestRateLimits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(d *httpapi.Deps) {
+		d.Limits = httpapi.RateLimits{Public: httpapi.Rate{PerSecond: 0.001, Burst: 3}, Token: httpapi.Rate{PerSecond: 0.001, Burst: 2}, Login: httpapi.Rate{PerSecond: 0.001, Burst: 1}}
+	})
+	for i := range 3 {
+		if r := e.do(req{Method: "GET", Path: "/v1/amenities"}); r.Status != 200 {
+			t.Fatalf("request %d within the burst: %d", i, r.Status)
+		}
+	}
+	r := e.do(req{Method: "GET", Path: "/v1/stations"})
+	if r.Status != 429 || r.Header.Get("Retry-After") == "" || r.Problem(t).Code != "rate_limited" {
+		t.Fatalf("over the public limit: %d %q", r.Status, r.Header.Get("Retry-After"))
+	}
+	// A token has its own bucket; the exhausted address does not matter.
+	tok := e.staff("admin1", auth.Admin)
+	for i := range 2 {
+		if r := e.do(req{Method: "GET", Path: "/v1/stations", Token: tok}); r.Status != 200 {
+			t.Fatalf("token request %d: %d", i, r.Status)
+		}
+	}
+	if r := e.do(req{Method: "GET", Path: "/v1/stations", Token: tok}); r.Status != 429 {
+		t.Fatalf("over the token limit: %d", r.Status)
+	}
+	// Health checks are never limited.
+	if r := e.do(req{Method: "GET", Path: "/healthz"}); r.Status != 200 {
+		t.Fatalf("healthz: %d", r.Status)
 	}
 }

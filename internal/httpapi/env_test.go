@@ -63,7 +63,7 @@ var testAuthConfig = func() auth.Config {
 	return c
 }()
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	ctx := context.Background()
@@ -84,12 +84,16 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	engine.Load(all)
-	h, err := httpapi.New(httpapi.Deps{
+	deps := httpapi.Deps{
 		Stations: station.NewService(store, clk.Now, func(ss ...*station.Station) { engine.Apply(ss...) }),
 		Auth:     authSvc,
 		Search:   engine,
 		Ready:    db.Ready,
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	h, err := httpapi.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

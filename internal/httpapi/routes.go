@@ -10,10 +10,10 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics)
 
-	v1 := e.Group("/v1")
+	v1 := e.Group("/v1", s.limitRequests)
 	v1.GET("/amenities", s.listAmenities)
 
-	v1.POST("/auth/staff/login", s.staffLogin)
+	v1.POST("/auth/staff/login", s.staffLogin, s.limitLogins)
 	v1.POST("/auth/logout", s.logout, s.requireStaff)
 
 	v1.GET("/stations", s.listStations)

@@ -26,6 +26,8 @@ type Deps struct {
 	Search   *search.Engine
 	// Ready reports nil when the service can serve traffic.
 	Ready func(ctx context.Context) error
+	// Limits are the request rate limits; the zero value limits nothing.
+	Limits RateLimits
 	// Metrics, when set, counts requests and serves /metrics.
 	Metrics *Metrics
 	// TrustedProxies are CIDR ranges whose X-Forwarded-For is believed when
@@ -35,7 +37,8 @@ type Deps struct {
 
 type server struct {
 	Deps
-	log *slog.Logger
+	log    *slog.Logger
+	limits rateLimiters
 }
 
 // New returns the HTTP handler with every route.
@@ -43,7 +46,7 @@ func New(d Deps) (http.Handler, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &server{Deps: d, log: d.Log}
+	s := &server{Deps: d, log: d.Log, limits: newRateLimiters(d.Limits)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
