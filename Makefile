@@ -8,12 +8,13 @@ DEV_PG_PORT  ?= 54329
 TEST_PG_PORT ?= 54339
 FUZZTIME     ?= 5s
 
-.PHONY: help run test build vet fuzz bench db-stop clean
+.PHONY: help run test build bench bench-cluster db-stop clean
 
 help:
 	@echo "make run    - start the API with a private PostgreSQL and demo data"
 	@echo "make test   - run vet, the race-enabled tests and short fuzzing against a private PostgreSQL"
 	@echo "make bench  - run the benchmarks (see BENCHMARKS.md)"
+	@echo "make bench-cluster - 3 API processes on one PostgreSQL under load: throughput, cross-process lag, memory"
 	@echo "make db-stop - stop the private PostgreSQL servers"
 
 build:
@@ -27,6 +28,9 @@ test:
 
 bench:
 	@scripts/bench.sh
+
+bench-cluster:
+	@scripts/bench.sh cluster
 
 db-stop:
 	@scripts/pg.sh stop dev; scripts/pg.sh stop test

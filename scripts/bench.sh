@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench.sh — what `make bench` does: every benchmark behind BENCHMARKS.md, against the private
+# bench.sh — what `make bench` (and, with the argument cluster, `make bench-cluster`) does: every benchmark behind BENCHMARKS.md, against the private
 # test PostgreSQL. Installs wrk and pgbench (Debian) when missing. Results go to bench-results/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +16,15 @@ export PATH="$PATH:$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 export TEST_DATABASE_URL
 TEST_DATABASE_URL=$(scripts/pg.sh start test "${TEST_PG_PORT:-54339}")
 mkdir -p bench-results
-out="bench-results/$(date -u +%Y%m%dT%H%M%SZ).txt"
+out="bench-results/$(date -u +%Y%m%dT%H%M%SZ)${1:+-$1}.txt"
+if [ "${1:-}" = cluster ]; then
+	{
+		echo "# $(date -u) on $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+		BENCH_HTTP_SECONDS=${BENCH_HTTP_SECONDS:-10} go test -run '^$' -bench 'BenchmarkCluster' -benchtime 1x -count 3 -timeout 30m ./cmd/api/
+	} 2>&1 | tee "$out"
+	echo "bench.sh: results in $out"
+	exit 0
+fi
 {
 	echo "# $(date -u) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
 	echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

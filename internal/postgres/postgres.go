@@ -8,8 +8,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
+	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -154,14 +158,20 @@ func interpretError(err error, what string) error {
 }
 
 func isConnError(err error) bool {
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) {
+	var (
+		connErr *pgconn.ConnectError
+		pgErr   *pgconn.PgError
+		netErr  net.Error
+	)
+	switch {
+	case errors.As(err, &connErr), errors.As(err, &netErr):
 		return true
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED):
+		return true
+	case errors.As(err, &pgErr):
 		// Class 08: connection exception; 57P01..03: admin shutdown, crash shutdown, cannot connect now.
 		return pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
 	}
-	return false
+	// pgx reports a connection it closed after a failure only in words.
+	return strings.Contains(err.Error(), "conn closed")
 }
