@@ -125,7 +125,7 @@ end
 				time.Sleep(time.Millisecond)
 			}
 			lags = append(lags, time.Since(written))
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 		}
 		wg.Wait()
 		for _, err := range errs {

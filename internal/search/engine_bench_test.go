@@ -65,3 +65,20 @@ func BenchmarkNearest(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNearestBaseline is the baseline to read BenchmarkNearest against
+// in the same run: a linear scan computing every station's great-circle
+// distance and keeping the best 10, which is what the index replaces.
+func BenchmarkNearestBaseline(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("n=%d/linear-scan", n), func(b *testing.B) {
+			ss := benchdata.Stations(n, 42)
+			qs := benchdata.Queries(4096, 1)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				q := Query{Point: qs[i%len(qs)], Limit: 10}
+				_ = bruteNearest(ss, q)
+			}
+		})
+	}
+}
