@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"yizhan/internal/httpapi"
+	"yizhan/internal/wechat"
 )
 
 // config is everything the environment may set. README.md documents each.
@@ -24,6 +25,10 @@ type config struct {
 	// (per token, default 10:30), RATE_LIMIT_LOGIN (per address on logins,
 	// default 0.2:5); each RATE:BURST or off.
 	Limits httpapi.RateLimits
+	// WeChat is the mini-program whose users may sign in: WECHAT_API_BASE
+	// (default https://api.weixin.qq.com), WECHAT_APPID and WECHAT_SECRET.
+	// Without an app id mini-program login answers 503.
+	WeChat wechat.Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -64,6 +69,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("%s: %w", l.env, err)
 		}
 		*l.dst = r
+	}
+	c.WeChat = wechat.Config{BaseURL: orDefault(getenv("WECHAT_API_BASE"), wechat.DefaultBaseURL), AppID: getenv("WECHAT_APPID"), Secret: getenv("WECHAT_SECRET")}
+	if c.WeChat.AppID != "" || c.WeChat.Secret != "" {
+		if _, err := wechat.New(c.WeChat); err != nil {
+			return c, err
+		}
 	}
 	if v := getenv("SEARCH_RECONCILE_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -5,6 +5,8 @@
 //	api migrate                  apply database migrations
 //	api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
 //	                             create a staff account; the password is the first line of stdin
+//	api worker token --openid OPENID
+//	                             print a worker's bearer token, without WeChat (local demo)
 //	api demo                     load the demo data set and (re)set the demo admin's password
 //
 // Configuration comes from the environment; see README.md.
@@ -47,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, cfg, log)
 	case "staff":
 		return staffCommand(ctx, cfg, log, args, stdin, stdout)
+	case "worker":
+		return workerCommand(ctx, cfg, log, args, stdout)
 	case "demo":
 		return demo(ctx, cfg, log, stdout)
 	case "help", "-h", "--help":
@@ -61,5 +65,7 @@ const usage = `usage:
   api migrate                 apply database migrations
   api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
                               create a staff account (password: first line of stdin)
+  api worker token --openid OPENID
+                              print a worker's bearer token without WeChat (local demo)
   api demo                    load demo data and print the demo admin's password
 `

@@ -10,6 +10,8 @@ import (
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
+	"yizhan/internal/wechat"
+	"yizhan/internal/worker"
 )
 
 // app is the wired service.
@@ -19,6 +21,7 @@ type app struct {
 	stations *station.Service
 	auth     *auth.Service
 	search   *search.Engine
+	workers  *worker.Service
 }
 
 func newApp(ctx context.Context, cfg config) (*app, error) {
@@ -34,6 +37,14 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	// Without an app id the service runs, and mini-program login answers 503.
+	var wx worker.WeChat
+	if cfg.WeChat.AppID != "" {
+		if wx, err = wechat.New(cfg.WeChat); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	engine := search.NewEngine()
 	store := postgres.NewStationStore(db)
 	return &app{
@@ -44,6 +55,7 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		stations: station.NewService(store, nil, func(ss ...*station.Station) { engine.Apply(ss...) }),
 		auth:     authSvc,
 		search:   engine,
+		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, worker.DefaultConfig, nil),
 	}, nil
 }
 
@@ -55,6 +67,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		return err
 	}
 	defer a.db.Close()
+	if cfg.WeChat.AppID == "" {
+		log.Warn("WECHAT_APPID is not set: mini-program login answers 503")
+	}
 	syncCtx, stopSync := context.WithCancel(ctx)
 	defer stopSync()
 	syncer := &search.Syncer{Engine: a.search, Source: a.store, Log: log, Interval: cfg.ReconcileInterval}
@@ -70,6 +85,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Stations:       a.stations,
 		Auth:           a.auth,
 		Search:         a.search,
+		Workers:        a.workers,
 		Metrics:        httpapi.NewMetrics(newRegistry(a)),
 		Limits:         cfg.Limits,
 		Ready:          readyCheck,

@@ -1,7 +1,8 @@
 // Package auth knows who is asking: staff accounts, their sessions and
-// bearer tokens, and what each role may do. Tokens are random and opaque;
-// only their SHA-256 is stored, so the sessions table grants nothing if it
-// leaks.
+// bearer tokens, workers' sessions, and what each role may do. Tokens are
+// random and opaque; only their SHA-256 is stored, so the sessions tables
+// grant nothing if they leak. A staff token starts with yzs_, a worker's with
+// yzw_.
 package auth
 
 import (
@@ -40,26 +41,53 @@ type Staff struct {
 	CreatedAt    time.Time
 }
 
-// Principal is the authenticated caller of a request.
+// Principal is the authenticated caller of a request: a staff member
+// (StaffID, Username, Role and Districts set) or a worker (only WorkerID
+// set). The zero Principal is neither.
 type Principal struct {
 	StaffID   uuid.UUID
 	Username  string
 	Role      Role
 	Districts []string
+	WorkerID  uuid.UUID
 }
 
+// IsStaff reports whether the principal is a union staff member.
+func (p *Principal) IsStaff() bool { return p != nil && p.Role.Valid() && p.WorkerID == uuid.Nil }
+
+// IsWorker reports whether the principal is a worker signed in from the
+// mini-program.
+func (p *Principal) IsWorker() bool { return p != nil && p.WorkerID != uuid.Nil && p.Role == "" }
+
 // ActorName names the principal in audit records.
-func (p *Principal) ActorName() string { return "staff:" + p.Username }
+func (p *Principal) ActorName() string {
+	if p.IsWorker() {
+		return "worker:" + p.WorkerID.String()
+	}
+	return "staff:" + p.Username
+}
 
 // CanManageDistrict reports whether the principal may act in the county
-// code. Admins may act everywhere. A district staff account's code may be a
-// county (330726), a city (330700: every county of the city) or a province
-// (330000: every county of the province).
+// code. Admins may act everywhere; workers nowhere. A district staff
+// account's code may be a county (330726), a city (330700: every county of
+// the city) or a province (330000: every county of the province).
 func (p *Principal) CanManageDistrict(code string) bool {
+	if !p.IsStaff() {
+		return false
+	}
 	if p.Role == Admin {
 		return true
 	}
 	return slices.ContainsFunc(p.Districts, func(d string) bool { return Covers(d, code) })
+}
+
+// DistrictScope returns the division codes the principal acts in, or
+// all=true for an admin. A worker acts in none.
+func (p *Principal) DistrictScope() (codes []string, all bool) {
+	if !p.IsStaff() {
+		return nil, false
+	}
+	return p.Districts, p.Role == Admin
 }
 
 // Covers reports whether the division code d covers the county code.
@@ -81,6 +109,14 @@ func Covers(d, code string) bool {
 type Session struct {
 	TokenHash []byte
 	StaffID   uuid.UUID
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// WorkerSession is a worker's stored login.
+type WorkerSession struct {
+	TokenHash []byte
+	WorkerID  uuid.UUID
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
@@ -107,12 +143,23 @@ type Store interface {
 	RecordLoginFailure(ctx context.Context, subjects []string, now, forgetBefore time.Time) error
 	// ClearLoginFailures forgets the subject's failures.
 	ClearLoginFailures(ctx context.Context, subject string) error
+	// CreateWorkerSession stores a worker's session; NotFound when the
+	// worker does not exist or was erased.
+	CreateWorkerSession(ctx context.Context, s WorkerSession) error
+	// WorkerPrincipalBySession returns the principal of an unexpired,
+	// unrevoked session of a worker who has not been erased, or
+	// Unauthorized.
+	WorkerPrincipalBySession(ctx context.Context, tokenHash []byte, now time.Time) (*Principal, error)
+	// RevokeWorkerSession revokes the worker's session; revoking twice is
+	// not an error.
+	RevokeWorkerSession(ctx context.Context, tokenHash []byte, now time.Time) error
 }
 
 // Config tunes the Service.
 type Config struct {
-	StaffTokenTTL time.Duration // 12 h by default
-	Hash          HashParams
+	StaffTokenTTL  time.Duration // 12 h by default
+	WorkerTokenTTL time.Duration // 30 days by default
+	Hash           HashParams
 	// Throttle: at most UserFailures failed logins per username and
 	// AddrFailures per client address within FailureWindow.
 	UserFailures  int
@@ -122,11 +169,12 @@ type Config struct {
 
 // DefaultConfig is the production configuration.
 var DefaultConfig = Config{
-	StaffTokenTTL: 12 * time.Hour,
-	Hash:          DefaultHashParams,
-	UserFailures:  5,
-	AddrFailures:  30,
-	FailureWindow: 15 * time.Minute,
+	StaffTokenTTL:  12 * time.Hour,
+	WorkerTokenTTL: 30 * 24 * time.Hour,
+	Hash:           DefaultHashParams,
+	UserFailures:   5,
+	AddrFailures:   30,
+	FailureWindow:  15 * time.Minute,
 }
 
 // Service signs staff in and out and authenticates tokens.
@@ -151,7 +199,13 @@ func NewService(store Store, cfg Config, now func() time.Time) (*Service, error)
 	return &Service{store: store, cfg: cfg, now: now, dummyHash: dummy}, nil
 }
 
-const staffTokenPrefix = "yzs_"
+const (
+	staffTokenPrefix  = "yzs_"
+	workerTokenPrefix = "yzw_"
+	// tokenChars is the length of a token's random part: 32 bytes in
+	// unpadded base64url.
+	tokenChars = 43
+)
 
 func randomToken(prefix string) string {
 	b := make([]byte, 32)
@@ -272,15 +326,48 @@ func (s *Service) Login(ctx context.Context, username, password, clientAddr stri
 	return token, expires, nil
 }
 
-// Authenticate returns the principal of a bearer token, or Unauthorized.
-func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, error) {
-	if !strings.HasPrefix(token, staffTokenPrefix) || len(token) != len(staffTokenPrefix)+43 {
-		return nil, apperr.New(apperr.Unauthorized, "the bearer token is malformed")
+// IssueWorkerToken opens a session for a worker and returns its bearer
+// token, valid for WorkerTokenTTL. Returns NotFound when the worker does not
+// exist or was erased.
+func (s *Service) IssueWorkerToken(ctx context.Context, workerID uuid.UUID) (token string, expires time.Time, err error) {
+	now := s.now()
+	token = randomToken(workerTokenPrefix)
+	expires = now.Add(s.cfg.WorkerTokenTTL).UTC().Truncate(time.Second)
+	err = s.store.CreateWorkerSession(ctx, WorkerSession{TokenHash: HashToken(token), WorkerID: workerID, CreatedAt: now, ExpiresAt: expires})
+	if err != nil {
+		return "", time.Time{}, err
 	}
-	return s.store.PrincipalBySession(ctx, HashToken(token), s.now())
+	return token, expires, nil
 }
 
-// Logout revokes the token's session.
+// tokenKind tells a staff token from a worker's by its prefix, or reports
+// a malformed token.
+func tokenKind(token string) (prefix string, ok bool) {
+	for _, p := range []string{staffTokenPrefix, workerTokenPrefix} {
+		if strings.HasPrefix(token, p) && len(token) == len(p)+tokenChars {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// Authenticate returns the principal of a staff or worker bearer token, or
+// Unauthorized.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, error) {
+	switch kind, ok := tokenKind(token); {
+	case !ok:
+		return nil, apperr.New(apperr.Unauthorized, "the bearer token is malformed")
+	case kind == workerTokenPrefix:
+		return s.store.WorkerPrincipalBySession(ctx, HashToken(token), s.now())
+	default:
+		return s.store.PrincipalBySession(ctx, HashToken(token), s.now())
+	}
+}
+
+// Logout revokes the token's session, a staff member's or a worker's.
 func (s *Service) Logout(ctx context.Context, token string) error {
+	if kind, _ := tokenKind(token); kind == workerTokenPrefix {
+		return s.store.RevokeWorkerSession(ctx, HashToken(token), s.now())
+	}
 	return s.store.RevokeSession(ctx, HashToken(token), s.now())
 }

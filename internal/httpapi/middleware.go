@@ -119,8 +119,33 @@ func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireStaff authenticates the bearer token of a staff member.
+// requireAuth authenticates the bearer token of a staff member or a worker.
+// A missing, malformed, unknown, expired or revoked token is Unauthorized.
+func (s *server) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.authenticate(nil, next)
+}
+
+// requireStaff lets only staff through: a worker's token is Forbidden.
 func (s *server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.authenticate(func(p *auth.Principal) error {
+		if !p.IsStaff() {
+			return apperr.New(apperr.Forbidden, "this endpoint is for union staff")
+		}
+		return nil
+	}, next)
+}
+
+// requireWorker lets only workers through: a staff token is Forbidden.
+func (s *server) requireWorker(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.authenticate(func(p *auth.Principal) error {
+		if !p.IsWorker() {
+			return apperr.New(apperr.Forbidden, "this endpoint is for workers signed in from the mini-program")
+		}
+		return nil
+	}, next)
+}
+
+func (s *server) authenticate(allow func(*auth.Principal) error, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		token, err := bearer(c)
 		if err != nil {
@@ -129,6 +154,11 @@ func (s *server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 		p, err := s.Auth.Authenticate(c.Request().Context(), token)
 		if err != nil {
 			return err
+		}
+		if allow != nil {
+			if err := allow(p); err != nil {
+				return err
+			}
 		}
 		c.Set(ctxPrincipal, p)
 		return next(c)

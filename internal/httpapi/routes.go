@@ -14,7 +14,18 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/amenities", s.listAmenities)
 
 	v1.POST("/auth/staff/login", s.staffLogin, s.limitLogins)
-	v1.POST("/auth/logout", s.logout, s.requireStaff)
+	v1.POST("/auth/wechat/login", s.wechatLogin, s.limitLogins)
+	v1.POST("/auth/logout", s.logout, s.requireAuth)
+
+	v1.GET("/me", s.getMe, s.requireWorker)
+	v1.PATCH("/me", s.patchMe, s.requireWorker)
+	v1.DELETE("/me", s.deleteMe, s.requireWorker)
+	v1.POST("/me/membership-application", s.applyForMembership, s.requireWorker)
+	v1.GET("/me/membership-application", s.myMembershipApplication, s.requireWorker)
+
+	v1.GET("/membership-applications", s.listMembershipApplications, s.requireStaff)
+	v1.POST("/membership-applications/:id/approve", s.approveMembershipApplication, s.requireStaff)
+	v1.POST("/membership-applications/:id/reject", s.rejectMembershipApplication, s.requireStaff)
 
 	v1.GET("/stations", s.listStations)
 	v1.POST("/stations", s.createStation, s.requireStaff)

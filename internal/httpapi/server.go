@@ -16,6 +16,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
+	"yizhan/internal/worker"
 )
 
 // Deps are what the server needs.
@@ -24,6 +25,7 @@ type Deps struct {
 	Stations *station.Service
 	Auth     *auth.Service
 	Search   *search.Engine
+	Workers  *worker.Service
 	// Ready reports nil when the service can serve traffic.
 	Ready func(ctx context.Context) error
 	// Limits are the request rate limits; the zero value limits nothing.

@@ -1,0 +1,185 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"yizhan/internal/apperr"
+	"yizhan/internal/station"
+	"yizhan/internal/worker"
+)
+
+type applicationRequest struct {
+	RealName     *string `json:"real_name"`
+	Phone        *string `json:"phone"`
+	Occupation   *string `json:"occupation"`
+	Employer     *string `json:"employer"`
+	DistrictCode *string `json:"district_code"`
+	Consent      *bool   `json:"consent"`
+}
+
+type rejectRequest struct {
+	Reason *string `json:"reason"`
+}
+
+type applicationJSON struct {
+	ID               uuid.UUID  `json:"id"`
+	Status           string     `json:"status"`
+	RealName         string     `json:"real_name"`
+	Phone            string     `json:"phone"`
+	Occupation       string     `json:"occupation"`
+	Employer         string     `json:"employer,omitempty"`
+	DistrictCode     string     `json:"district_code"`
+	CreatedAt        time.Time  `json:"created_at"`
+	DecidedAt        *time.Time `json:"decided_at,omitempty"`
+	DecidedBy        string     `json:"decided_by,omitempty"`
+	Reason           string     `json:"reason,omitempty"`
+	MembershipNumber string     `json:"membership_number,omitempty"`
+}
+
+// toApplicationJSON renders an application; the staff view adds who
+// decided it.
+func toApplicationJSON(a worker.Application, staffView bool) applicationJSON {
+	out := applicationJSON{
+		ID: a.ID, Status: string(a.Status), RealName: a.RealName, Phone: a.Phone, Occupation: string(a.Occupation),
+		Employer: a.Employer, DistrictCode: a.DistrictCode, CreatedAt: a.CreatedAt.UTC(), Reason: a.Reason,
+		MembershipNumber: a.MembershipNo,
+	}
+	if !a.DecidedAt.IsZero() {
+		at := a.DecidedAt.UTC()
+		out.DecidedAt = &at
+	}
+	if staffView {
+		out.DecidedBy = a.DecidedBy
+	}
+	return out
+}
+
+type applicationPage struct {
+	Items      []applicationJSON `json:"items"`
+	NextCursor string            `json:"next_cursor,omitempty"`
+}
+
+func (s *server) applyForMembership(c echo.Context) error {
+	var req applicationRequest
+	if err := readJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.Workers.Apply(c.Request().Context(), workerID(c), worker.ApplicationInput{
+		RealName: req.RealName, Phone: req.Phone, Occupation: req.Occupation, Employer: req.Employer,
+		DistrictCode: req.DistrictCode, Consent: req.Consent,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toApplicationJSON(a, false))
+}
+
+func (s *server) myMembershipApplication(c echo.Context) error {
+	a, err := s.Workers.MyApplication(c.Request().Context(), workerID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toApplicationJSON(a, false))
+}
+
+func (s *server) listMembershipApplications(c echo.Context) error {
+	var (
+		p apperr.Problems
+		f worker.ApplicationFilter
+		q = c.QueryParams()
+	)
+	if v := q.Get("status"); v != "" {
+		f.Status = worker.Status(v)
+		if !f.Status.Valid() {
+			p.Add("status", "unknown", "must be pending, approved, rejected or withdrawn")
+		}
+	}
+	if v := q.Get("district_code"); v != "" {
+		if !station.ValidDivisionCode(v) {
+			p.Add("district_code", "format", "must be a 6-digit administrative division code")
+		}
+		f.DistrictCode = v
+	}
+	f.Limit = 20
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			p.Add("limit", "out_of_range", "must be an integer from 1 to 100")
+		}
+		f.Limit = n
+	}
+	if v := q.Get("cursor"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || len(b) != 16 {
+			p.Add("cursor", "format", "is not a cursor this server issued")
+		} else {
+			copy(f.After[:], b)
+		}
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	want := f.Limit
+	f.Limit++ // one more tells whether another page exists
+	list, err := s.Workers.ListApplications(c.Request().Context(), principal(c), f)
+	if err != nil {
+		return err
+	}
+	page := applicationPage{Items: make([]applicationJSON, 0, len(list))}
+	if len(list) > want {
+		list = list[:want]
+		page.NextCursor = base64.RawURLEncoding.EncodeToString(list[want-1].ID[:])
+	}
+	for _, a := range list {
+		page.Items = append(page.Items, toApplicationJSON(a, true))
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+func applicationID(c echo.Context) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil || len(c.Param("id")) != 36 {
+		return uuid.Nil, apperr.New(apperr.NotFound, "membership application not found")
+	}
+	return id, nil
+}
+
+func (s *server) approveMembershipApplication(c echo.Context) error {
+	id, err := applicationID(c)
+	if err != nil {
+		return err
+	}
+	a, err := s.Workers.Approve(c.Request().Context(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(c.Request().Context(), "membership application approved", "request_id", requestID(c), "application", a, "by", a.DecidedBy)
+	return c.JSON(http.StatusOK, toApplicationJSON(a, true))
+}
+
+func (s *server) rejectMembershipApplication(c echo.Context) error {
+	id, err := applicationID(c)
+	if err != nil {
+		return err
+	}
+	var req rejectRequest
+	if err := readJSON(c, &req); err != nil {
+		return err
+	}
+	reason := ""
+	if req.Reason != nil {
+		reason = *req.Reason
+	}
+	a, err := s.Workers.Reject(c.Request().Context(), principal(c), id, reason)
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(c.Request().Context(), "membership application rejected", "request_id", requestID(c), "application", a, "by", a.DecidedBy)
+	return c.JSON(http.StatusOK, toApplicationJSON(a, true))
+}
