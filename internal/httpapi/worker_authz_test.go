@@ -1,0 +1,250 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"yizhan/internal/auth"
+)
+
+// Who may call an endpoint.
+type access int
+
+const (
+	public      access = iota // anyone; a token changes nothing
+	anyone                    // any valid token, staff or worker
+	workerOnly                // a worker's token; staff get 403
+	staffOnly                 // staff of the resource's district; workers and other districts get 403
+	staffListed               // any staff (the answer is limited to their districts); workers get 403
+)
+
+// What a caller is.
+type callerKind int
+
+const (
+	badToken callerKind = iota // none, malformed, unknown, revoked or expired: 401
+	workerCaller
+	staffOutside
+	staffInside // inside the district, by county, city or admin
+)
+
+// credential is what a caller sends: a bearer token, or a whole
+// Authorization header; worker is the worker behind a worker's token.
+type credential struct {
+	token         string
+	authorization string
+	worker        uuid.UUID
+}
+
+// Every route the server has × every kind of caller. A route added without a
+// row here fails the test.
+func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.staff("admin1", auth.Admin)
+	e.staff("pujiang", auth.DistrictStaff, "330726")
+	e.staff("jinhua", auth.DistrictStaff, "330700") // Jinhua city covers Pujiang
+	e.staff("lishui", auth.DistrictStaff, "331102")
+	seed := e.create(admin, stationBody("seed"))
+	_, expiredWorker := e.worker("oExpired")
+
+	n := 0
+	fresh := func(prefix string) string { n++; return fmt.Sprintf("%s-%d", prefix, n) }
+	staffToken := func(username string) func() credential {
+		return func() credential {
+			tok, _, err := e.auth.Login(ctx, username, "correct horse battery", "192.0.2.1")
+			if err != nil {
+				t.Fatalf("login %s: %v", username, err)
+			}
+			return credential{token: tok}
+		}
+	}
+	workerToken := func() credential {
+		tok, id := e.worker(fresh("oMatrix"))
+		return credential{token: tok, worker: id}
+	}
+	revoked := func(mint func() credential) func() credential {
+		return func() credential {
+			c := mint()
+			if err := e.auth.Logout(ctx, c.token); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+	}
+	fixed := func(c credential) func() credential { return func() credential { return c } }
+	callers := []struct {
+		name string
+		kind callerKind
+		mint func() credential
+	}{
+		{"anonymous", badToken, fixed(credential{})},
+		{"basic auth", badToken, fixed(credential{authorization: "Basic YWRtaW4xOnB3"})},
+		{"malformed staff token", badToken, fixed(credential{token: "yzs_nonsense"})},
+		{"malformed worker token", badToken, fixed(credential{token: "yzw_nonsense"})},
+		{"unknown staff token", badToken, fixed(credential{token: "yzs_" + strings.Repeat("A", 43)})},
+		{"unknown worker token", badToken, fixed(credential{token: "yzw_" + strings.Repeat("A", 43)})},
+		{"revoked staff token", badToken, revoked(staffToken("pujiang"))},
+		{"revoked worker token", badToken, revoked(workerToken)},
+		{"expired staff token", badToken, func() credential { return credential{token: e.expiredToken("pujiang", uuid.Nil)} }},
+		{"expired worker token", badToken, func() credential { return credential{token: e.expiredToken("", expiredWorker)} }},
+		{"worker", workerCaller, workerToken},
+		{"district staff outside", staffOutside, staffToken("lishui")},
+		{"district staff inside", staffInside, staffToken("pujiang")},
+		{"city staff", staffInside, staffToken("jinhua")},
+		{"admin", staffInside, staffToken("admin1")},
+	}
+
+	importBody := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[119.89,29.45]},"properties":{"name":"matrix-imp","address":"x","district_code":"330726","host":{"type":"shop"},"hours":{"always_open":true}}}]}`
+	calls := []struct {
+		method, route string
+		access        access
+		req           func(c credential) req
+		ok            int
+	}{
+		{"GET", "/healthz", public, func(c credential) req { return req{Path: "/healthz"} }, 200},
+		{"GET", "/readyz", public, func(c credential) req { return req{Path: "/readyz"} }, 200},
+		{"GET", "/v1/amenities", public, func(c credential) req { return req{Path: "/v1/amenities"} }, 200},
+		{"POST", "/v1/auth/staff/login", public, func(c credential) req {
+			return req{Path: "/v1/auth/staff/login", Body: map[string]string{"username": "admin1", "password": "correct horse battery"}}
+		}, 200},
+		{"POST", "/v1/auth/wechat/login", public, func(c credential) req {
+			return req{Path: "/v1/auth/wechat/login", Body: map[string]string{"code": "ok:" + fresh("oLogin")}}
+		}, 200},
+		{"GET", "/v1/stations", public, func(c credential) req { return req{Path: "/v1/stations"} }, 200},
+		{"POST", "/v1/stations", staffOnly, func(c credential) req { return req{Path: "/v1/stations", Body: stationBody("matrix-new")} }, 201},
+		{"POST", "/v1/stations/import", staffOnly, func(c credential) req {
+			return req{Path: "/v1/stations/import", Body: importBody, ContentType: "application/geo+json"}
+		}, 201},
+		{"GET", "/v1/stations/nearest", public, func(c credential) req { return req{Path: "/v1/stations/nearest?lat=29.45&lng=119.89"} }, 200},
+		{"POST", "/v1/stations/along-route", public, func(c credential) req {
+			return req{Path: "/v1/stations/along-route", Body: map[string]any{"polyline": [][]float64{{29.45, 119.89}, {29.46, 119.90}}}}
+		}, 200},
+		{"GET", "/v1/stations/:id", public, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID} }, 200},
+		{"PATCH", "/v1/stations/:id", staffOnly, func(c credential) req {
+			s := e.create(admin, stationBody("to patch"))
+			return req{Path: "/v1/stations/" + s.ID, Body: map[string]any{"name": "patched"}, ContentType: "application/merge-patch+json",
+				Header: map[string]string{"If-Match": `"1"`}}
+		}, 200},
+		{"DELETE", "/v1/stations/:id", staffOnly, func(c credential) req {
+			s := e.create(admin, stationBody("to close"))
+			return req{Path: "/v1/stations/" + s.ID}
+		}, 204},
+		{"GET", "/v1/stations/:id/history", staffOnly, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/history"} }, 200},
+		{"POST", "/v1/auth/logout", anyone, func(c credential) req { return req{Path: "/v1/auth/logout"} }, 204},
+
+		{"GET", "/v1/me", workerOnly, func(c credential) req { return req{Path: "/v1/me"} }, 200},
+		{"PATCH", "/v1/me", workerOnly, func(c credential) req {
+			return req{Path: "/v1/me", Body: map[string]any{"nickname": "matrix"}, ContentType: "application/merge-patch+json"}
+		}, 200},
+		{"DELETE", "/v1/me", workerOnly, func(c credential) req { return req{Path: "/v1/me"} }, 204},
+		{"POST", "/v1/me/membership-application", workerOnly, func(c credential) req {
+			body := validApplication()
+			body["real_name"] = "matrix-apply"
+			return req{Path: "/v1/me/membership-application", Body: body}
+		}, 201},
+		{"GET", "/v1/me/membership-application", workerOnly, func(c credential) req {
+			if c.worker != uuid.Nil {
+				if _, err := e.workers.Apply(ctx, c.worker, validApplicationInput("330726")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return req{Path: "/v1/me/membership-application"}
+		}, 200},
+		{"GET", "/v1/membership-applications", staffListed, func(c credential) req { return req{Path: "/v1/membership-applications"} }, 200},
+		{"POST", "/v1/membership-applications/:id/approve", staffOnly, func(c credential) req {
+			return req{Path: "/v1/membership-applications/" + e.pendingApplication(fresh("oApprove"), "330726") + "/approve"}
+		}, 200},
+		{"POST", "/v1/membership-applications/:id/reject", staffOnly, func(c credential) req {
+			id := e.pendingApplication(fresh("oReject"), "330726")
+			return req{Path: "/v1/membership-applications/" + id + "/reject", Body: map[string]string{"reason": "matrix"}}
+		}, 200},
+	}
+
+	// Every route of the server has a row, and every row a route.
+	var routes, rows []string
+	for _, r := range e.srv.Config.Handler.(*echo.Echo).Routes() {
+		switch {
+		case !slices.Contains([]string{"GET", "POST", "PUT", "PATCH", "DELETE"}, r.Method): // echo's catch-all not-found routes
+		case r.Path == "/metrics": // Prometheus's scrape, outside the API contract; it takes no token
+		default:
+			routes = append(routes, r.Method+" "+r.Path)
+		}
+	}
+	for _, c := range calls {
+		rows = append(rows, c.method+" "+c.route)
+	}
+	slices.Sort(routes)
+	slices.Sort(rows)
+	if !slices.Equal(routes, rows) {
+		t.Errorf("the matrix does not cover exactly the server's routes:\nroutes %q\nrows   %q", routes, rows)
+	}
+
+	for _, c := range calls {
+		for _, who := range callers {
+			want := c.ok
+			switch {
+			case c.access == public:
+			case who.kind == badToken:
+				want = 401
+			case c.access == workerOnly && who.kind != workerCaller,
+				(c.access == staffOnly || c.access == staffListed) && who.kind == workerCaller,
+				c.access == staffOnly && who.kind == staffOutside:
+				want = 403
+			}
+			cred := who.mint()
+			r := c.req(cred)
+			r.Method, r.Token = c.method, cred.token
+			if cred.authorization != "" {
+				r.Header = map[string]string{"Authorization": cred.authorization}
+			}
+			got := e.do(r)
+			if got.Status != want {
+				t.Errorf("%s %s as %s: %d, want %d (%s)", c.method, c.route, who.name, got.Status, want, truncate(got.Body))
+				continue
+			}
+			if got.Status == 401 || got.Status == 403 {
+				wantCode := map[int]string{401: "unauthorized", 403: "forbidden"}[got.Status]
+				if p := got.Problem(t); string(p.Code) != wantCode {
+					t.Errorf("%s %s as %s: code %q, want %q", c.method, c.route, who.name, p.Code, wantCode)
+				}
+				if got.Status == 401 && got.Header.Get("WWW-Authenticate") == "" {
+					t.Errorf("%s %s as %s: 401 without WWW-Authenticate", c.method, c.route, who.name)
+				}
+			}
+		}
+	}
+
+	// Refused requests changed nothing: only the three staff inside the
+	// district wrote, and only the worker changed their own account.
+	for _, tc := range []struct {
+		what  string
+		query string
+		want  int
+	}{
+		{"stations created", `SELECT count(*) FROM stations WHERE name = 'matrix-new'`, 3},
+		{"stations imported", `SELECT count(*) FROM stations WHERE name = 'matrix-imp'`, 3},
+		{"stations patched", `SELECT count(*) FROM stations WHERE name = 'patched'`, 3},
+		{"stations closed", `SELECT count(*) FROM stations WHERE status = 'closed'`, 3},
+		{"applications approved", `SELECT count(*) FROM membership_applications WHERE status = 'approved'`, 3},
+		{"applications rejected", `SELECT count(*) FROM membership_applications WHERE status = 'rejected'`, 3},
+		{"applications filed over HTTP", `SELECT count(*) FROM membership_applications WHERE real_name = 'matrix-apply'`, 1},
+		{"profiles changed", `SELECT count(*) FROM workers WHERE nickname = 'matrix'`, 1},
+		{"workers erased", `SELECT count(*) FROM workers WHERE deleted_at IS NOT NULL`, 1},
+	} {
+		var got int
+		if err := e.db.Pool.QueryRow(t.Context(), tc.query).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.what, got, tc.want)
+		}
+	}
+}
