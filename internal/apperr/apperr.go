@@ -30,6 +30,15 @@ const (
 	RateLimited          Code = "rate_limited"          // too many requests (429)
 	Unavailable          Code = "unavailable"           // a dependency is down; retry later (503)
 	Internal             Code = "internal"              // a bug or an unexpected failure (500)
+
+	// Refusals of benefit claims and redemptions.
+	SoldOut         Code = "sold_out"         // the offer has no stock left (409)
+	LimitReached    Code = "limit_reached"    // the worker has used their allowance for this period (409)
+	NotEligible     Code = "not_eligible"     // the worker may not claim this offer (403)
+	NotOpen         Code = "not_open"         // the offer is not published or outside its window (422)
+	AlreadyRedeemed Code = "already_redeemed" // the claim was redeemed before (409)
+	WrongStation    Code = "wrong_station"    // the claim cannot be collected at this station (422)
+	Expired         Code = "expired"          // the claim expired before it was redeemed (410)
 )
 
 // FieldError names one offending field of a request. Field is a JSON path

@@ -29,6 +29,13 @@ var statusOf = map[apperr.Code]int{
 	apperr.Unavailable:          http.StatusServiceUnavailable,
 	apperr.Internal:             http.StatusInternalServerError,
 	codeMethodNotAllowed:        http.StatusMethodNotAllowed,
+	apperr.SoldOut:              http.StatusConflict,
+	apperr.LimitReached:         http.StatusConflict,
+	apperr.NotEligible:          http.StatusForbidden,
+	apperr.NotOpen:              http.StatusUnprocessableEntity,
+	apperr.AlreadyRedeemed:      http.StatusConflict,
+	apperr.WrongStation:         http.StatusUnprocessableEntity,
+	apperr.Expired:              http.StatusGone,
 }
 
 // codeMethodNotAllowed is for a known path with the wrong method; only the

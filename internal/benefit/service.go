@@ -1,0 +1,446 @@
+package benefit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"yizhan/internal/apperr"
+)
+
+// Config tunes the Service.
+type Config struct {
+	// ClaimTTL is how long a claim may wait to be collected before it
+	// expires and its stock returns to the offer.
+	ClaimTTL time.Duration
+}
+
+// DefaultConfig is the production configuration.
+var DefaultConfig = Config{ClaimTTL: 7 * 24 * time.Hour}
+
+// Actor is a staff member managing offers or redeeming claims;
+// *auth.Principal is one.
+type Actor interface {
+	// ActorName is recorded in created_by, updated_by and redeemed_by.
+	ActorName() string
+	// CanManageDistrict reports whether the actor may act in the division.
+	CanManageDistrict(code string) bool
+	// DistrictScope returns the division codes the actor acts in, or
+	// all=true when it acts everywhere.
+	DistrictScope() (codes []string, all bool)
+}
+
+// Service applies the rules of benefits.
+type Service struct {
+	store Store
+	cfg   Config
+	now   func() time.Time
+}
+
+// NewService returns a Service; now may be nil (time.Now).
+func NewService(store Store, cfg Config, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if cfg.ClaimTTL <= 0 {
+		cfg.ClaimTTL = DefaultConfig.ClaimTTL
+	}
+	return &Service{store: store, cfg: cfg, now: now}
+}
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.now() }
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// canManage reports whether the actor may manage an offer of the districts:
+// every one of them, or, for an offer open everywhere, every district.
+func canManage(actor Actor, districts []string) bool {
+	if _, all := actor.DistrictScope(); all {
+		return true
+	}
+	if len(districts) == 0 {
+		return false
+	}
+	for _, d := range districts {
+		if !actor.CanManageDistrict(d) {
+			return false
+		}
+	}
+	return true
+}
+
+func forbidOffer() error {
+	return apperr.New(apperr.Forbidden, "you may manage only offers whose eligibility.district_codes all lie in your districts")
+}
+
+// checkStations reports redeem_at stations that do not exist or lie outside
+// the offer's districts.
+func (s *Service) checkStations(ctx context.Context, f Fields) error {
+	if len(f.RedeemAt) == 0 {
+		return nil
+	}
+	found, err := s.store.StationDistricts(ctx, f.RedeemAt)
+	if err != nil {
+		return err
+	}
+	var p apperr.Problems
+	for i, id := range f.RedeemAt {
+		field := fmt.Sprintf("redeem_at[%d]", i)
+		st, ok := found[id]
+		switch {
+		case !ok:
+			p.Add(field, "unknown", "no station has this id")
+		case !f.Eligibility.CoversCounty(st.DistrictCode):
+			p.Add(field, "outside", "the station's district %s is outside the offer's eligibility.district_codes", st.DistrictCode)
+		}
+	}
+	return p.Err()
+}
+
+// CreateOffer validates doc and stores a new offer. Returns Invalid,
+// Forbidden, or Conflict when it would be a second published welcome offer.
+func (s *Service) CreateOffer(ctx context.Context, actor Actor, doc Document) (*Offer, error) {
+	f, err := doc.Validate()
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(actor, f.Eligibility.DistrictCodes) {
+		return nil, forbidOffer()
+	}
+	if err := s.checkStations(ctx, f); err != nil {
+		return nil, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	o := &Offer{ID: id, Version: 1, CreatedAt: now, CreatedBy: actor.ActorName(), UpdatedAt: now, UpdatedBy: actor.ActorName()}
+	o.setFields(f)
+	if o.Limited() {
+		o.Remaining = *o.TotalStock
+	}
+	if err := s.store.CreateOffer(ctx, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func (o *Offer) setFields(f Fields) {
+	o.Title, o.Description, o.Category, o.TotalStock = f.Title, f.Description, f.Category, f.TotalStock
+	o.PerWorker, o.Window, o.Eligibility, o.RedeemAt, o.Status, o.Welcome = f.PerWorker, f.Window, f.Eligibility, f.RedeemAt, f.Status, f.Welcome
+}
+
+// PatchOffer applies a JSON merge patch to the offer. Changing total_stock
+// moves the remaining stock by the same amount; it cannot go below what is
+// claimed. Returns NotFound, Invalid, Forbidden (before or after the change)
+// or Conflict.
+func (s *Service) PatchOffer(ctx context.Context, actor Actor, id uuid.UUID, patch []byte) (*Offer, error) {
+	// The stations are checked before the offer is locked: a station that
+	// moves district in between is caught at redemption.
+	cur, err := s.store.GetOffer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(actor, cur.Eligibility.DistrictCodes) {
+		return nil, forbidOffer()
+	}
+	f, err := ApplyMergePatch(cur, patch)
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(actor, f.Eligibility.DistrictCodes) {
+		return nil, forbidOffer()
+	}
+	if err := s.checkStations(ctx, f); err != nil {
+		return nil, err
+	}
+	return s.store.UpdateOffer(ctx, id, func(o *Offer) error {
+		if !canManage(actor, o.Eligibility.DistrictCodes) {
+			return forbidOffer()
+		}
+		o.setFields(f)
+		o.Version++
+		o.UpdatedAt = s.clock()
+		o.UpdatedBy = actor.ActorName()
+		return nil
+	})
+}
+
+// GetOffer returns an offer the actor may manage. Returns NotFound or
+// Forbidden.
+func (s *Service) GetOffer(ctx context.Context, actor Actor, id uuid.UUID) (*Offer, error) {
+	o, err := s.store.GetOffer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(actor, o.Eligibility.DistrictCodes) {
+		return nil, forbidOffer()
+	}
+	return o, nil
+}
+
+// ListOffers returns a page of the offers the actor may manage, and the
+// cursor of the next page (uuid.Nil on the last one).
+func (s *Service) ListOffers(ctx context.Context, actor Actor, f OfferFilter) ([]*Offer, uuid.UUID, error) {
+	want := f.Limit
+	f.Limit++
+	list, err := s.store.ListOffers(ctx, f)
+	if err != nil {
+		return nil, uuid.Nil, err
+	}
+	next := uuid.Nil
+	if len(list) > want {
+		list = list[:want]
+		next = list[want-1].ID
+	}
+	out := list[:0]
+	for _, o := range list {
+		if canManage(actor, o.Eligibility.DistrictCodes) {
+			out = append(out, o)
+		}
+	}
+	return out, next, nil
+}
+
+// ValidIdempotencyKey reports whether key is 1 to 100 printable ASCII
+// characters.
+func ValidIdempotencyKey(key string) bool {
+	if key == "" || len(key) > 100 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < '!' || key[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// ErrCodeTaken is returned by a Store when a fresh claim code collides with
+// an existing one; Claim then retries with another code.
+var ErrCodeTaken = errors.New("claim code taken")
+
+// Claim claims one item of the offer for the worker, once per
+// Idempotency-Key: a repeated key returns the first answer with replay =
+// true. Returns Invalid (a missing or malformed key), NotFound, NotOpen,
+// NotEligible, LimitReached, SoldOut, or Conflict when the key was used for
+// another offer.
+func (s *Service) Claim(ctx context.Context, workerID, offerID uuid.UUID, key string) (Claim, bool, error) {
+	if !ValidIdempotencyKey(key) {
+		var p apperr.Problems
+		if key == "" {
+			p.Add("Idempotency-Key", "required", "send an Idempotency-Key header (such as a UUID made when the worker tapped claim), so that a retry never claims twice")
+		} else {
+			p.Add("Idempotency-Key", "format", "must be 1 to 100 printable ASCII characters")
+		}
+		return Claim{}, false, p.Err()
+	}
+	return s.claim(ctx, NewClaim{OfferID: offerID, WorkerID: workerID, IdempotencyKey: key}, func(o *Offer, now time.Time) error {
+		return o.checkClaimable(now)
+	})
+}
+
+func (s *Service) claim(ctx context.Context, c NewClaim, open func(o *Offer, now time.Time) error) (Claim, bool, error) {
+	for attempt := 0; ; attempt++ {
+		now := s.clock()
+		id, err := uuid.NewV7()
+		if err != nil {
+			return Claim{}, false, err
+		}
+		code, err := NewCode()
+		if err != nil {
+			return Claim{}, false, err
+		}
+		c.ID, c.Code, c.ClaimedAt, c.ExpiresAt = id, code, now, now.Add(s.cfg.ClaimTTL)
+		got, replay, err := s.store.Claim(ctx, c, func(o *Offer, w Claimant, usedSince func(time.Time) (int, error)) error {
+			if err := open(o, now); err != nil {
+				return err
+			}
+			if err := o.Eligibility.Eligible(w); err != nil {
+				return err
+			}
+			used, err := usedSince(PeriodStart(o.PerWorker.Period, now))
+			if err != nil {
+				return err
+			}
+			if used >= o.PerWorker.Count {
+				return apperr.New(apperr.LimitReached, "you have claimed this benefit %d time(s) %s, the most allowed", used, periodWords[o.PerWorker.Period])
+			}
+			return nil
+		})
+		if errors.Is(err, ErrCodeTaken) && attempt < 3 {
+			continue
+		}
+		return got, replay, err
+	}
+}
+
+var periodWords = map[Period]string{Once: "already", Day: "today", Week: "this week", Month: "this month"}
+
+// GrantWelcome claims the welcome offer for a newly approved member, once:
+// a second call for the same worker changes nothing. When there is no
+// published welcome offer, or it is closed, sold out or not for this worker,
+// nothing is granted and the approval goes ahead. Returns only failures of
+// the store.
+func (s *Service) GrantWelcome(ctx context.Context, workerID uuid.UUID) error {
+	o, err := s.store.WelcomeOffer(ctx)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// The welcome offer's weekly hours do not delay the gift: the
+	// approval is the moment.
+	_, _, err = s.claim(ctx, NewClaim{OfferID: o.ID, WorkerID: workerID, IdempotencyKey: "welcome:" + o.ID.String(), Welcome: true},
+		func(o *Offer, now time.Time) error {
+			if o.Status != Published || !o.Welcome || now.Before(o.Window.StartsAt) || !now.Before(o.Window.EndsAt) {
+				return apperr.New(apperr.NotOpen, "the welcome offer is not open")
+			}
+			return nil
+		})
+	switch apperr.CodeOf(err) {
+	case apperr.NotOpen, apperr.NotEligible, apperr.LimitReached, apperr.SoldOut:
+		return nil
+	}
+	return err
+}
+
+// Available is an offer as listed to a worker.
+type Available struct {
+	Offer *Offer
+	// Allowance is how many more claims the worker may make this period.
+	Allowance int
+}
+
+// Available lists the offers the worker may claim now: published, inside
+// their window (and weekly hours), and eligible; sold-out offers and those
+// whose allowance is used up are listed too, with their figures. Returns
+// NotFound when the worker does not exist.
+func (s *Service) Available(ctx context.Context, workerID uuid.UUID) ([]Available, error) {
+	now := s.now()
+	w, err := s.store.Claimant(ctx, workerID)
+	if err != nil {
+		return nil, err
+	}
+	offers, err := s.store.OpenOffers(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		open []*Offer
+		ids  []uuid.UUID
+	)
+	for _, o := range offers {
+		if o.Window.OpenAt(now) && o.Eligibility.Eligible(w) == nil {
+			open = append(open, o)
+			ids = append(ids, o.ID)
+		}
+	}
+	times, err := s.store.ClaimTimes(ctx, workerID, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Available, 0, len(open))
+	for _, o := range open {
+		out = append(out, Available{Offer: o, Allowance: o.Allowance(times[o.ID], now)})
+	}
+	return out, nil
+}
+
+// WorkerClaims lists the worker's claims, newest first.
+func (s *Service) WorkerClaims(ctx context.Context, workerID, before uuid.UUID, limit int) ([]Claim, error) {
+	return s.store.WorkerClaims(ctx, workerID, before, limit)
+}
+
+// Redeem hands over the item of the claim with the code at the station.
+// Returns Invalid (a malformed code), NotFound (no such claim), Forbidden
+// (the station is outside the actor's districts), WrongStation,
+// AlreadyRedeemed, or Expired (the claim's stock has gone back to the
+// offer).
+func (s *Service) Redeem(ctx context.Context, actor Actor, code string, stationID uuid.UUID) (Claim, error) {
+	if !ValidCode(code) {
+		var p apperr.Problems
+		p.Add("code", "format", "must be the 8-character claim code")
+		return Claim{}, p.Err()
+	}
+	now := s.clock()
+	var expired bool
+	c, err := s.store.Redeem(ctx, code, stationID, now, actor.ActorName(), func(c Claim, o *Offer, st StationInfo) (RedeemAction, error) {
+		if st.ID == uuid.Nil {
+			return 0, apperr.New(apperr.WrongStation, "no station has this id")
+		}
+		if !actor.CanManageDistrict(st.DistrictCode) {
+			return 0, apperr.New(apperr.Forbidden, "you may not redeem claims at stations of district %s", st.DistrictCode)
+		}
+		switch c.Status {
+		case Redeemed:
+			return 0, apperr.New(apperr.AlreadyRedeemed, "this claim was redeemed at %s", c.RedeemedAt.In(Shanghai).Format(time.RFC3339))
+		case Expired:
+			return 0, apperr.New(apperr.Expired, "this claim expired at %s", c.ExpiresAt.In(Shanghai).Format(time.RFC3339))
+		}
+		if !now.Before(c.ExpiresAt) {
+			expired = true
+			return Expire, nil
+		}
+		if len(o.RedeemAt) > 0 {
+			for _, id := range o.RedeemAt {
+				if id == st.ID {
+					return Redeem, nil
+				}
+			}
+			return 0, apperr.New(apperr.WrongStation, "this benefit is collected only at the stations the offer names")
+		}
+		if !st.Active || !o.Eligibility.CoversCounty(st.DistrictCode) {
+			return 0, apperr.New(apperr.WrongStation, "this benefit is collected only at active stations of the offer's districts")
+		}
+		return Redeem, nil
+	})
+	if err != nil {
+		return Claim{}, err
+	}
+	if expired {
+		return Claim{}, apperr.New(apperr.Expired, "this claim expired at %s; its item went back to the offer", c.ExpiresAt.In(Shanghai).Format(time.RFC3339))
+	}
+	return c, nil
+}
+
+// ExpireDue expires every claim past its expires_at, returning their stock,
+// in batches. It reports how many claims it expired.
+func (s *Service) ExpireDue(ctx context.Context) (int, error) {
+	const batch = 500
+	total := 0
+	for {
+		n, err := s.store.ExpireDue(ctx, s.clock(), batch)
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
+}
+
+// Stats returns the figures of an offer the actor may manage. Returns
+// NotFound or Forbidden.
+func (s *Service) Stats(ctx context.Context, actor Actor, id uuid.UUID) (*Offer, Stats, error) {
+	o, err := s.GetOffer(ctx, actor, id)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	st, err := s.store.Stats(ctx, id)
+	return o, st, err
+}
+
+// Export calls each for every claim on an offer the actor may manage,
+// oldest first. Returns NotFound or Forbidden before the first row.
+func (s *Service) Export(ctx context.Context, actor Actor, id uuid.UUID, each func(ExportRow) error) (*Offer, error) {
+	o, err := s.GetOffer(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return o, s.store.Export(ctx, id, each)
+}

@@ -1,0 +1,650 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"yizhan/internal/apperr"
+	"yizhan/internal/benefit"
+)
+
+// BenefitStore implements benefit.Store.
+type BenefitStore struct {
+	db *DB
+}
+
+// NewBenefitStore returns a BenefitStore.
+func NewBenefitStore(db *DB) *BenefitStore { return &BenefitStore{db: db} }
+
+var _ benefit.Store = (*BenefitStore)(nil)
+
+// txKey carries a transaction in a context, for a store method that must
+// run inside another store's transaction (the welcome benefit, granted
+// inside a membership approval).
+type txKey struct{}
+
+// withTx returns ctx carrying tx: BenefitStore.Claim called with it runs in
+// a savepoint of tx instead of a transaction of its own.
+func withTx(ctx context.Context, tx pgx.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// beginner is what pgx.BeginFunc begins on: the pool, or a transaction (a
+// savepoint).
+type beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+func (s *BenefitStore) outer(ctx context.Context) beginner {
+	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
+		return tx
+	}
+	return s.db.Pool
+}
+
+const offerColumns = `o.id, o.title, o.description, o.category, o.total_stock, o.remaining_stock, o.per_worker_count,
+	o.per_worker_period, o.starts_at, o.ends_at, o.weekly_days, o.weekly_from, o.weekly_to, o.members_only, o.occupations,
+	o.district_codes, o.status, o.welcome, o.version, o.created_at, o.created_by, o.updated_at, o.updated_by,
+	ARRAY(SELECT s.station_id FROM benefit_offer_stations s WHERE s.offer_id = o.id ORDER BY s.station_id)`
+
+func scanOffer(row pgx.Row) (*benefit.Offer, error) {
+	var (
+		o                benefit.Offer
+		total, remaining *int32
+		days             []int16
+		from, to         *int16
+		category, status string
+		period           string
+	)
+	err := row.Scan(&o.ID, &o.Title, &o.Description, &category, &total, &remaining, &o.PerWorker.Count,
+		&period, &o.Window.StartsAt, &o.Window.EndsAt, &days, &from, &to, &o.Eligibility.MembersOnly, &o.Eligibility.Occupations,
+		&o.Eligibility.DistrictCodes, &status, &o.Welcome, &o.Version, &o.CreatedAt, &o.CreatedBy, &o.UpdatedAt, &o.UpdatedBy,
+		&o.RedeemAt)
+	if err != nil {
+		return nil, err
+	}
+	o.Category, o.Status, o.PerWorker.Period = benefit.Category(category), benefit.Status(status), benefit.Period(period)
+	if total != nil {
+		n := int(*total)
+		o.TotalStock = &n
+		o.Remaining = int(*remaining)
+	}
+	if days != nil && from != nil && to != nil {
+		w := &benefit.Weekly{From: int(*from), To: int(*to)}
+		for _, d := range days {
+			w.Days = append(w.Days, time.Weekday(d))
+		}
+		o.Window.Weekly = w
+	}
+	if len(o.Eligibility.Occupations) == 0 {
+		o.Eligibility.Occupations = nil
+	}
+	if len(o.Eligibility.DistrictCodes) == 0 {
+		o.Eligibility.DistrictCodes = nil
+	}
+	if len(o.RedeemAt) == 0 {
+		o.RedeemAt = nil
+	}
+	return &o, nil
+}
+
+func offerArgs(o *benefit.Offer) []any {
+	var (
+		total, remaining *int
+		days             []int16
+		from, to         *int
+	)
+	if o.TotalStock != nil {
+		total, remaining = o.TotalStock, &o.Remaining
+	}
+	if w := o.Window.Weekly; w != nil {
+		for _, d := range w.Days {
+			days = append(days, int16(d))
+		}
+		from, to = &w.From, &w.To
+	}
+	occ, districts := o.Eligibility.Occupations, o.Eligibility.DistrictCodes
+	if occ == nil {
+		occ = []string{}
+	}
+	if districts == nil {
+		districts = []string{}
+	}
+	return []any{o.ID, o.Title, o.Description, string(o.Category), total, remaining, o.PerWorker.Count,
+		string(o.PerWorker.Period), o.Window.StartsAt, o.Window.EndsAt, days, from, to, o.Eligibility.MembersOnly, occ,
+		districts, string(o.Status), o.Welcome, o.Version, o.CreatedAt, o.CreatedBy, o.UpdatedAt, o.UpdatedBy}
+}
+
+func setOfferStations(ctx context.Context, tx pgx.Tx, o *benefit.Offer) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM benefit_offer_stations WHERE offer_id = $1`, o.ID); err != nil {
+		return err
+	}
+	if len(o.RedeemAt) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO benefit_offer_stations (offer_id, station_id) SELECT $1, unnest($2::uuid[])`, o.ID, o.RedeemAt)
+	return err
+}
+
+// offerError names the welcome offer's uniqueness in words.
+func offerError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.ConstraintName == "benefit_offers_one_welcome_idx" {
+		return &apperr.Error{Code: apperr.Conflict, Message: "another published offer is already the welcome offer; unpublish it or clear its welcome flag first", Err: err}
+	}
+	return interpretError(err, "offer")
+}
+
+// CreateOffer implements benefit.Store.
+func (s *BenefitStore) CreateOffer(ctx context.Context, o *benefit.Offer) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO benefit_offers (id, title, description, category, total_stock, remaining_stock,
+			per_worker_count, per_worker_period, starts_at, ends_at, weekly_days, weekly_from, weekly_to, members_only, occupations,
+			district_codes, status, welcome, version, created_at, created_by, updated_at, updated_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+			offerArgs(o)...)
+		if err != nil {
+			return err
+		}
+		return setOfferStations(ctx, tx, o)
+	})
+	return offerError(err)
+}
+
+// GetOffer implements benefit.Store.
+func (s *BenefitStore) GetOffer(ctx context.Context, id uuid.UUID) (*benefit.Offer, error) {
+	o, err := scanOffer(s.db.Pool.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1`, id))
+	return o, interpretError(err, "offer")
+}
+
+// UpdateOffer implements benefit.Store.
+func (s *BenefitStore) UpdateOffer(ctx context.Context, id uuid.UUID, change func(*benefit.Offer) error) (*benefit.Offer, error) {
+	var out *benefit.Offer
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		before, err := scanOffer(tx.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return err
+		}
+		after := *before
+		if err := change(&after); err != nil {
+			return err
+		}
+		// The remaining stock moves with the total: what is claimed stays
+		// claimed.
+		switch {
+		case after.TotalStock == nil:
+			after.Remaining = 0
+		case before.TotalStock == nil:
+			var open int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM benefit_claims WHERE offer_id = $1 AND status <> 'expired'`, id).Scan(&open); err != nil {
+				return err
+			}
+			after.Remaining = *after.TotalStock - open
+		default:
+			after.Remaining = before.Remaining + *after.TotalStock - *before.TotalStock
+		}
+		if after.TotalStock != nil && after.Remaining < 0 {
+			var p apperr.Problems
+			p.Add("total_stock", "out_of_range", "must be at least %d, the items already claimed", *after.TotalStock-after.Remaining)
+			return p.Err()
+		}
+		_, err = tx.Exec(ctx, `UPDATE benefit_offers SET title = $2, description = $3, category = $4, total_stock = $5,
+			remaining_stock = $6, per_worker_count = $7, per_worker_period = $8, starts_at = $9, ends_at = $10, weekly_days = $11,
+			weekly_from = $12, weekly_to = $13, members_only = $14, occupations = $15, district_codes = $16, status = $17,
+			welcome = $18, version = $19, created_at = $20, created_by = $21, updated_at = $22, updated_by = $23
+			WHERE id = $1`, offerArgs(&after)...)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(before.RedeemAt, after.RedeemAt) {
+			if err := setOfferStations(ctx, tx, &after); err != nil {
+				return err
+			}
+			slices.SortFunc(after.RedeemAt, func(a, b uuid.UUID) int { return compareUUID(a, b) })
+		}
+		out = &after
+		return nil
+	})
+	if err != nil {
+		return nil, offerError(err)
+	}
+	return out, nil
+}
+
+func compareUUID(a, b uuid.UUID) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return int(a[i]) - int(b[i])
+		}
+	}
+	return 0
+}
+
+// ListOffers implements benefit.Store.
+func (s *BenefitStore) ListOffers(ctx context.Context, f benefit.OfferFilter) ([]*benefit.Offer, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+offerColumns+` FROM benefit_offers o
+		WHERE o.id > $1 AND ($2 = '' OR o.status = $2) ORDER BY o.id LIMIT $3`, f.After, string(f.Status), f.Limit)
+	if err != nil {
+		return nil, interpretError(err, "offers")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*benefit.Offer, error) { return scanOffer(row) })
+	return out, interpretError(err, "offers")
+}
+
+// OpenOffers implements benefit.Store.
+func (s *BenefitStore) OpenOffers(ctx context.Context, now time.Time) ([]*benefit.Offer, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+offerColumns+` FROM benefit_offers o
+		WHERE o.status = 'published' AND o.ends_at > $1 AND o.starts_at <= $1 ORDER BY o.ends_at, o.id`, now)
+	if err != nil {
+		return nil, interpretError(err, "offers")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*benefit.Offer, error) { return scanOffer(row) })
+	return out, interpretError(err, "offers")
+}
+
+// WelcomeOffer implements benefit.Store.
+func (s *BenefitStore) WelcomeOffer(ctx context.Context) (*benefit.Offer, error) {
+	o, err := scanOffer(s.outerQuerier(ctx).QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o
+		WHERE o.welcome AND o.status = 'published'`))
+	return o, interpretError(err, "welcome offer")
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func (s *BenefitStore) outerQuerier(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
+		return tx
+	}
+	return s.db.Pool
+}
+
+func scanClaimant(row pgx.Row) (benefit.Claimant, error) {
+	var (
+		w          benefit.Claimant
+		occ, dist  *string
+		membership bool
+	)
+	err := row.Scan(&w.ID, &membership, &occ, &dist)
+	w.Member = membership
+	if occ != nil {
+		w.Occupation = *occ
+	}
+	if dist != nil {
+		w.DistrictCode = *dist
+	}
+	return w, err
+}
+
+const claimantQuery = `SELECT id, membership_no IS NOT NULL, occupation, district_code FROM workers
+	WHERE id = $1 AND deleted_at IS NULL`
+
+// Claimant implements benefit.Store.
+func (s *BenefitStore) Claimant(ctx context.Context, workerID uuid.UUID) (benefit.Claimant, error) {
+	w, err := scanClaimant(s.db.Pool.QueryRow(ctx, claimantQuery, workerID))
+	return w, interpretError(err, "worker")
+}
+
+const claimColumns = `c.id, c.offer_id, c.worker_id, c.code, c.status, c.welcome, c.claimed_at, c.expires_at,
+	c.redeemed_at, c.redeemed_station_id, c.redeemed_by, c.expired_at,
+	(SELECT o.title FROM benefit_offers o WHERE o.id = c.offer_id)`
+
+func scanClaim(row pgx.Row) (benefit.Claim, error) {
+	var (
+		c                     benefit.Claim
+		status                string
+		redeemedAt, expiredAt *time.Time
+		station               *uuid.UUID
+		by                    *string
+	)
+	err := row.Scan(&c.ID, &c.OfferID, &c.WorkerID, &c.Code, &status, &c.Welcome, &c.ClaimedAt, &c.ExpiresAt,
+		&redeemedAt, &station, &by, &expiredAt, &c.OfferTitle)
+	if err != nil {
+		return c, err
+	}
+	c.Status = benefit.ClaimStatus(status)
+	if redeemedAt != nil {
+		c.RedeemedAt = *redeemedAt
+	}
+	if station != nil {
+		c.RedeemedStation = *station
+	}
+	if by != nil {
+		c.RedeemedBy = *by
+	}
+	if expiredAt != nil {
+		c.ExpiredAt = *expiredAt
+	}
+	return c, nil
+}
+
+// Claim implements benefit.Store. An advisory lock on the worker serialises
+// their claims, so the Idempotency-Key lookup and the per-worker count are
+// exact; the offer's row is locked only by the final conditional UPDATE,
+// so that the hot row of a busy offer is held for the shortest time: from
+// that statement to the commit.
+func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check benefit.ClaimCheck) (benefit.Claim, bool, error) {
+	var (
+		out    benefit.Claim
+		replay bool
+	)
+	err := pgx.BeginFunc(ctx, s.outer(ctx), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('benefit_claim:' || $1::text, 0))`, c.WorkerID); err != nil {
+			return err
+		}
+		prev, err := scanClaim(tx.QueryRow(ctx, `SELECT `+claimColumns+` FROM benefit_claim_keys k
+			JOIN benefit_claims c ON c.id = k.claim_id WHERE k.worker_id = $1 AND k.idempotency_key = $2`, c.WorkerID, c.IdempotencyKey))
+		switch {
+		case err == nil && prev.OfferID != c.OfferID:
+			return apperr.New(apperr.Conflict, "this Idempotency-Key was used for a claim on another offer; make a new key for each claim")
+		case err == nil:
+			out, replay = prev, true
+			return nil
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		o, err := scanOffer(tx.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1`, c.OfferID))
+		if err != nil {
+			return interpretError(err, "offer")
+		}
+		w, err := scanClaimant(tx.QueryRow(ctx, claimantQuery, c.WorkerID))
+		if err != nil {
+			return interpretError(err, "worker")
+		}
+		usedSince := func(t time.Time) (int, error) {
+			var n int
+			err := tx.QueryRow(ctx, `SELECT count(*) FROM benefit_claims
+				WHERE worker_id = $1 AND offer_id = $2 AND claimed_at >= $3 AND status <> 'expired'`, c.WorkerID, c.OfferID, t).Scan(&n)
+			return n, err
+		}
+		if err := check(o, w, usedSince); err != nil {
+			return err
+		}
+		if o.Limited() && o.Remaining <= 0 {
+			return errSoldOut
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO benefit_claims (id, offer_id, worker_id, code, status, welcome, claimed_at, expires_at)
+			VALUES ($1, $2, $3, $4, 'claimed', $5, $6, $7)`, c.ID, c.OfferID, c.WorkerID, c.Code, c.Welcome, c.ClaimedAt, c.ExpiresAt)
+		if err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.ConstraintName == "benefit_claims_code_key" {
+				return benefit.ErrCodeTaken
+			}
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO benefit_claim_keys (worker_id, idempotency_key, offer_id, claim_id, created_at)
+			VALUES ($1, $2, $3, $4, $5)`, c.WorkerID, c.IdempotencyKey, c.OfferID, c.ID, c.ClaimedAt)
+		if err != nil {
+			return err
+		}
+		if o.Limited() {
+			tag, err := tx.Exec(ctx, `UPDATE benefit_offers SET remaining_stock = remaining_stock - 1
+				WHERE id = $1 AND remaining_stock > 0 AND status = 'published'`, c.OfferID)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				var status string
+				if err := tx.QueryRow(ctx, `SELECT status FROM benefit_offers WHERE id = $1`, c.OfferID).Scan(&status); err != nil {
+					return err
+				}
+				if status != string(benefit.Published) {
+					return apperr.New(apperr.NotOpen, "this benefit is %s", status)
+				}
+				return errSoldOut
+			}
+		}
+		out = benefit.Claim{ID: c.ID, OfferID: c.OfferID, WorkerID: c.WorkerID, Code: c.Code, Status: benefit.Claimed,
+			ClaimedAt: c.ClaimedAt, ExpiresAt: c.ExpiresAt, Welcome: c.Welcome, OfferTitle: o.Title}
+		return nil
+	})
+	if errors.Is(err, benefit.ErrCodeTaken) {
+		return benefit.Claim{}, false, err
+	}
+	if err != nil {
+		return benefit.Claim{}, false, interpretError(err, "claim")
+	}
+	return out, replay, nil
+}
+
+var errSoldOut = apperr.New(apperr.SoldOut, "this benefit has been claimed out")
+
+// ClaimTimes implements benefit.Store.
+func (s *BenefitStore) ClaimTimes(ctx context.Context, workerID uuid.UUID, offerIDs []uuid.UUID) (map[uuid.UUID][]time.Time, error) {
+	out := map[uuid.UUID][]time.Time{}
+	if len(offerIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT offer_id, claimed_at FROM benefit_claims
+		WHERE worker_id = $1 AND offer_id = ANY($2) AND status <> 'expired'`, workerID, offerIDs)
+	if err != nil {
+		return nil, interpretError(err, "claims")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id uuid.UUID
+			at time.Time
+		)
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, interpretError(err, "claims")
+		}
+		out[id] = append(out[id], at)
+	}
+	return out, interpretError(rows.Err(), "claims")
+}
+
+// WorkerClaims implements benefit.Store.
+func (s *BenefitStore) WorkerClaims(ctx context.Context, workerID, before uuid.UUID, limit int) ([]benefit.Claim, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+claimColumns+` FROM benefit_claims c
+		WHERE c.worker_id = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR c.id < $2)
+		ORDER BY c.id DESC LIMIT $3`, workerID, before, limit)
+	if err != nil {
+		return nil, interpretError(err, "claims")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (benefit.Claim, error) { return scanClaim(row) })
+	return out, interpretError(err, "claims")
+}
+
+// Redeem implements benefit.Store.
+func (s *BenefitStore) Redeem(ctx context.Context, code string, stationID uuid.UUID, now time.Time, actor string,
+	decide func(benefit.Claim, *benefit.Offer, benefit.StationInfo) (benefit.RedeemAction, error)) (benefit.Claim, error) {
+	var out benefit.Claim
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		c, err := scanClaim(tx.QueryRow(ctx, `SELECT `+claimColumns+` FROM benefit_claims c WHERE c.code = $1 FOR UPDATE`, code))
+		if err != nil {
+			return interpretError(err, "claim")
+		}
+		o, err := scanOffer(tx.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1`, c.OfferID))
+		if err != nil {
+			return err
+		}
+		var st benefit.StationInfo
+		err = tx.QueryRow(ctx, `SELECT id, district_code, status = 'active' FROM stations WHERE id = $1`, stationID).
+			Scan(&st.ID, &st.DistrictCode, &st.Active)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		action, err := decide(c, o, st)
+		if err != nil {
+			return err
+		}
+		switch action {
+		case benefit.Redeem:
+			_, err = tx.Exec(ctx, `UPDATE benefit_claims SET status = 'redeemed', redeemed_at = $2, redeemed_station_id = $3,
+				redeemed_by = $4 WHERE id = $1`, c.ID, now, st.ID, actor)
+			c.Status, c.RedeemedAt, c.RedeemedStation, c.RedeemedBy = benefit.Redeemed, now, st.ID, actor
+		case benefit.Expire:
+			err = expireClaim(ctx, tx, c.ID, c.OfferID, now)
+			c.Status, c.ExpiredAt = benefit.Expired, now
+		}
+		out = c
+		return err
+	})
+	if err != nil {
+		return benefit.Claim{}, interpretError(err, "claim")
+	}
+	return out, nil
+}
+
+func expireClaim(ctx context.Context, tx pgx.Tx, id, offerID uuid.UUID, now time.Time) error {
+	tag, err := tx.Exec(ctx, `UPDATE benefit_claims SET status = 'expired', expired_at = $2 WHERE id = $1 AND status = 'claimed'`, id, now)
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE benefit_offers SET remaining_stock = remaining_stock + 1
+		WHERE id = $1 AND remaining_stock IS NOT NULL`, offerID)
+	return err
+}
+
+// ExpireDue implements benefit.Store. SKIP LOCKED lets sweepers of several
+// processes work side by side, and the status test makes each claim expire
+// once.
+func (s *BenefitStore) ExpireDue(ctx context.Context, now time.Time, limit int) (int, error) {
+	var n int
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `WITH due AS (
+				SELECT id FROM benefit_claims WHERE status = 'claimed' AND expires_at <= $1
+				ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
+			), expired AS (
+				UPDATE benefit_claims c SET status = 'expired', expired_at = $1 FROM due WHERE c.id = due.id
+				RETURNING c.offer_id
+			), returned AS (
+				UPDATE benefit_offers o SET remaining_stock = o.remaining_stock + e.n
+				FROM (SELECT offer_id, count(*)::int AS n FROM expired GROUP BY offer_id) e
+				WHERE o.id = e.offer_id AND o.remaining_stock IS NOT NULL
+			)
+			SELECT count(*) FROM expired`, now, limit).Scan(&n)
+	})
+	return n, interpretError(err, "claims")
+}
+
+// Stats implements benefit.Store.
+func (s *BenefitStore) Stats(ctx context.Context, offerID uuid.UUID) (benefit.Stats, error) {
+	var st benefit.Stats
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`); err != nil {
+			return err
+		}
+		var total, remaining *int32
+		err := tx.QueryRow(ctx, `SELECT o.total_stock, o.remaining_stock,
+				count(c.id), count(c.id) FILTER (WHERE c.status = 'redeemed'), count(c.id) FILTER (WHERE c.status = 'expired'),
+				count(c.id) FILTER (WHERE c.status = 'claimed')
+			FROM benefit_offers o LEFT JOIN benefit_claims c ON c.offer_id = o.id
+			WHERE o.id = $1 GROUP BY o.id`, offerID).Scan(&total, &remaining, &st.Claimed, &st.Redeemed, &st.Expired, &st.Open)
+		if err != nil {
+			return err
+		}
+		if total != nil {
+			n := int(*total)
+			st.TotalStock, st.Remaining = &n, int(*remaining)
+		}
+		rows, err := tx.Query(ctx, `SELECT s.id, s.name, count(*) FROM benefit_claims c JOIN stations s ON s.id = c.redeemed_station_id
+			WHERE c.offer_id = $1 AND c.status = 'redeemed' GROUP BY s.id, s.name ORDER BY count(*) DESC, s.id`, offerID)
+		if err != nil {
+			return err
+		}
+		st.ByStation, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (benefit.StationStats, error) {
+			var x benefit.StationStats
+			return x, row.Scan(&x.StationID, &x.StationName, &x.Redeemed)
+		})
+		if err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT to_char(day, 'YYYY-MM-DD'), sum(claimed)::int, sum(redeemed)::int, sum(expired)::int FROM (
+				SELECT (claimed_at AT TIME ZONE 'Asia/Shanghai')::date AS day, 1 AS claimed, 0 AS redeemed, 0 AS expired
+					FROM benefit_claims WHERE offer_id = $1
+				UNION ALL
+				SELECT (redeemed_at AT TIME ZONE 'Asia/Shanghai')::date, 0, 1, 0
+					FROM benefit_claims WHERE offer_id = $1 AND status = 'redeemed'
+				UNION ALL
+				SELECT (expired_at AT TIME ZONE 'Asia/Shanghai')::date, 0, 0, 1
+					FROM benefit_claims WHERE offer_id = $1 AND status = 'expired'
+			) e GROUP BY day ORDER BY day`, offerID)
+		if err != nil {
+			return err
+		}
+		st.ByDay, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (benefit.DayStats, error) {
+			var x benefit.DayStats
+			return x, row.Scan(&x.Date, &x.Claimed, &x.Redeemed, &x.Expired)
+		})
+		return err
+	})
+	return st, interpretError(err, "offer")
+}
+
+// Export implements benefit.Store.
+func (s *BenefitStore) Export(ctx context.Context, offerID uuid.UUID, each func(benefit.ExportRow) error) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`); err != nil {
+			return err
+		}
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM benefit_offers WHERE id = $1`, offerID).Scan(&one); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+claimColumns+`, coalesce(s.name, '') FROM benefit_claims c
+			LEFT JOIN stations s ON s.id = c.redeemed_station_id WHERE c.offer_id = $1 ORDER BY c.claimed_at, c.id`, offerID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				r                     benefit.ExportRow
+				status                string
+				redeemedAt, expiredAt *time.Time
+				station               *uuid.UUID
+				by                    *string
+			)
+			c := &r.Claim
+			if err := rows.Scan(&c.ID, &c.OfferID, &c.WorkerID, &c.Code, &status, &c.Welcome, &c.ClaimedAt, &c.ExpiresAt,
+				&redeemedAt, &station, &by, &expiredAt, &c.OfferTitle, &r.StationName); err != nil {
+				return err
+			}
+			c.Status = benefit.ClaimStatus(status)
+			if redeemedAt != nil {
+				c.RedeemedAt = *redeemedAt
+			}
+			if station != nil {
+				c.RedeemedStation = *station
+			}
+			if by != nil {
+				c.RedeemedBy = *by
+			}
+			if expiredAt != nil {
+				c.ExpiredAt = *expiredAt
+			}
+			if err := each(r); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	return interpretError(err, "offer")
+}
+
+// StationDistricts implements benefit.Store.
+func (s *BenefitStore) StationDistricts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]benefit.StationInfo, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, district_code, status = 'active' FROM stations WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, interpretError(err, "stations")
+	}
+	defer rows.Close()
+	out := make(map[uuid.UUID]benefit.StationInfo, len(ids))
+	for rows.Next() {
+		var st benefit.StationInfo
+		if err := rows.Scan(&st.ID, &st.DistrictCode, &st.Active); err != nil {
+			return nil, interpretError(err, "stations")
+		}
+		out[st.ID] = st
+	}
+	return out, interpretError(rows.Err(), "stations")
+}

@@ -1,0 +1,286 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"yizhan/internal/apperr"
+	"yizhan/internal/benefit"
+	"yizhan/internal/pgtest"
+	"yizhan/internal/postgres"
+)
+
+// benefitEnv is a database with one or more pools on it, standing for as
+// many API processes.
+type benefitEnv struct {
+	t     *testing.T
+	pools []*postgres.DB
+	now   time.Time
+	mu    sync.Mutex
+}
+
+func newBenefitEnv(t *testing.T, processes int) *benefitEnv {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	e := &benefitEnv{t: t, now: time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC)} // Wednesday 10:00 in Shanghai
+	for range processes {
+		db, err := postgres.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		e.pools = append(e.pools, db)
+	}
+	return e
+}
+
+func (e *benefitEnv) clock() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.now
+}
+
+func (e *benefitEnv) advance(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.now = e.now.Add(d)
+}
+
+// service returns the benefit service of process i.
+func (e *benefitEnv) service(i int) *benefit.Service {
+	return benefit.NewService(postgres.NewBenefitStore(e.pools[i]), benefit.DefaultConfig, e.clock)
+}
+
+// mustWorkers inserts n workers (members of Pujiang, couriers) and returns
+// their ids.
+func (e *benefitEnv) mustWorkers(n int) []uuid.UUID {
+	e.t.Helper()
+	ids := make([]uuid.UUID, n)
+	for i := range ids {
+		ids[i] = uuid.New()
+		_, err := e.pools[0].Pool.Exec(context.Background(), `INSERT INTO workers (id, openid, occupation, district_code,
+			membership_no, member_since, created_at, updated_at) VALUES ($1, $2, 'express_courier', '330726', $3, now(), now(), now())`,
+			ids[i], "openid-"+ids[i].String(), fmt.Sprintf("YZ%010d", i+1))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+type admin struct{}
+
+func (admin) ActorName() string                         { return "staff:admin" }
+func (admin) CanManageDistrict(string) bool             { return true }
+func (admin) DistrictScope() (codes []string, all bool) { return nil, true }
+
+// mustOffer publishes an offer of the given stock (nil: unlimited) and
+// per-worker limit, open from a day before now for a month.
+func (e *benefitEnv) mustOffer(stock *int64, count int, period benefit.Period) *benefit.Offer {
+	e.t.Helper()
+	start, end := e.clock().Add(-24*time.Hour), e.clock().Add(30*24*time.Hour)
+	doc := benefit.Document{
+		Title: "话费 50 元", Category: "phone_credit", TotalStock: benefit.Stock{Set: true, N: stock},
+		PerWorkerLimit: &benefit.LimitDoc{Count: &count, Period: string(period)},
+		Window:         &benefit.WindowDoc{StartsAt: &start, EndsAt: &end},
+		Status:         "published",
+	}
+	o, err := e.service(0).CreateOffer(context.Background(), admin{}, doc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return o
+}
+
+func (e *benefitEnv) stock(id uuid.UUID) (remaining, claims int) {
+	e.t.Helper()
+	err := e.pools[0].Pool.QueryRow(context.Background(), `SELECT remaining_stock,
+		(SELECT count(*) FROM benefit_claims WHERE offer_id = $1 AND status <> 'expired') FROM benefit_offers WHERE id = $1`, id).
+		Scan(&remaining, &claims)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return remaining, claims
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// N workers tapping at once on stock S, through two API processes: exactly
+// min(N, S) claims, every other answer sold_out, and the stock at zero.
+func TestClaimNeverOversells(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		workers  int
+		stock    int64
+		wantWins int
+	}{
+		{"more workers than stock", 80, 25, 25},
+		{"fewer workers than stock", 30, 50, 30},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newBenefitEnv(t, 2)
+			o := e.mustOffer(ptr(tc.stock), 1, benefit.Once)
+			workers := e.mustWorkers(tc.workers)
+			codes := make([]apperr.Code, len(workers))
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i, w := range workers {
+				wg.Go(func() {
+					<-start
+					_, _, err := e.service(i%2).Claim(context.Background(), w, o.ID, "tap-"+w.String())
+					codes[i] = apperr.CodeOf(err)
+					if err == nil {
+						codes[i] = ""
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			got := map[apperr.Code]int{}
+			for _, c := range codes {
+				got[c]++
+			}
+			if got[""] != tc.wantWins || got[apperr.SoldOut] != tc.workers-tc.wantWins {
+				t.Errorf("answers = %v, want %d claims and %d sold_out", got, tc.wantWins, tc.workers-tc.wantWins)
+			}
+			remaining, claims := e.stock(o.ID)
+			if claims != tc.wantWins || remaining != int(tc.stock)-tc.wantWins {
+				t.Errorf("stored: %d claims, %d remaining; want %d and %d", claims, remaining, tc.wantWins, int(tc.stock)-tc.wantWins)
+			}
+		})
+	}
+}
+
+// One worker double- (or ten-) tapping with fresh keys gets no more than
+// the limit.
+func TestClaimLimitHoldsUnderDoubleTaps(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 2)
+	o := e.mustOffer(ptr[int64](100), 2, benefit.Day)
+	w := e.mustWorkers(1)[0]
+	const taps = 12
+	codes := make([]apperr.Code, taps)
+	var wg sync.WaitGroup
+	for i := range taps {
+		wg.Go(func() {
+			_, _, err := e.service(i%2).Claim(context.Background(), w, o.ID, fmt.Sprintf("tap-%d", i))
+			if err != nil {
+				codes[i] = apperr.CodeOf(err)
+			}
+		})
+	}
+	wg.Wait()
+	got := map[apperr.Code]int{}
+	for _, c := range codes {
+		got[c]++
+	}
+	if got[""] != 2 || got[apperr.LimitReached] != taps-2 {
+		t.Errorf("answers = %v, want 2 claims and %d limit_reached", got, taps-2)
+	}
+	if remaining, claims := e.stock(o.ID); claims != 2 || remaining != 98 {
+		t.Errorf("stored: %d claims, %d remaining; want 2 and 98", claims, remaining)
+	}
+	// The next Shanghai day brings a fresh allowance.
+	e.advance(14 * time.Hour) // Thursday 00:00 in Shanghai
+	if _, _, err := e.service(0).Claim(context.Background(), w, o.ID, "tomorrow"); err != nil {
+		t.Errorf("claim on the next day: %v", err)
+	}
+}
+
+// The same Idempotency-Key sent many times at once claims once, and every
+// answer is that claim.
+func TestClaimIdempotencyKeyUnderContention(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 2)
+	o := e.mustOffer(ptr[int64](10), 5, benefit.Once)
+	w := e.mustWorkers(1)[0]
+	const retries = 10
+	claims := make([]benefit.Claim, retries)
+	replays := make([]bool, retries)
+	errs := make([]error, retries)
+	var wg sync.WaitGroup
+	for i := range retries {
+		wg.Go(func() {
+			claims[i], replays[i], errs[i] = e.service(i%2).Claim(context.Background(), w, o.ID, "the-one-key")
+		})
+	}
+	wg.Wait()
+	fresh := 0
+	for i := range retries {
+		if errs[i] != nil {
+			t.Fatalf("claim %d: %v", i, errs[i])
+		}
+		if !replays[i] {
+			fresh++
+		}
+		if claims[i].ID != claims[0].ID || claims[i].Code != claims[0].Code || !claims[i].ExpiresAt.Equal(claims[0].ExpiresAt) {
+			t.Errorf("answer %d = %+v, want %+v", i, claims[i], claims[0])
+		}
+	}
+	if fresh != 1 {
+		t.Errorf("%d answers were fresh claims, want 1", fresh)
+	}
+	if remaining, n := e.stock(o.ID); n != 1 || remaining != 9 {
+		t.Errorf("stored: %d claims, %d remaining; want 1 and 9", n, remaining)
+	}
+	// The key is the worker's: used on another offer it is refused.
+	other := e.mustOffer(ptr[int64](10), 1, benefit.Once)
+	if _, _, err := e.service(0).Claim(context.Background(), w, other.ID, "the-one-key"); !apperr.Is(err, apperr.Conflict) {
+		t.Errorf("same key on another offer: %v, want conflict", err)
+	}
+}
+
+// Expiry returns stock once, however many sweepers run, and a redemption
+// after expiry is refused.
+func TestExpiryReturnsStockOnce(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 2)
+	o := e.mustOffer(ptr[int64](5), 1, benefit.Once)
+	workers := e.mustWorkers(3)
+	var codes []string
+	for _, w := range workers {
+		c, _, err := e.service(0).Claim(context.Background(), w, o.ID, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, c.Code)
+	}
+	if remaining, _ := e.stock(o.ID); remaining != 2 {
+		t.Fatalf("remaining after 3 claims = %d, want 2", remaining)
+	}
+	e.advance(benefit.DefaultConfig.ClaimTTL + time.Second)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		total int
+	)
+	for i := range 4 {
+		wg.Go(func() {
+			n, err := e.service(i % 2).ExpireDue(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			total += n
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if total != 3 {
+		t.Errorf("sweepers expired %d claims, want 3", total)
+	}
+	if remaining, claims := e.stock(o.ID); remaining != 5 || claims != 0 {
+		t.Errorf("after expiry: %d remaining, %d open claims; want 5 and 0", remaining, claims)
+	}
+	// An expired worker may claim again: the item went back to the pool.
+	if _, _, err := e.service(1).Claim(context.Background(), workers[0], o.ID, "again"); err != nil {
+		t.Errorf("claim after expiry: %v", err)
+	}
+}
