@@ -232,6 +232,10 @@ func TestProfile(t *testing.T) {
 	patch := func(body any, ct string) response {
 		return e.do(req{Method: "PATCH", Path: "/v1/me", Token: tok, Body: body, ContentType: ct})
 	}
+	r = patch(map[string]any{"nickname": "👨\u200d👩\u200d👧 小王", "employer": "顺丰\u3000速运"}, "")
+	if r.Status != 200 {
+		t.Errorf("an emoji nickname and a full-width space: %d %s", r.Status, r.Body)
+	}
 	r = patch(map[string]any{"nickname": " 小王 ", "phone": "+86 138 0013 8000", "occupation": "express_courier",
 		"employer": "顺丰", "district_code": "330726"}, "application/merge-patch+json")
 	if r.Status != 200 {
@@ -265,6 +269,7 @@ func TestProfile(t *testing.T) {
 		{"malformed district", map[string]any{"district_code": "33072"}, "", 400, []string{"district_code"}},
 		{"long nickname", map[string]any{"nickname": strings.Repeat("王", 41)}, "", 400, []string{"nickname"}},
 		{"control character", map[string]any{"nickname": "a\u0007b"}, "", 400, []string{"nickname"}},
+		{"newline", map[string]any{"employer": "a\nb"}, "", 400, []string{"employer"}},
 		{"long employer", map[string]any{"employer": strings.Repeat("x", 61)}, "", 400, []string{"employer"}},
 		{"every field at once", map[string]any{"phone": "1", "occupation": "x", "district_code": "1", "nickname": strings.Repeat("x", 41)}, "", 400,
 			[]string{"nickname", "phone", "occupation", "district_code"}},

@@ -139,8 +139,8 @@ func (pp ProfilePatch) apply(w *Worker) error {
 	return nil
 }
 
-// text trims s and checks that it is printable text of at most max
-// characters; empty is refused only when required.
+// text trims s and checks that it is text of at most max characters;
+// empty is refused only when required.
 func text(p *apperr.Problems, field, s string, max int, required bool) string {
 	s = strings.TrimSpace(s)
 	switch {
@@ -148,8 +148,10 @@ func text(p *apperr.Problems, field, s string, max int, required bool) string {
 		if required {
 			p.Add(field, "required", "is required")
 		}
-	case !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0:
-		p.Add(field, "format", "must be printable text without control characters")
+	case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
+		// Only control characters are refused: WeChat nicknames carry emoji
+		// joined by U+200D, and Chinese text full-width spaces.
+		p.Add(field, "format", "must be text without control characters")
 	case utf8.RuneCountInString(s) > max:
 		p.Add(field, "too_long", "must be at most %d characters", max)
 	}
