@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"yizhan/internal/benefit"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/wechat"
 )
@@ -29,6 +30,12 @@ type config struct {
 	// (default https://api.weixin.qq.com), WECHAT_APPID and WECHAT_SECRET.
 	// Without an app id mini-program login answers 503.
 	WeChat wechat.Config
+	// ClaimTTL is how long a benefit claim waits to be collected before it
+	// expires and its stock returns: BENEFIT_CLAIM_TTL, default 168h.
+	ClaimTTL time.Duration
+	// ExpiryInterval is how often the sweeper expires overdue claims:
+	// BENEFIT_EXPIRY_INTERVAL, default 1m.
+	ExpiryInterval time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -37,6 +44,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Addr:              getenv("API_ADDR"),
 		ShutdownGrace:     10 * time.Second,
 		ReconcileInterval: 2 * time.Second,
+		ClaimTTL:          benefit.DefaultConfig.ClaimTTL,
+		ExpiryInterval:    time.Minute,
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -82,6 +91,21 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("SEARCH_RECONCILE_INTERVAL: %q is not a positive duration such as 2s", v)
 		}
 		c.ReconcileInterval = d
+	}
+	for _, d := range []struct {
+		env string
+		dst *time.Duration
+	}{
+		{"BENEFIT_CLAIM_TTL", &c.ClaimTTL},
+		{"BENEFIT_EXPIRY_INTERVAL", &c.ExpiryInterval},
+	} {
+		if v := getenv(d.env); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil || x <= 0 {
+				return c, fmt.Errorf("%s: %q is not a positive duration such as 1m", d.env, v)
+			}
+			*d.dst = x
+		}
 	}
 	return c, nil
 }

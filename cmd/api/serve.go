@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/benefit"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
@@ -22,6 +23,7 @@ type app struct {
 	auth     *auth.Service
 	search   *search.Engine
 	workers  *worker.Service
+	benefits *benefit.Service
 }
 
 func newApp(ctx context.Context, cfg config) (*app, error) {
@@ -47,6 +49,7 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 	}
 	engine := search.NewEngine()
 	store := postgres.NewStationStore(db)
+	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.Config{ClaimTTL: cfg.ClaimTTL}, nil)
 	return &app{
 		db:    db,
 		store: store,
@@ -56,6 +59,7 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		auth:     authSvc,
 		search:   engine,
 		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, worker.DefaultConfig, nil),
+		benefits: benefits,
 	}, nil
 }
 
@@ -74,6 +78,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	defer stopSync()
 	syncer := &search.Syncer{Engine: a.search, Source: a.store, Log: log, Interval: cfg.ReconcileInterval}
 	go syncer.Run(syncCtx)
+	// Approved members get the welcome benefit; grants in flight finish
+	// before the database closes.
+	a.workers.OnApproved = a.benefits.WelcomeHook(log)
+	defer a.benefits.WaitGrants()
+	sweeper := &benefit.Sweeper{Service: a.benefits, Interval: cfg.ExpiryInterval, Log: log}
+	go sweeper.Run(syncCtx)
 	readyCheck := func(ctx context.Context) error {
 		if !a.search.Loaded() {
 			return errors.New("the search index is still loading")
@@ -86,6 +96,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Auth:           a.auth,
 		Search:         a.search,
 		Workers:        a.workers,
+		Benefits:       a.benefits,
 		Metrics:        httpapi.NewMetrics(newRegistry(a)),
 		Limits:         cfg.Limits,
 		Ready:          readyCheck,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,6 +39,8 @@ type Service struct {
 	store Store
 	cfg   Config
 	now   func() time.Time
+	// grants are the welcome grants in flight.
+	grants sync.WaitGroup
 }
 
 // NewService returns a Service; now may be nil (time.Now).
@@ -242,10 +245,13 @@ func (s *Service) Claim(ctx context.Context, workerID, offerID uuid.UUID, key st
 	}
 	return s.claim(ctx, NewClaim{OfferID: offerID, WorkerID: workerID, IdempotencyKey: key}, func(o *Offer, now time.Time) error {
 		return o.checkClaimable(now)
-	})
+	}, false)
 }
 
-func (s *Service) claim(ctx context.Context, c NewClaim, open func(o *Offer, now time.Time) error) (Claim, bool, error) {
+// claim makes the claim c, retrying when its code collides. open decides
+// whether the offer is open; members requires the worker to be a member
+// whatever the offer says.
+func (s *Service) claim(ctx context.Context, c NewClaim, open func(o *Offer, now time.Time) error, members bool) (Claim, bool, error) {
 	for attempt := 0; ; attempt++ {
 		now := s.clock()
 		id, err := uuid.NewV7()
@@ -260,6 +266,9 @@ func (s *Service) claim(ctx context.Context, c NewClaim, open func(o *Offer, now
 		got, replay, err := s.store.Claim(ctx, c, func(o *Offer, w Claimant, usedSince func(time.Time) (int, error)) error {
 			if err := open(o, now); err != nil {
 				return err
+			}
+			if members && !w.Member {
+				return apperr.New(apperr.NotEligible, "the welcome benefit is for members")
 			}
 			if err := o.Eligibility.Eligible(w); err != nil {
 				return err
@@ -303,7 +312,7 @@ func (s *Service) GrantWelcome(ctx context.Context, workerID uuid.UUID) error {
 				return apperr.New(apperr.NotOpen, "the welcome offer is not open")
 			}
 			return nil
-		})
+		}, true)
 	switch apperr.CodeOf(err) {
 	case apperr.NotOpen, apperr.NotEligible, apperr.LimitReached, apperr.SoldOut:
 		return nil

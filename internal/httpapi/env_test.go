@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/benefit"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/pgtest"
 	"yizhan/internal/postgres"
@@ -57,6 +59,8 @@ type env struct {
 	// The worker service and the fake WeChat its login calls.
 	workers *worker.Service
 	wechat  *fakeWeChat
+	// The benefit service, whose welcome grant the approvals call.
+	benefits *benefit.Service
 }
 
 // testAuthConfig keeps production rules but cheap hashing: argon2id at
@@ -90,11 +94,15 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	engine.Load(all)
 	wx := newFakeWeChat(t)
 	workers := worker.NewService(postgres.NewWorkerStore(db), wx.client(t), authSvc, testWorkerConfig, clk.Now)
+	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.DefaultConfig, clk.Now)
+	workers.OnApproved = benefits.WelcomeHook(slog.New(slog.DiscardHandler))
+	t.Cleanup(benefits.WaitGrants)
 	deps := httpapi.Deps{
 		Stations: station.NewService(store, clk.Now, func(ss ...*station.Station) { engine.Apply(ss...) }),
 		Auth:     authSvc,
 		Search:   engine,
 		Workers:  workers,
+		Benefits: benefits,
 		Ready:    db.Ready,
 	}
 	for _, o := range opts {
@@ -106,7 +114,7 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, db: db, auth: authSvc, clock: clk, store: store, workers: workers, wechat: wx}
+	return &env{t: t, srv: srv, db: db, auth: authSvc, clock: clk, store: store, workers: workers, wechat: wx, benefits: benefits}
 }
 
 // staff creates an account and returns a bearer token for it.

@@ -27,6 +27,17 @@ func (s *server) routes(e *echo.Echo) {
 	v1.POST("/membership-applications/:id/approve", s.approveMembershipApplication, s.requireStaff)
 	v1.POST("/membership-applications/:id/reject", s.rejectMembershipApplication, s.requireStaff)
 
+	v1.GET("/benefits", s.listOffers, s.requireStaff)
+	v1.POST("/benefits", s.createOffer, s.requireStaff)
+	v1.GET("/benefits/available", s.availableOffers, s.requireWorker)
+	v1.GET("/benefits/:id", s.getOffer, s.requireStaff)
+	v1.PATCH("/benefits/:id", s.patchOffer, s.requireStaff)
+	v1.GET("/benefits/:id/stats", s.offerStats, s.requireStaff)
+	v1.GET("/benefits/:id/claims.csv", s.exportClaims, s.requireStaff)
+	v1.POST("/benefits/:id/claims", s.claimOffer, s.requireWorker)
+	v1.GET("/me/claims", s.myClaims, s.requireWorker)
+	v1.POST("/claims/redeem", s.redeemClaim, s.requireStaff)
+
 	v1.GET("/stations", s.listStations)
 	v1.POST("/stations", s.createStation, s.requireStaff)
 	v1.POST("/stations/import", s.importStations, s.requireStaff)

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/benefit"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/worker"
@@ -26,6 +27,7 @@ type Deps struct {
 	Auth     *auth.Service
 	Search   *search.Engine
 	Workers  *worker.Service
+	Benefits *benefit.Service
 	// Ready reports nil when the service can serve traffic.
 	Ready func(ctx context.Context) error
 	// Limits are the request rate limits; the zero value limits nothing.

@@ -102,6 +102,19 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"admin", staffInside, staffToken("admin1")},
 	}
 
+	seedOffer := e.createOffer(admin, e.offerBody("matrix-seed", 1000))
+	anywhere := e.offerBody("matrix-anywhere", 1000)
+	delete(anywhere, "eligibility")
+	openOffer := e.createOffer(admin, anywhere)
+	claimCode := func() string {
+		_, id := e.worker(fresh("oRedeem"))
+		cl, _, err := e.benefits.Claim(ctx, id, uuid.MustParse(openOffer.ID), "matrix")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl.Code
+	}
+
 	importBody := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[119.89,29.45]},"properties":{"name":"matrix-imp","address":"x","district_code":"330726","host":{"type":"shop"},"hours":{"always_open":true}}}]}`
 	calls := []struct {
 		method, route string
@@ -165,6 +178,23 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"POST", "/v1/membership-applications/:id/reject", staffOnly, func(c credential) req {
 			id := e.pendingApplication(fresh("oReject"), "330726")
 			return req{Path: "/v1/membership-applications/" + id + "/reject", Body: map[string]string{"reason": "matrix"}}
+		}, 200},
+
+		{"GET", "/v1/benefits", staffListed, func(c credential) req { return req{Path: "/v1/benefits"} }, 200},
+		{"POST", "/v1/benefits", staffOnly, func(c credential) req { return req{Path: "/v1/benefits", Body: e.offerBody("matrix-offer", 5)} }, 201},
+		{"GET", "/v1/benefits/available", workerOnly, func(c credential) req { return req{Path: "/v1/benefits/available?lat=29.45&lng=119.89"} }, 200},
+		{"GET", "/v1/benefits/:id", staffOnly, func(c credential) req { return req{Path: "/v1/benefits/" + seedOffer.ID} }, 200},
+		{"PATCH", "/v1/benefits/:id", staffOnly, func(c credential) req {
+			return req{Path: "/v1/benefits/" + seedOffer.ID, Body: map[string]any{"description": fresh("matrix")}, ContentType: "application/merge-patch+json"}
+		}, 200},
+		{"GET", "/v1/benefits/:id/stats", staffOnly, func(c credential) req { return req{Path: "/v1/benefits/" + seedOffer.ID + "/stats"} }, 200},
+		{"GET", "/v1/benefits/:id/claims.csv", staffOnly, func(c credential) req { return req{Path: "/v1/benefits/" + seedOffer.ID + "/claims.csv"} }, 200},
+		{"POST", "/v1/benefits/:id/claims", workerOnly, func(c credential) req {
+			return req{Path: "/v1/benefits/" + openOffer.ID + "/claims", Header: map[string]string{"Idempotency-Key": fresh("matrix")}}
+		}, 201},
+		{"GET", "/v1/me/claims", workerOnly, func(c credential) req { return req{Path: "/v1/me/claims"} }, 200},
+		{"POST", "/v1/claims/redeem", staffOnly, func(c credential) req {
+			return req{Path: "/v1/claims/redeem", Body: map[string]string{"code": claimCode(), "station_id": seed.ID}}
 		}, 200},
 	}
 
@@ -238,6 +268,9 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"applications filed over HTTP", `SELECT count(*) FROM membership_applications WHERE real_name = 'matrix-apply'`, 1},
 		{"profiles changed", `SELECT count(*) FROM workers WHERE nickname = 'matrix'`, 1},
 		{"workers erased", `SELECT count(*) FROM workers WHERE deleted_at IS NOT NULL`, 1},
+		{"offers defined", `SELECT count(*) FROM benefit_offers WHERE title = 'matrix-offer'`, 3},
+		{"claims redeemed", `SELECT count(*) FROM benefit_claims WHERE status = 'redeemed'`, 3},
+		{"claims over HTTP", `SELECT count(*) FROM benefit_claim_keys WHERE idempotency_key LIKE 'matrix-%'`, 1},
 	} {
 		var got int
 		if err := e.db.Pool.QueryRow(t.Context(), tc.query).Scan(&got); err != nil {

@@ -24,30 +24,6 @@ func NewBenefitStore(db *DB) *BenefitStore { return &BenefitStore{db: db} }
 
 var _ benefit.Store = (*BenefitStore)(nil)
 
-// txKey carries a transaction in a context, for a store method that must
-// run inside another store's transaction (the welcome benefit, granted
-// inside a membership approval).
-type txKey struct{}
-
-// withTx returns ctx carrying tx: BenefitStore.Claim called with it runs in
-// a savepoint of tx instead of a transaction of its own.
-func withTx(ctx context.Context, tx pgx.Tx) context.Context {
-	return context.WithValue(ctx, txKey{}, tx)
-}
-
-// beginner is what pgx.BeginFunc begins on: the pool, or a transaction (a
-// savepoint).
-type beginner interface {
-	Begin(ctx context.Context) (pgx.Tx, error)
-}
-
-func (s *BenefitStore) outer(ctx context.Context) beginner {
-	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return tx
-	}
-	return s.db.Pool
-}
-
 const offerColumns = `o.id, o.title, o.description, o.category, o.total_stock, o.remaining_stock, o.per_worker_count,
 	o.per_worker_period, o.starts_at, o.ends_at, o.weekly_days, o.weekly_from, o.weekly_to, o.members_only, o.occupations,
 	o.district_codes, o.status, o.welcome, o.version, o.created_at, o.created_by, o.updated_at, o.updated_by,
@@ -250,20 +226,9 @@ func (s *BenefitStore) OpenOffers(ctx context.Context, now time.Time) ([]*benefi
 
 // WelcomeOffer implements benefit.Store.
 func (s *BenefitStore) WelcomeOffer(ctx context.Context) (*benefit.Offer, error) {
-	o, err := scanOffer(s.outerQuerier(ctx).QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o
+	o, err := scanOffer(s.db.Pool.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o
 		WHERE o.welcome AND o.status = 'published'`))
 	return o, interpretError(err, "welcome offer")
-}
-
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func (s *BenefitStore) outerQuerier(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return tx
-	}
-	return s.db.Pool
 }
 
 func scanClaimant(row pgx.Row) (benefit.Claimant, error) {
@@ -335,7 +300,7 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 		out    benefit.Claim
 		replay bool
 	)
-	err := pgx.BeginFunc(ctx, s.outer(ctx), func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('benefit_claim:' || $1::text, 0))`, c.WorkerID); err != nil {
 			return err
 		}
@@ -354,7 +319,9 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 		if err != nil {
 			return interpretError(err, "offer")
 		}
-		w, err := scanClaimant(tx.QueryRow(ctx, claimantQuery, c.WorkerID))
+		// The key-share lock waits for a membership approval in flight to
+		// commit, so that its welcome grant sees the new member.
+		w, err := scanClaimant(tx.QueryRow(ctx, claimantQuery+` FOR KEY SHARE`, c.WorkerID))
 		if err != nil {
 			return interpretError(err, "worker")
 		}

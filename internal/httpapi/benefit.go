@@ -1,0 +1,532 @@
+package httpapi
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+
+	"yizhan/internal/apperr"
+	"yizhan/internal/benefit"
+	"yizhan/internal/geo"
+	"yizhan/internal/search"
+)
+
+// availableSearchLimit is how many nearest stations are looked at to find,
+// for each available offer, the nearest one that hands it out.
+const availableSearchLimit = 200
+
+type limitJSON struct {
+	Count  int    `json:"count"`
+	Period string `json:"period"`
+}
+
+type weeklyJSON struct {
+	Days []string `json:"days"`
+	From string   `json:"from"`
+	To   string   `json:"to"`
+}
+
+type windowJSON struct {
+	StartsAt time.Time   `json:"starts_at"`
+	EndsAt   time.Time   `json:"ends_at"`
+	Weekly   *weeklyJSON `json:"weekly,omitempty"`
+}
+
+type eligibilityJSON struct {
+	MembersOnly   bool     `json:"members_only"`
+	Occupations   []string `json:"occupations"`
+	DistrictCodes []string `json:"district_codes"`
+}
+
+type offerJSON struct {
+	ID             string          `json:"id"`
+	Title          string          `json:"title"`
+	Description    string          `json:"description"`
+	Category       string          `json:"category"`
+	TotalStock     *int            `json:"total_stock"`
+	RemainingStock *int            `json:"remaining_stock"`
+	PerWorkerLimit limitJSON       `json:"per_worker_limit"`
+	Window         windowJSON      `json:"window"`
+	Eligibility    eligibilityJSON `json:"eligibility"`
+	RedeemAt       []string        `json:"redeem_at"`
+	Status         string          `json:"status"`
+	Welcome        bool            `json:"welcome"`
+	Version        int64           `json:"version"`
+	CreatedAt      time.Time       `json:"created_at"`
+	CreatedBy      string          `json:"created_by"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	UpdatedBy      string          `json:"updated_by"`
+}
+
+func toWindowJSON(w benefit.Window) windowJSON {
+	out := windowJSON{StartsAt: w.StartsAt.UTC(), EndsAt: w.EndsAt.UTC()}
+	if wk := w.Weekly; wk != nil {
+		days := make([]string, len(wk.Days))
+		for i, d := range wk.Days {
+			days[i] = benefit.DayNames[d]
+		}
+		out.Weekly = &weeklyJSON{Days: days, From: benefit.FormatClock(wk.From), To: benefit.FormatClock(wk.To)}
+	}
+	return out
+}
+
+func remaining(o *benefit.Offer) *int {
+	if !o.Limited() {
+		return nil
+	}
+	n := o.Remaining
+	return &n
+}
+
+func toOfferJSON(o *benefit.Offer) offerJSON {
+	out := offerJSON{
+		ID: o.ID.String(), Title: o.Title, Description: o.Description, Category: string(o.Category),
+		TotalStock: o.TotalStock, RemainingStock: remaining(o),
+		PerWorkerLimit: limitJSON{o.PerWorker.Count, string(o.PerWorker.Period)},
+		Window:         toWindowJSON(o.Window),
+		Eligibility: eligibilityJSON{MembersOnly: o.Eligibility.MembersOnly, Occupations: nonNil(o.Eligibility.Occupations),
+			DistrictCodes: nonNil(o.Eligibility.DistrictCodes)},
+		RedeemAt: make([]string, 0, len(o.RedeemAt)),
+		Status:   string(o.Status), Welcome: o.Welcome, Version: o.Version,
+		CreatedAt: o.CreatedAt.UTC(), CreatedBy: o.CreatedBy, UpdatedAt: o.UpdatedAt.UTC(), UpdatedBy: o.UpdatedBy,
+	}
+	for _, id := range o.RedeemAt {
+		out.RedeemAt = append(out.RedeemAt, id.String())
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+type claimJSON struct {
+	ClaimID           string     `json:"claim_id"`
+	OfferID           string     `json:"offer_id"`
+	OfferTitle        string     `json:"offer_title"`
+	Code              string     `json:"code"`
+	QRPayload         string     `json:"qr_payload"`
+	Status            string     `json:"status"`
+	Welcome           bool       `json:"welcome"`
+	ClaimedAt         time.Time  `json:"claimed_at"`
+	ExpiresAt         time.Time  `json:"expires_at"`
+	RedeemedAt        *time.Time `json:"redeemed_at,omitempty"`
+	RedeemedStationID string     `json:"redeemed_station_id,omitempty"`
+	ExpiredAt         *time.Time `json:"expired_at,omitempty"`
+}
+
+func toClaimJSON(c benefit.Claim) claimJSON {
+	out := claimJSON{ClaimID: c.ID.String(), OfferID: c.OfferID.String(), OfferTitle: c.OfferTitle, Code: c.Code,
+		QRPayload: c.QRPayload(), Status: string(c.Status), Welcome: c.Welcome, ClaimedAt: c.ClaimedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC()}
+	if !c.RedeemedAt.IsZero() {
+		t := c.RedeemedAt.UTC()
+		out.RedeemedAt, out.RedeemedStationID = &t, c.RedeemedStation.String()
+	}
+	if !c.ExpiredAt.IsZero() {
+		t := c.ExpiredAt.UTC()
+		out.ExpiredAt = &t
+	}
+	return out
+}
+
+func offerID(c echo.Context) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil || len(c.Param("id")) != 36 {
+		return uuid.Nil, apperr.New(apperr.NotFound, "offer not found")
+	}
+	return id, nil
+}
+
+func (s *server) createOffer(c echo.Context) error {
+	body, err := readBody(c, bodyLimit, echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	doc, err := benefit.DecodeDocument(body)
+	if err != nil {
+		return err
+	}
+	o, err := s.Benefits.CreateOffer(c.Request().Context(), principal(c), doc)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Location", "/v1/benefits/"+o.ID.String())
+	return c.JSON(http.StatusCreated, toOfferJSON(o))
+}
+
+func (s *server) getOffer(c echo.Context) error {
+	id, err := offerID(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.Benefits.GetOffer(c.Request().Context(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toOfferJSON(o))
+}
+
+func (s *server) patchOffer(c echo.Context) error {
+	id, err := offerID(c)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(c, bodyLimit, "application/merge-patch+json", echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	o, err := s.Benefits.PatchOffer(c.Request().Context(), principal(c), id, body)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toOfferJSON(o))
+}
+
+type offerPage struct {
+	Items      []offerJSON `json:"items"`
+	NextCursor string      `json:"next_cursor,omitempty"`
+}
+
+// parsePage reads ?limit= and ?cursor= (an id, base64url).
+func parsePage(c echo.Context, p *apperr.Problems) (limit int, after uuid.UUID) {
+	limit = 20
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			p.Add("limit", "out_of_range", "must be an integer from 1 to 100")
+		}
+		limit = n
+	}
+	if v := c.QueryParam("cursor"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || len(b) != 16 {
+			p.Add("cursor", "format", "is not a cursor this server issued")
+		} else {
+			copy(after[:], b)
+		}
+	}
+	return limit, after
+}
+
+func (s *server) listOffers(c echo.Context) error {
+	var (
+		p apperr.Problems
+		f benefit.OfferFilter
+	)
+	if v := c.QueryParam("status"); v != "" {
+		f.Status = benefit.Status(v)
+		if !f.Status.Valid() {
+			p.Add("status", "unknown", "must be draft, published, paused or ended")
+		}
+	}
+	f.Limit, f.After = parsePage(c, &p)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	list, next, err := s.Benefits.ListOffers(c.Request().Context(), principal(c), f)
+	if err != nil {
+		return err
+	}
+	page := offerPage{Items: make([]offerJSON, 0, len(list))}
+	for _, o := range list {
+		page.Items = append(page.Items, toOfferJSON(o))
+	}
+	if next != uuid.Nil {
+		page.NextCursor = base64.RawURLEncoding.EncodeToString(next[:])
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+type statsJSON struct {
+	OfferID        string             `json:"offer_id"`
+	TotalStock     *int               `json:"total_stock"`
+	RemainingStock *int               `json:"remaining_stock"`
+	Claimed        int                `json:"claimed"`
+	Redeemed       int                `json:"redeemed"`
+	Expired        int                `json:"expired"`
+	Open           int                `json:"open"`
+	ByStation      []stationStatsJSON `json:"by_station"`
+	ByDay          []dayStatsJSON     `json:"by_day"`
+}
+
+type stationStatsJSON struct {
+	StationID   string `json:"station_id"`
+	StationName string `json:"station_name"`
+	Redeemed    int    `json:"redeemed"`
+}
+
+type dayStatsJSON struct {
+	Date     string `json:"date"`
+	Claimed  int    `json:"claimed"`
+	Redeemed int    `json:"redeemed"`
+	Expired  int    `json:"expired"`
+}
+
+func (s *server) offerStats(c echo.Context) error {
+	id, err := offerID(c)
+	if err != nil {
+		return err
+	}
+	o, st, err := s.Benefits.Stats(c.Request().Context(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	out := statsJSON{OfferID: o.ID.String(), TotalStock: st.TotalStock, Claimed: st.Claimed, Redeemed: st.Redeemed,
+		Expired: st.Expired, Open: st.Open, ByStation: []stationStatsJSON{}, ByDay: []dayStatsJSON{}}
+	if st.TotalStock != nil {
+		out.RemainingStock = &st.Remaining
+	}
+	for _, x := range st.ByStation {
+		out.ByStation = append(out.ByStation, stationStatsJSON{x.StationID.String(), x.StationName, x.Redeemed})
+	}
+	for _, x := range st.ByDay {
+		out.ByDay = append(out.ByDay, dayStatsJSON{x.Date, x.Claimed, x.Redeemed, x.Expired})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// csvHeader names the export's columns. Times are Asia/Shanghai, as the
+// staff reading the sheet live by them. Claim codes are left out: the sheet
+// travels by e-mail, and a code is as good as the item.
+var csvHeader = []string{"claim_id", "offer_title", "status", "welcome", "claimed_at", "expires_at",
+	"redeemed_at", "redeemed_station_id", "redeemed_station_name", "redeemed_by", "expired_at"}
+
+func shanghaiTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(benefit.Shanghai).Format("2006-01-02 15:04:05")
+}
+
+// exportClaims streams the offer's claims as CSV, UTF-8 with a byte order
+// mark so that Excel shows the Chinese text.
+func (s *server) exportClaims(c echo.Context) error {
+	id, err := offerID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := s.Benefits.GetOffer(ctx, principal(c), id); err != nil {
+		return err
+	}
+	res := c.Response()
+	started := false
+	bw := bufio.NewWriterSize(res, 32<<10)
+	w := csv.NewWriter(bw)
+	start := func() error {
+		if started {
+			return nil
+		}
+		started = true
+		res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="claims-`+id.String()+`.csv"`)
+		res.WriteHeader(http.StatusOK)
+		if _, err := bw.WriteString("\uFEFF"); err != nil {
+			return err
+		}
+		return w.Write(csvHeader)
+	}
+	_, err = s.Benefits.Export(ctx, principal(c), id, func(r benefit.ExportRow) error {
+		if err := start(); err != nil {
+			return err
+		}
+		station := ""
+		if r.Claim.RedeemedStation != uuid.Nil {
+			station = r.Claim.RedeemedStation.String()
+		}
+		return w.Write([]string{r.Claim.ID.String(), csvSafe(r.Claim.OfferTitle), string(r.Claim.Status), strconv.FormatBool(r.Claim.Welcome),
+			shanghaiTime(r.Claim.ClaimedAt), shanghaiTime(r.Claim.ExpiresAt), shanghaiTime(r.Claim.RedeemedAt), station,
+			csvSafe(r.StationName), csvSafe(r.Claim.RedeemedBy), shanghaiTime(r.Claim.ExpiredAt)})
+	})
+	if err != nil && !started {
+		return err
+	}
+	if err == nil {
+		err = start()
+	}
+	if err != nil {
+		// The status line is sent: the client sees a truncated file.
+		s.log.ErrorContext(ctx, "claims export failed", "request_id", requestID(c), "error", err)
+		return nil
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return nil
+	}
+	_ = bw.Flush()
+	return nil
+}
+
+// csvSafe defuses text that a spreadsheet would run as a formula.
+func csvSafe(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
+		return "'" + s
+	}
+	return s
+}
+
+type redeemRequest struct {
+	Code      string `json:"code"`
+	StationID string `json:"station_id"`
+}
+
+func (s *server) redeemClaim(c echo.Context) error {
+	var body redeemRequest
+	if err := readJSON(c, &body); err != nil {
+		return err
+	}
+	var p apperr.Problems
+	if !benefit.ValidCode(body.Code) {
+		p.Add("code", "format", "must be the 8-character claim code")
+	}
+	stationID, err := uuid.Parse(body.StationID)
+	if err != nil || len(body.StationID) != 36 {
+		p.Add("station_id", "format", "must be a station id")
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	claim, err := s.Benefits.Redeem(c.Request().Context(), principal(c), body.Code, stationID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toClaimJSON(claim))
+}
+
+// Workers' endpoints.
+
+type nearestCollectJSON struct {
+	Station   stationView `json:"station"`
+	DistanceM float64     `json:"distance_m"`
+}
+
+type availableJSON struct {
+	ID             string              `json:"id"`
+	Title          string              `json:"title"`
+	Description    string              `json:"description"`
+	Category       string              `json:"category"`
+	TotalStock     *int                `json:"total_stock"`
+	RemainingStock *int                `json:"remaining_stock"`
+	PerWorkerLimit limitJSON           `json:"per_worker_limit"`
+	Allowance      int                 `json:"allowance"`
+	Window         windowJSON          `json:"window"`
+	NearestStation *nearestCollectJSON `json:"nearest_station"`
+}
+
+type availablePage struct {
+	Items []availableJSON `json:"items"`
+	CRS   string          `json:"crs"`
+}
+
+func (s *server) availableOffers(c echo.Context) error {
+	var p apperr.Problems
+	crs := queryCRS(c, &p)
+	q := c.QueryParams()
+	var (
+		at  *orb.Point
+		lat float64
+		lng float64
+	)
+	if q.Has("lat") || q.Has("lng") {
+		lat = parseCoord(&p, q, "lat", 90)
+		lng = parseCoord(&p, q, "lng", 180)
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	if q.Has("lat") {
+		pt := geo.ToWGS84(orb.Point{lng, lat}, crs)
+		at = &pt
+	}
+	ctx := c.Request().Context()
+	list, err := s.Benefits.Available(ctx, workerID(c))
+	if err != nil {
+		return err
+	}
+	now := s.Benefits.Now()
+	var hits []search.Hit
+	if at != nil && len(list) > 0 {
+		hits, _ = s.Search.Nearest(search.Query{Point: *at, Limit: availableSearchLimit}, nil)
+	}
+	out := availablePage{Items: make([]availableJSON, 0, len(list)), CRS: string(crs)}
+	for _, a := range list {
+		o := a.Offer
+		item := availableJSON{ID: o.ID.String(), Title: o.Title, Description: o.Description, Category: string(o.Category),
+			TotalStock: o.TotalStock, RemainingStock: remaining(o), PerWorkerLimit: limitJSON{o.PerWorker.Count, string(o.PerWorker.Period)},
+			Allowance: a.Allowance, Window: toWindowJSON(o.Window)}
+		for _, h := range hits {
+			if collects(o, h) {
+				item.NearestStation = &nearestCollectJSON{Station: toStationJSON(h.Station, crs, now), DistanceM: round2(h.DistanceM)}
+				break
+			}
+		}
+		out.Items = append(out.Items, item)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// collects reports whether the offer's claims can be collected at the hit's
+// station: one it names, or any active one of its districts.
+func collects(o *benefit.Offer, h search.Hit) bool {
+	if len(o.RedeemAt) > 0 {
+		for _, id := range o.RedeemAt {
+			if id == h.Station.ID {
+				return true
+			}
+		}
+		return false
+	}
+	return o.Eligibility.CoversCounty(h.Station.DistrictCode)
+}
+
+func (s *server) claimOffer(c echo.Context) error {
+	id, err := offerID(c)
+	if err != nil {
+		return err
+	}
+	claim, replay, err := s.Benefits.Claim(c.Request().Context(), workerID(c), id, c.Request().Header.Get("Idempotency-Key"))
+	if err != nil {
+		return err
+	}
+	if replay {
+		c.Response().Header().Set("Idempotent-Replayed", "true")
+	}
+	return c.JSON(http.StatusCreated, toClaimJSON(claim))
+}
+
+type claimPage struct {
+	Items      []claimJSON `json:"items"`
+	NextCursor string      `json:"next_cursor,omitempty"`
+}
+
+func (s *server) myClaims(c echo.Context) error {
+	var p apperr.Problems
+	limit, before := parsePage(c, &p)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	list, err := s.Benefits.WorkerClaims(c.Request().Context(), workerID(c), before, limit+1)
+	if err != nil {
+		return err
+	}
+	page := claimPage{Items: make([]claimJSON, 0, len(list))}
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[limit-1].ID
+		page.NextCursor = base64.RawURLEncoding.EncodeToString(last[:])
+	}
+	for _, cl := range list {
+		page.Items = append(page.Items, toClaimJSON(cl))
+	}
+	return c.JSON(http.StatusOK, page)
+}
