@@ -292,44 +292,67 @@ func scanClaim(row pgx.Row) (benefit.Claim, error) {
 
 // Claim implements benefit.Store. An advisory lock on the worker serialises
 // their claims, so the Idempotency-Key lookup and the per-worker count are
-// exact; the offer's row is locked only by the final conditional UPDATE,
-// so that the hot row of a busy offer is held for the shortest time: from
-// that statement to the commit.
+// exact. The offer's row is locked only by the conditional UPDATE that takes
+// one item of stock, in the last round trip before the commit, so that the
+// hot row of a busy offer is held for the shortest time. The statements are
+// pipelined in two batches: four round trips in all with BEGIN and COMMIT.
+// Each statement of a batch takes its own snapshot (READ COMMITTED), so the
+// reads after the lock see every claim the worker committed before it.
 func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check benefit.ClaimCheck) (benefit.Claim, bool, error) {
 	var (
 		out    benefit.Claim
 		replay bool
 	)
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('benefit_claim:' || $1::text, 0))`, c.WorkerID); err != nil {
-			return err
-		}
-		prev, err := scanClaim(tx.QueryRow(ctx, `SELECT `+claimColumns+` FROM benefit_claim_keys k
-			JOIN benefit_claims c ON c.id = k.claim_id WHERE k.worker_id = $1 AND k.idempotency_key = $2`, c.WorkerID, c.IdempotencyKey))
-		switch {
-		case err == nil && prev.OfferID != c.OfferID:
-			return apperr.New(apperr.Conflict, "this Idempotency-Key was used for a claim on another offer; make a new key for each claim")
-		case err == nil:
-			out, replay = prev, true
-			return nil
-		case !errors.Is(err, pgx.ErrNoRows):
-			return err
-		}
-		o, err := scanOffer(tx.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1`, c.OfferID))
-		if err != nil {
-			return interpretError(err, "offer")
-		}
+		b := &pgx.Batch{}
+		b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('benefit_claim:' || $1::text, 0))`, c.WorkerID)
+		b.Queue(`SELECT `+claimColumns+` FROM benefit_claim_keys k JOIN benefit_claims c ON c.id = k.claim_id
+			WHERE k.worker_id = $1 AND k.idempotency_key = $2`, c.WorkerID, c.IdempotencyKey)
+		b.Queue(`SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1`, c.OfferID)
 		// The key-share lock waits for a membership approval in flight to
 		// commit, so that its welcome grant sees the new member.
-		w, err := scanClaimant(tx.QueryRow(ctx, claimantQuery+` FOR KEY SHARE`, c.WorkerID))
+		b.Queue(claimantQuery+` FOR KEY SHARE`, c.WorkerID)
+		b.Queue(`SELECT claimed_at FROM benefit_claims WHERE worker_id = $1 AND offer_id = $2 AND status <> 'expired'`, c.WorkerID, c.OfferID)
+		br := tx.SendBatch(ctx, b)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		prev, prevErr := scanClaim(br.QueryRow())
+		o, offerErr := scanOffer(br.QueryRow())
+		w, workerErr := scanClaimant(br.QueryRow())
+		rows, err := br.Query()
 		if err != nil {
-			return interpretError(err, "worker")
+			return err
+		}
+		claimed, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+		if err != nil {
+			return err
+		}
+		if err := br.Close(); err != nil {
+			return err
+		}
+		switch {
+		case prevErr == nil && prev.OfferID != c.OfferID:
+			return apperr.New(apperr.Conflict, "this Idempotency-Key was used for a claim on another offer; make a new key for each claim")
+		case prevErr == nil:
+			out, replay = prev, true
+			return nil
+		case !errors.Is(prevErr, pgx.ErrNoRows):
+			return prevErr
+		case offerErr != nil:
+			return interpretError(offerErr, "offer")
+		case workerErr != nil:
+			return interpretError(workerErr, "worker")
 		}
 		usedSince := func(t time.Time) (int, error) {
-			var n int
-			err := tx.QueryRow(ctx, `SELECT count(*) FROM benefit_claims
-				WHERE worker_id = $1 AND offer_id = $2 AND claimed_at >= $3 AND status <> 'expired'`, c.WorkerID, c.OfferID, t).Scan(&n)
-			return n, err
+			n := 0
+			for _, at := range claimed {
+				if !at.Before(t) {
+					n++
+				}
+			}
+			return n, nil
 		}
 		if err := check(o, w, usedSince); err != nil {
 			return err
@@ -337,8 +360,25 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 		if o.Limited() && o.Remaining <= 0 {
 			return errSoldOut
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO benefit_claims (id, offer_id, worker_id, code, status, welcome, claimed_at, expires_at)
-			VALUES ($1, $2, $3, $4, 'claimed', $5, $6, $7)`, c.ID, c.OfferID, c.WorkerID, c.Code, c.Welcome, c.ClaimedAt, c.ExpiresAt)
+		insert := `INSERT INTO benefit_claims (id, offer_id, worker_id, code, status, welcome, claimed_at, expires_at)
+			VALUES ($1, $2, $3, $4, 'claimed', $5, $6, $7)`
+		if o.Limited() {
+			// The claim is stored only when an item was taken.
+			insert = `WITH taken AS (
+					UPDATE benefit_offers SET remaining_stock = remaining_stock - 1
+					WHERE id = $2 AND remaining_stock > 0 AND status = 'published' RETURNING id
+				)
+				INSERT INTO benefit_claims (id, offer_id, worker_id, code, status, welcome, claimed_at, expires_at)
+				SELECT $1, taken.id, $3, $4, 'claimed', $5, $6, $7 FROM taken`
+		}
+		b = &pgx.Batch{}
+		b.Queue(insert, c.ID, c.OfferID, c.WorkerID, c.Code, c.Welcome, c.ClaimedAt, c.ExpiresAt)
+		b.Queue(`INSERT INTO benefit_claim_keys (worker_id, idempotency_key, offer_id, claim_id, created_at)
+			SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM benefit_claims WHERE id = $4)`,
+			c.WorkerID, c.IdempotencyKey, c.OfferID, c.ID, c.ClaimedAt)
+		br2 := tx.SendBatch(ctx, b)
+		defer br2.Close()
+		tag, err := br2.Exec()
 		if err != nil {
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) && pgErr.ConstraintName == "benefit_claims_code_key" {
@@ -346,27 +386,21 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 			}
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO benefit_claim_keys (worker_id, idempotency_key, offer_id, claim_id, created_at)
-			VALUES ($1, $2, $3, $4, $5)`, c.WorkerID, c.IdempotencyKey, c.OfferID, c.ID, c.ClaimedAt)
-		if err != nil {
+		if _, err := br2.Exec(); err != nil {
 			return err
 		}
-		if o.Limited() {
-			tag, err := tx.Exec(ctx, `UPDATE benefit_offers SET remaining_stock = remaining_stock - 1
-				WHERE id = $1 AND remaining_stock > 0 AND status = 'published'`, c.OfferID)
-			if err != nil {
+		if err := br2.Close(); err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var status string
+			if err := tx.QueryRow(ctx, `SELECT status FROM benefit_offers WHERE id = $1`, c.OfferID).Scan(&status); err != nil {
 				return err
 			}
-			if tag.RowsAffected() == 0 {
-				var status string
-				if err := tx.QueryRow(ctx, `SELECT status FROM benefit_offers WHERE id = $1`, c.OfferID).Scan(&status); err != nil {
-					return err
-				}
-				if status != string(benefit.Published) {
-					return apperr.New(apperr.NotOpen, "this benefit is %s", status)
-				}
-				return errSoldOut
+			if status != string(benefit.Published) {
+				return apperr.New(apperr.NotOpen, "this benefit is %s", status)
 			}
+			return errSoldOut
 		}
 		out = benefit.Claim{ID: c.ID, OfferID: c.OfferID, WorkerID: c.WorkerID, Code: c.Code, Status: benefit.Claimed,
 			ClaimedAt: c.ClaimedAt, ExpiresAt: c.ExpiresAt, Welcome: c.Welcome, OfferTitle: o.Title}
