@@ -21,8 +21,8 @@ import (
 // benchActor defines the benchmark's offers.
 type benchActor struct{}
 
-func (benchActor) ActorName() string                { return "system:bench" }
-func (benchActor) CanManageDistrict(string) bool    { return true }
+func (benchActor) ActorName() string               { return "system:bench" }
+func (benchActor) CanManageDistrict(string) bool   { return true }
 func (benchActor) DistrictScope() ([]string, bool) { return nil, true }
 
 // BenchmarkHTTPClaims drives the real server over loopback with 64
