@@ -1,9 +1,11 @@
 package benefit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -134,6 +136,9 @@ func (s *Service) CreateOffer(ctx context.Context, actor Actor, doc Document) (*
 }
 
 func (o *Offer) setFields(f Fields) {
+	// Stations are kept in id order, as the store returns them.
+	f.RedeemAt = slices.Clone(f.RedeemAt)
+	slices.SortFunc(f.RedeemAt, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
 	o.Title, o.Description, o.Category, o.TotalStock = f.Title, f.Description, f.Category, f.TotalStock
 	o.PerWorker, o.Window, o.Eligibility, o.RedeemAt, o.Status, o.Welcome = f.PerWorker, f.Window, f.Eligibility, f.RedeemAt, f.Status, f.Welcome
 }
@@ -306,7 +311,7 @@ func (s *Service) GrantWelcome(ctx context.Context, workerID uuid.UUID) error {
 	}
 	// The welcome offer's weekly hours do not delay the gift: the
 	// approval is the moment.
-	_, _, err = s.claim(ctx, NewClaim{OfferID: o.ID, WorkerID: workerID, IdempotencyKey: "welcome:" + o.ID.String(), Welcome: true},
+	_, _, err = s.claim(ctx, NewClaim{OfferID: o.ID, WorkerID: workerID, IdempotencyKey: welcomeKey(o), Welcome: true},
 		func(o *Offer, now time.Time) error {
 			if o.Status != Published || !o.Welcome || now.Before(o.Window.StartsAt) || !now.Before(o.Window.EndsAt) {
 				return apperr.New(apperr.NotOpen, "the welcome offer is not open")
@@ -319,6 +324,41 @@ func (s *Service) GrantWelcome(ctx context.Context, workerID uuid.UUID) error {
 	}
 	return err
 }
+
+// welcomeCatchUp is how far back GrantMissingWelcomes looks for members
+// whose welcome grant did not happen (a process stopped between the
+// approval's commit and the grant).
+const welcomeCatchUp = time.Hour
+
+// GrantMissingWelcomes grants the welcome offer to members approved in the
+// last hour, after the offer was created, who have not had it, and reports
+// how many it looked at. The approval's own grant normally got there first;
+// this catches a grant lost when a process stopped in between.
+func (s *Service) GrantMissingWelcomes(ctx context.Context) (int, error) {
+	o, err := s.store.WelcomeOffer(ctx)
+	if apperr.Is(err, apperr.NotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	since := s.now().Add(-welcomeCatchUp)
+	if o.CreatedAt.After(since) {
+		since = o.CreatedAt
+	}
+	ids, err := s.store.MembersWithoutKey(ctx, welcomeKey(o), since, 100)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if err := s.GrantWelcome(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+func welcomeKey(o *Offer) string { return "welcome:" + o.ID.String() }
 
 // Available is an offer as listed to a worker.
 type Available struct {

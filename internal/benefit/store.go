@@ -137,6 +137,9 @@ type Store interface {
 	// Export calls each for every claim on the offer, oldest first; NotFound
 	// when there is no offer. An error from each stops the export.
 	Export(ctx context.Context, offerID uuid.UUID, each func(ExportRow) error) error
+	// MembersWithoutKey returns up to limit live members who became members
+	// at or after since and have made no claim with the Idempotency-Key.
+	MembersWithoutKey(ctx context.Context, key string, since time.Time, limit int) ([]uuid.UUID, error)
 	// StationDistricts returns each station's district code and whether it is
 	// active; missing stations are absent from the map.
 	StationDistricts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]StationInfo, error)

@@ -8,8 +8,9 @@ import (
 	"yizhan/internal/worker"
 )
 
-// Sweeper expires overdue claims and returns their stock, every Interval,
-// until its context ends. Every API process runs one; the Store makes each
+// Sweeper expires overdue claims and returns their stock, and grants welcome
+// benefits an approval did not get to, every Interval, until its context
+// ends. Every API process runs one; the Store makes each
 // claim expire once however many run.
 type Sweeper struct {
 	Service  *Service
@@ -28,6 +29,9 @@ func (sw *Sweeper) Run(ctx context.Context) {
 			sw.Log.Warn("benefit claims: expiry sweep failed", "error", err)
 		case n > 0:
 			sw.Log.Info("benefit claims expired, stock returned", "claims", n)
+		}
+		if _, err := sw.Service.GrantMissingWelcomes(ctx); err != nil && ctx.Err() == nil {
+			sw.Log.Warn("welcome benefits: catch-up failed", "error", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -182,7 +182,6 @@ func (s *BenefitStore) UpdateOffer(ctx context.Context, id uuid.UUID, change fun
 			if err := setOfferStations(ctx, tx, &after); err != nil {
 				return err
 			}
-			slices.SortFunc(after.RedeemAt, func(a, b uuid.UUID) int { return compareUUID(a, b) })
 		}
 		out = &after
 		return nil
@@ -191,15 +190,6 @@ func (s *BenefitStore) UpdateOffer(ctx context.Context, id uuid.UUID, change fun
 		return nil, offerError(err)
 	}
 	return out, nil
-}
-
-func compareUUID(a, b uuid.UUID) int {
-	for i := range a {
-		if a[i] != b[i] {
-			return int(a[i]) - int(b[i])
-		}
-	}
-	return 0
 }
 
 // ListOffers implements benefit.Store.
@@ -630,6 +620,19 @@ func (s *BenefitStore) Export(ctx context.Context, offerID uuid.UUID, each func(
 		return rows.Err()
 	})
 	return interpretError(err, "offer")
+}
+
+// MembersWithoutKey implements benefit.Store.
+func (s *BenefitStore) MembersWithoutKey(ctx context.Context, key string, since time.Time, limit int) ([]uuid.UUID, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT w.id FROM workers w
+		WHERE w.deleted_at IS NULL AND w.member_since >= $2
+		AND NOT EXISTS (SELECT 1 FROM benefit_claim_keys k WHERE k.worker_id = w.id AND k.idempotency_key = $1)
+		ORDER BY w.member_since LIMIT $3`, key, since, limit)
+	if err != nil {
+		return nil, interpretError(err, "workers")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	return ids, interpretError(err, "workers")
 }
 
 // StationDistricts implements benefit.Store.

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -282,5 +283,48 @@ func TestExpiryReturnsStockOnce(t *testing.T) {
 	// An expired worker may claim again: the item went back to the pool.
 	if _, _, err := e.service(1).Claim(context.Background(), workers[0], o.ID, "again"); err != nil {
 		t.Errorf("claim after expiry: %v", err)
+	}
+}
+
+// The sweeper of a running process expires overdue claims on its own, and
+// grants a welcome benefit that an approval did not get to.
+func TestSweeperExpiresAndCatchesUpWelcomes(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 1)
+	o := e.mustOffer(ptr[int64](3), 1, benefit.Once)
+	w := e.mustWorkers(2)
+	if _, _, err := e.service(0).Claim(context.Background(), w[0], o.ID, "k"); err != nil {
+		t.Fatal(err)
+	}
+	welcome := e.mustOffer(ptr[int64](3), 1, benefit.Once)
+	if _, err := e.service(0).PatchOffer(context.Background(), admin{}, welcome.ID, []byte(`{"welcome": true}`)); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(benefit.DefaultConfig.ClaimTTL)
+	// w[1] has just become a member, and no grant ran.
+	if _, err := e.pools[0].Pool.Exec(context.Background(), `UPDATE workers SET member_since = $2 WHERE id = $1`, w[1], e.clock()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	sw := &benefit.Sweeper{Service: e.service(0), Interval: 10 * time.Millisecond, Log: slog.New(slog.DiscardHandler)}
+	go func() { sw.Run(ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r1, _ := e.stock(o.ID)
+		r2, _ := e.stock(welcome.ID)
+		if r1 == 3 && r2 == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stock left %d and %d, want 3 (claim expired) and 2 (welcome granted)", r1, r2)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // more sweeps change nothing
+	cancel()
+	<-done
+	if r2, claims := e.stock(welcome.ID); r2 != 2 || claims != 1 {
+		t.Errorf("welcome offer: %d left, %d claims; want 2 and 1", r2, claims)
 	}
 }
