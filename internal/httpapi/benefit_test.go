@@ -4,15 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/benefit"
+	"yizhan/internal/httpapi"
+	"yizhan/internal/postgres"
+	"yizhan/internal/search"
+	"yizhan/internal/station"
 )
 
 // offerBody is a published offer of the given stock in Pujiang, open from a
@@ -436,5 +444,95 @@ func TestWelcomeBenefitOnApproval(t *testing.T) {
 	}
 	if got := e.remaining(o.ID); got != 9 {
 		t.Errorf("remaining after a grant to a non-member = %d, want 9", got)
+	}
+}
+
+// Two API processes on one database: workers tapping through either never
+// get more than the stock between them.
+func TestClaimsAcrossTwoServers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := e.staff("admin1", auth.Admin)
+	body := e.offerBody("两台服务器", 7)
+	delete(body, "eligibility")
+	o := e.createOffer(admin, body)
+	// A second server on the same database, with services of its own.
+	other, err := httpapi.New(httpapi.Deps{
+		Auth:     e.auth,
+		Stations: station.NewService(e.store, e.clock.Now, nil),
+		Search:   search.NewEngine(),
+		Workers:  e.workers,
+		Benefits: benefit.NewService(postgres.NewBenefitStore(e.db), benefit.DefaultConfig, e.clock.Now),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewServer(other)
+	t.Cleanup(srv2.Close)
+
+	const workers = 30
+	tokens := make([]string, workers)
+	for i := range tokens {
+		tokens[i], _ = e.worker(fmt.Sprintf("oTwo%d", i))
+	}
+	statuses := make([]int, workers)
+	var wg sync.WaitGroup
+	for i, tok := range tokens {
+		wg.Go(func() {
+			base := e.srv.URL
+			if i%2 == 1 {
+				base = srv2.URL
+			}
+			hr, _ := http.NewRequest("POST", base+"/v1/benefits/"+o.ID+"/claims", nil)
+			hr.Header.Set("Authorization", "Bearer "+tok)
+			hr.Header.Set("Idempotency-Key", "tap")
+			res, err := http.DefaultClient.Do(hr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			statuses[i] = res.StatusCode
+		})
+	}
+	wg.Wait()
+	got := map[int]int{}
+	for _, s := range statuses {
+		got[s]++
+	}
+	if got[201] != 7 || got[409] != workers-7 {
+		t.Errorf("answers = %v, want 7 × 201 and %d × 409", got, workers-7)
+	}
+	if n := e.remaining(o.ID); n != 0 {
+		t.Errorf("remaining = %d, want 0", n)
+	}
+}
+
+// Bad query strings on the benefit endpoints are 400s naming each parameter.
+func TestBenefitBadQueries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := e.staff("admin1", auth.Admin)
+	token, _ := e.worker("oRider")
+	for _, tc := range []struct {
+		path, token string
+		fields      []string
+	}{
+		{"/v1/benefits/available?lat=91&lng=x&crs=mars", token, []string{"crs", "lat", "lng"}},
+		{"/v1/benefits/available?lat=29.4", token, []string{"lng"}},
+		{"/v1/me/claims?limit=0&cursor=%25", token, []string{"limit", "cursor"}},
+		{"/v1/benefits?status=live&limit=101", admin, []string{"status", "limit"}},
+	} {
+		r := e.do(req{Method: "GET", Path: tc.path, Token: tc.token})
+		var got []string
+		for _, f := range r.Problem(t).Errors {
+			got = append(got, f.Field)
+		}
+		if r.Status != 400 || !slices.Equal(got, tc.fields) {
+			t.Errorf("%s: %d fields %v, want 400 %v", tc.path, r.Status, got, tc.fields)
+		}
+	}
+	if r := e.do(req{Method: "POST", Path: "/v1/claims/redeem", Token: admin, Body: map[string]string{"code": "abc", "station_id": "x"}}); r.Status != 400 || len(r.Problem(t).Errors) != 2 {
+		t.Errorf("bad redeem: %d %s", r.Status, r.Body)
 	}
 }
