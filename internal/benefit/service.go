@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -216,9 +217,9 @@ func (s *Service) ListOffers(ctx context.Context, actor Actor, f OfferFilter) ([
 }
 
 // ValidIdempotencyKey reports whether key is 1 to 100 printable ASCII
-// characters.
+// characters, and not one of the keys the service makes itself (welcome:…).
 func ValidIdempotencyKey(key string) bool {
-	if key == "" || len(key) > 100 {
+	if key == "" || len(key) > 100 || strings.HasPrefix(key, "welcome:") {
 		return false
 	}
 	for i := 0; i < len(key); i++ {
@@ -244,7 +245,7 @@ func (s *Service) Claim(ctx context.Context, workerID, offerID uuid.UUID, key st
 		if key == "" {
 			p.Add("Idempotency-Key", "required", "send an Idempotency-Key header (such as a UUID made when the worker tapped claim), so that a retry never claims twice")
 		} else {
-			p.Add("Idempotency-Key", "format", "must be 1 to 100 printable ASCII characters")
+			p.Add("Idempotency-Key", "format", "must be 1 to 100 printable ASCII characters, not starting with welcome:")
 		}
 		return Claim{}, false, p.Err()
 	}
@@ -486,10 +487,9 @@ func (s *Service) Stats(ctx context.Context, actor Actor, id uuid.UUID) (*Offer,
 
 // Export calls each for every claim on an offer the actor may manage,
 // oldest first. Returns NotFound or Forbidden before the first row.
-func (s *Service) Export(ctx context.Context, actor Actor, id uuid.UUID, each func(ExportRow) error) (*Offer, error) {
-	o, err := s.GetOffer(ctx, actor, id)
-	if err != nil {
-		return nil, err
+func (s *Service) Export(ctx context.Context, actor Actor, id uuid.UUID, each func(ExportRow) error) error {
+	if _, err := s.GetOffer(ctx, actor, id); err != nil {
+		return err
 	}
-	return o, s.store.Export(ctx, id, each)
+	return s.store.Export(ctx, id, each)
 }

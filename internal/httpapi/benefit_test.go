@@ -228,6 +228,7 @@ func TestClaimRefusals(t *testing.T) {
 	}{
 		{"no Idempotency-Key", open.ID, "", 400, "invalid"},
 		{"a key with spaces", open.ID, "a key", 400, "invalid"},
+		{"a key the service keeps for itself", open.ID, "welcome:" + open.ID, 400, "invalid"},
 		{"no such offer", uuid.NewString(), "k1", 404, "not_found"},
 		{"a draft", e.createOffer(admin, draft).ID, "k2", 422, "not_open"},
 		{"outside the weekly hours", e.createOffer(admin, wednesday).ID, "k3", 422, "not_open"},
