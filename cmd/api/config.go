@@ -24,7 +24,7 @@ type config struct {
 	ReconcileInterval time.Duration
 	// Limits: RATE_LIMIT_PUBLIC (per address, default 20:40), RATE_LIMIT_TOKEN
 	// (per token, default 10:30), RATE_LIMIT_LOGIN (per address on logins,
-	// default 0.2:5); each RATE:BURST or off.
+	// default 1:20); each RATE:BURST or off.
 	Limits httpapi.RateLimits
 	// WeChat is the mini-program whose users may sign in: WECHAT_API_BASE
 	// (default https://api.weixin.qq.com), WECHAT_APPID and WECHAT_SECRET.
@@ -71,7 +71,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}{
 		{"RATE_LIMIT_PUBLIC", "20:40", &c.Limits.Public},
 		{"RATE_LIMIT_TOKEN", "10:30", &c.Limits.Token},
-		{"RATE_LIMIT_LOGIN", "0.2:5", &c.Limits.Login},
+		{"RATE_LIMIT_LOGIN", "1:20", &c.Limits.Login},
 	} {
 		r, err := httpapi.ParseRate(orDefault(getenv(l.env), l.def))
 		if err != nil {

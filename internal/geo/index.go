@@ -35,6 +35,9 @@ type Neighbor struct {
 	// bit-for-bit equal to Distance(q.Point, item.Point), so callers can
 	// compare it with distances they compute themselves.
 	Distance float64
+	// Point is the item's point, so that callers need not fetch their own
+	// record of it (a cache miss per result) to compute, say, a bearing.
+	Point orb.Point
 }
 
 // Query describes a k-nearest-neighbour search for Index.Nearest.
@@ -453,7 +456,7 @@ done:
 	h := s.h
 	for i := range h {
 		c := &items[h[i].Ref]
-		h[i] = Neighbor{Ref: c.ref, Key: c.key, Distance: s.dist(&h[i])}
+		h[i] = Neighbor{Ref: c.ref, Key: c.key, Distance: s.dist(&h[i]), Point: c.pt}
 	}
 	for end := len(h) - 1; end > 0; end-- {
 		h[0], h[end] = h[end], h[0]

@@ -158,7 +158,7 @@ func bruteNearest(items []Item, dist []float64, q Query) []Neighbor {
 		if q.MaxDistance > 0 && !(d <= q.MaxDistance) {
 			continue
 		}
-		nb := Neighbor{Ref: it.Ref, Key: it.Key, Distance: d}
+		nb := Neighbor{Ref: it.Ref, Key: it.Key, Distance: d, Point: it.Point}
 		// Keep got sorted and at most K long (an insertion sort).
 		if len(got) == q.K && !less(nb, got[len(got)-1]) {
 			continue
@@ -383,7 +383,7 @@ func TestNearestRadiusEdge(t *testing.T) {
 		t.Fatal("test setup: item 2 must be farther than item 1")
 	}
 	got := ix.Nearest(Query{Point: q, K: 10, MaxDistance: edge}, nil)
-	want := []Neighbor{{Ref: 1, Key: [16]byte{1}, Distance: edge}}
+	want := []Neighbor{{Ref: 1, Key: [16]byte{1}, Distance: edge, Point: items[0].Point}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Nearest at the radius edge (-want +got):\n%s", d)
 	}

@@ -49,6 +49,7 @@ type snapshot struct {
 	base    *geo.Index
 	baseSt  []*station.Station
 	dead    []uint64 // bit set over base refs
+	deadN   int      // bits set in dead
 	delta   *geo.Index
 	deltaSt []*station.Station
 	live    int
@@ -161,6 +162,7 @@ func (e *Engine) Apply(stations ...*station.Station) int {
 	for _, w := range next.dead {
 		deadCount += popcount(w)
 	}
+	next.deadN = deadCount
 	next.live = len(next.baseSt) - deadCount + len(deltaSt)
 	if len(deltaSt) > max(e.rebuildMin, len(next.baseSt)/8) {
 		all := make([]*station.Station, 0, next.live)
@@ -250,8 +252,10 @@ func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
 	defer scratchPool.Put(sc)
 	open := !q.OpenAt.IsZero()
 	gq := geo.Query{Point: q.Point, K: q.Limit, MaxDistance: q.RadiusM, Tags: uint64(q.Amenities)}
-	gq.Accept = func(ref int32) bool {
-		return s.dead[ref/64]&(1<<(ref%64)) == 0 && (!open || s.baseSt[ref].Hours.OpenAt(q.OpenAt))
+	if open || s.deadN > 0 { // a callback per candidate only when something needs checking
+		gq.Accept = func(ref int32) bool {
+			return s.dead[ref/64]&(1<<(ref%64)) == 0 && (!open || s.baseSt[ref].Hours.OpenAt(q.OpenAt))
+		}
 	}
 	sc.base = s.base.Nearest(gq, sc.base)
 	sc.delta = sc.delta[:0]
@@ -274,7 +278,7 @@ func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
 		} else {
 			n, st, d = d[0], s.deltaSt[d[0].Ref], d[1:]
 		}
-		dst = append(dst, Hit{Station: st, DistanceM: n.Distance, BearingDeg: geo.Bearing(q.Point, st.Location)})
+		dst = append(dst, Hit{Station: st, DistanceM: n.Distance, BearingDeg: geo.Bearing(q.Point, n.Point)})
 	}
 	return dst, s.version
 }
