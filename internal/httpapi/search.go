@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -134,10 +135,12 @@ func (s *server) nearest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hits, version := s.Search.Nearest(nq.Query, make([]search.Hit, 0, nq.Query.Limit))
+	buf := answerPool.Get().(*answerBuffers)
+	defer answerPool.Put(buf)
+	hits, version := s.Search.Nearest(nq.Query, buf.hits[:0])
+	buf.hits = hits
 	// {"items":[station + distance_m, bearing_deg, …],"crs":…,"index_version":…}
-	b := make([]byte, 0, 64+700*len(hits))
-	b = append(b, `{"items":[`...)
+	b := append(buf.json[:0], `{"items":[`...)
 	for i, h := range hits {
 		if i > 0 {
 			b = append(b, ',')
@@ -151,9 +154,19 @@ func (s *server) nearest(c echo.Context) error {
 		})
 	}
 	b = appendPageEnd(b, nq.CRS, version)
+	buf.json = b
 	s.indexHeaders(c)
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b) // written before the buffer returns to the pool
 }
+
+// answerBuffers are a search answer's working memory, pooled so that the
+// hot path allocates little and the collector has little to do.
+type answerBuffers struct {
+	hits []search.Hit
+	json []byte
+}
+
+var answerPool = sync.Pool{New: func() any { return &answerBuffers{json: make([]byte, 0, 8<<10)} }}
 
 func appendPageEnd(b []byte, crs geo.CRS, version int64) []byte {
 	b = append(b, `],"crs":"`...)
