@@ -26,6 +26,9 @@ type config struct {
 	// (per token, default 10:30), RATE_LIMIT_LOGIN (per address on logins,
 	// default 1:20); each RATE:BURST or off.
 	Limits httpapi.RateLimits
+	// GCPercent is the garbage collector's target for `serve`: 400 unless
+	// the standard GOGC variable is set (then 0: leave the runtime alone).
+	GCPercent int
 	// WeChat is the mini-program whose users may sign in: WECHAT_API_BASE
 	// (default https://api.weixin.qq.com), WECHAT_APPID and WECHAT_SECRET.
 	// Without an app id mini-program login answers 503.
@@ -84,6 +87,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if _, err := wechat.New(c.WeChat); err != nil {
 			return c, err
 		}
+	}
+	if getenv("GOGC") == "" {
+		c.GCPercent = 400
 	}
 	if v := getenv("SEARCH_RECONCILE_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)

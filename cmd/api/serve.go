@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime/debug"
 
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
@@ -66,6 +67,13 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 // serve runs the API until ctx ends. When ready is not nil it receives the
 // listening address.
 func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- string) error {
+	if cfg.GCPercent != 0 {
+		// The station records are a large, long-lived, pointer-rich heap that
+		// every collection must mark, while requests allocate little that
+		// lives. Collecting less often buys throughput and tail latency with
+		// memory (see BENCHMARKS.md); GOGC, when set, wins.
+		debug.SetGCPercent(cfg.GCPercent)
+	}
 	a, err := newApp(ctx, cfg)
 	if err != nil {
 		return err
