@@ -130,8 +130,8 @@ func BenchmarkHTTPClaims(b *testing.B) {
 			b.Errorf("%s: %d claims succeeded, want %d", name, ok.Load(), total)
 		}
 		var remaining, claims int
-		err := a.db.Pool.QueryRow(ctx, `SELECT sum(remaining_stock), (SELECT count(*) FROM benefit_claims WHERE offer_id = ANY($1))
-			FROM benefit_offers WHERE id = ANY($1)`, offers).Scan(&remaining, &claims)
+		err := a.db.Pool.QueryRow(ctx, `SELECT (SELECT sum(remaining) FROM benefit_stock WHERE offer_id = ANY($1)),
+			(SELECT count(*) FROM benefit_claims WHERE offer_id = ANY($1))`, offers).Scan(&remaining, &claims)
 		if err != nil {
 			b.Fatal(err)
 		}

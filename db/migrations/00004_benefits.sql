@@ -1,8 +1,8 @@
 -- Benefits: limited-stock offers defined by union staff, workers' claims on them, and their
 -- redemption at stations.
 --
--- The rules that must never break are held by the schema itself: stock never below zero nor above
--- the total, one claim per (worker, Idempotency-Key), one published welcome offer, a claim's status
+-- The rules that must never break are held by the schema itself: stock never below zero, one claim
+-- per (worker, Idempotency-Key), one published welcome offer, a claim's status
 -- and its timestamps in step.
 
 -- +goose Up
@@ -11,10 +11,8 @@ CREATE TABLE benefit_offers (
     title             text NOT NULL CHECK (char_length(title) BETWEEN 1 AND 60),
     description       text NOT NULL DEFAULT '' CHECK (char_length(description) <= 2000),
     category          text NOT NULL CHECK (category IN ('gift_pack', 'phone_credit', 'voucher', 'meal', 'service', 'other')),
-    -- NULL total_stock: unlimited, and then remaining_stock is NULL too. Otherwise remaining_stock is
-    -- the total less the claims not expired; a claim takes one with a conditional UPDATE.
+    -- NULL: unlimited. Otherwise the items left are held in benefit_stock.
     total_stock       integer CHECK (total_stock BETWEEN 0 AND 10000000),
-    remaining_stock   integer,
     per_worker_count  integer NOT NULL CHECK (per_worker_count BETWEEN 1 AND 100),
     per_worker_period text NOT NULL CHECK (per_worker_period IN ('once', 'day', 'week', 'month')),
     starts_at         timestamptz NOT NULL,
@@ -33,8 +31,6 @@ CREATE TABLE benefit_offers (
     created_by        text NOT NULL,
     updated_at        timestamptz NOT NULL,
     updated_by        text NOT NULL,
-    CHECK ((total_stock IS NULL) = (remaining_stock IS NULL)),
-    CHECK (remaining_stock >= 0 AND remaining_stock <= total_stock),
     CHECK (ends_at > starts_at),
     CHECK (num_nulls(weekly_days, weekly_from, weekly_to) IN (0, 3)),
     CHECK (cardinality(weekly_days) BETWEEN 1 AND 7 AND weekly_days <@ '{0,1,2,3,4,5,6}'::smallint[]),
@@ -43,6 +39,17 @@ CREATE TABLE benefit_offers (
 CREATE INDEX benefit_offers_open_idx ON benefit_offers (ends_at) WHERE status = 'published';
 -- One welcome offer at a time: the one granted on membership approval.
 CREATE UNIQUE INDEX benefit_offers_one_welcome_idx ON benefit_offers ((true)) WHERE welcome AND status = 'published';
+
+-- The items left of a limited offer: its total less its claims not expired, split over 16 slots.
+-- A claim takes one item from a slot with a conditional UPDATE (remaining > 0), picking a slot no
+-- other claim holds (FOR UPDATE SKIP LOCKED), so that claims on one busy offer commit side by side
+-- instead of queueing on one row until each commit is flushed. An unlimited offer has no slots.
+CREATE TABLE benefit_stock (
+    offer_id  uuid NOT NULL REFERENCES benefit_offers (id) ON DELETE CASCADE,
+    slot      smallint NOT NULL CHECK (slot BETWEEN 0 AND 15),
+    remaining integer NOT NULL CHECK (remaining >= 0),
+    PRIMARY KEY (offer_id, slot)
+);
 
 -- The stations where an offer's claims are collected; none means any active station of the
 -- offer's districts.
@@ -94,4 +101,5 @@ CREATE TABLE benefit_claim_keys (
 DROP TABLE benefit_claim_keys;
 DROP TABLE benefit_claims;
 DROP TABLE benefit_offer_stations;
+DROP TABLE benefit_stock;
 DROP TABLE benefit_offers;

@@ -5,7 +5,7 @@
 // here and implemented in internal/postgres.
 //
 // Stock is never oversold and a claim never happens twice: the Store claims
-// in one transaction that decrements the stock only while it is positive,
+// in one transaction that takes an item only from stock that is positive,
 // serialises one worker's claims, and records the Idempotency-Key with the
 // claim.
 package benefit

@@ -89,7 +89,7 @@ func (e *env) mustClaim(token, offerID, key string) claimOut {
 func (e *env) remaining(offerID string) int {
 	e.t.Helper()
 	var n int
-	if err := e.db.Pool.QueryRow(context.Background(), `SELECT remaining_stock FROM benefit_offers WHERE id = $1`, offerID).Scan(&n); err != nil {
+	if err := e.db.Pool.QueryRow(context.Background(), `SELECT sum(remaining) FROM benefit_stock WHERE offer_id = $1`, offerID).Scan(&n); err != nil {
 		e.t.Fatal(err)
 	}
 	return n

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -24,7 +25,11 @@ func NewBenefitStore(db *DB) *BenefitStore { return &BenefitStore{db: db} }
 
 var _ benefit.Store = (*BenefitStore)(nil)
 
-const offerColumns = `o.id, o.title, o.description, o.category, o.total_stock, o.remaining_stock, o.per_worker_count,
+// stockSlots is how many rows an offer's stock is split over.
+const stockSlots = 16
+
+const offerColumns = `o.id, o.title, o.description, o.category, o.total_stock,
+	(SELECT sum(s.remaining)::int FROM benefit_stock s WHERE s.offer_id = o.id), o.per_worker_count,
 	o.per_worker_period, o.starts_at, o.ends_at, o.weekly_days, o.weekly_from, o.weekly_to, o.members_only, o.occupations,
 	o.district_codes, o.status, o.welcome, o.version, o.created_at, o.created_by, o.updated_at, o.updated_by,
 	ARRAY(SELECT s.station_id FROM benefit_offer_stations s WHERE s.offer_id = o.id ORDER BY s.station_id)`
@@ -49,7 +54,9 @@ func scanOffer(row pgx.Row) (*benefit.Offer, error) {
 	if total != nil {
 		n := int(*total)
 		o.TotalStock = &n
-		o.Remaining = int(*remaining)
+		if remaining != nil {
+			o.Remaining = int(*remaining)
+		}
 	}
 	if days != nil && from != nil && to != nil {
 		w := &benefit.Weekly{From: int(*from), To: int(*to)}
@@ -72,13 +79,9 @@ func scanOffer(row pgx.Row) (*benefit.Offer, error) {
 
 func offerArgs(o *benefit.Offer) []any {
 	var (
-		total, remaining *int
-		days             []int16
-		from, to         *int
+		days     []int16
+		from, to *int
 	)
-	if o.TotalStock != nil {
-		total, remaining = o.TotalStock, &o.Remaining
-	}
 	if w := o.Window.Weekly; w != nil {
 		for _, d := range w.Days {
 			days = append(days, int16(d))
@@ -92,7 +95,7 @@ func offerArgs(o *benefit.Offer) []any {
 	if districts == nil {
 		districts = []string{}
 	}
-	return []any{o.ID, o.Title, o.Description, string(o.Category), total, remaining, o.PerWorker.Count,
+	return []any{o.ID, o.Title, o.Description, string(o.Category), o.TotalStock, o.PerWorker.Count,
 		string(o.PerWorker.Period), o.Window.StartsAt, o.Window.EndsAt, days, from, to, o.Eligibility.MembersOnly, occ,
 		districts, string(o.Status), o.Welcome, o.Version, o.CreatedAt, o.CreatedBy, o.UpdatedAt, o.UpdatedBy}
 }
@@ -108,6 +111,13 @@ func setOfferStations(ctx context.Context, tx pgx.Tx, o *benefit.Offer) error {
 	return err
 }
 
+// fillStock spreads n items over the offer's slots.
+func fillStock(ctx context.Context, tx pgx.Tx, offerID uuid.UUID, n int) error {
+	_, err := tx.Exec(ctx, `INSERT INTO benefit_stock (offer_id, slot, remaining)
+		SELECT $1, g, $2::int / $3 + (g < $2::int % $3)::int FROM generate_series(0, $3 - 1) g`, offerID, n, stockSlots)
+	return err
+}
+
 // offerError names the welcome offer's uniqueness in words.
 func offerError(err error) error {
 	var pgErr *pgconn.PgError
@@ -120,13 +130,18 @@ func offerError(err error) error {
 // CreateOffer implements benefit.Store.
 func (s *BenefitStore) CreateOffer(ctx context.Context, o *benefit.Offer) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO benefit_offers (id, title, description, category, total_stock, remaining_stock,
+		_, err := tx.Exec(ctx, `INSERT INTO benefit_offers (id, title, description, category, total_stock,
 			per_worker_count, per_worker_period, starts_at, ends_at, weekly_days, weekly_from, weekly_to, members_only, occupations,
 			district_codes, status, welcome, version, created_at, created_by, updated_at, updated_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 			offerArgs(o)...)
 		if err != nil {
 			return err
+		}
+		if o.Limited() {
+			if err := fillStock(ctx, tx, o.ID, o.Remaining); err != nil {
+				return err
+			}
 		}
 		return setOfferStations(ctx, tx, o)
 	})
@@ -151,29 +166,13 @@ func (s *BenefitStore) UpdateOffer(ctx context.Context, id uuid.UUID, change fun
 		if err := change(&after); err != nil {
 			return err
 		}
-		// The remaining stock moves with the total: what is claimed stays
-		// claimed.
-		switch {
-		case after.TotalStock == nil:
-			after.Remaining = 0
-		case before.TotalStock == nil:
-			var open int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM benefit_claims WHERE offer_id = $1 AND status <> 'expired'`, id).Scan(&open); err != nil {
-				return err
-			}
-			after.Remaining = *after.TotalStock - open
-		default:
-			after.Remaining = before.Remaining + *after.TotalStock - *before.TotalStock
-		}
-		if after.TotalStock != nil && after.Remaining < 0 {
-			var p apperr.Problems
-			p.Add("total_stock", "out_of_range", "must be at least %d, the items already claimed", *after.TotalStock-after.Remaining)
-			return p.Err()
+		if err := restock(ctx, tx, before, &after); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE benefit_offers SET title = $2, description = $3, category = $4, total_stock = $5,
-			remaining_stock = $6, per_worker_count = $7, per_worker_period = $8, starts_at = $9, ends_at = $10, weekly_days = $11,
-			weekly_from = $12, weekly_to = $13, members_only = $14, occupations = $15, district_codes = $16, status = $17,
-			welcome = $18, version = $19, created_at = $20, created_by = $21, updated_at = $22, updated_by = $23
+			per_worker_count = $6, per_worker_period = $7, starts_at = $8, ends_at = $9, weekly_days = $10,
+			weekly_from = $11, weekly_to = $12, members_only = $13, occupations = $14, district_codes = $15, status = $16,
+			welcome = $17, version = $18, created_at = $19, created_by = $20, updated_at = $21, updated_by = $22
 			WHERE id = $1`, offerArgs(&after)...)
 		if err != nil {
 			return err
@@ -190,6 +189,72 @@ func (s *BenefitStore) UpdateOffer(ctx context.Context, id uuid.UUID, change fun
 		return nil, offerError(err)
 	}
 	return out, nil
+}
+
+// restock keeps the items left in step with a changed total: what is
+// claimed stays claimed. It locks the offer's slots, which holds claims on
+// the offer back until the change commits, and sets after.Remaining.
+func restock(ctx context.Context, tx pgx.Tx, before, after *benefit.Offer) error {
+	switch {
+	case after.TotalStock == nil:
+		after.Remaining = 0
+		_, err := tx.Exec(ctx, `DELETE FROM benefit_stock WHERE offer_id = $1`, after.ID)
+		return err
+	case before.TotalStock == nil:
+		var open int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM benefit_claims WHERE offer_id = $1 AND status <> 'expired'`, after.ID).Scan(&open); err != nil {
+			return err
+		}
+		after.Remaining = *after.TotalStock - open
+		if after.Remaining < 0 {
+			return stockBelowClaims(open)
+		}
+		return fillStock(ctx, tx, after.ID, after.Remaining)
+	}
+	rows, err := tx.Query(ctx, `SELECT slot, remaining FROM benefit_stock WHERE offer_id = $1 ORDER BY slot FOR UPDATE`, after.ID)
+	if err != nil {
+		return err
+	}
+	type slot struct{ n, remaining int }
+	slots, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (slot, error) {
+		var x slot
+		return x, row.Scan(&x.n, &x.remaining)
+	})
+	if err != nil {
+		return err
+	}
+	left := 0
+	for _, x := range slots {
+		left += x.remaining
+	}
+	delta := *after.TotalStock - *before.TotalStock
+	after.Remaining = left + delta
+	if after.Remaining < 0 {
+		return stockBelowClaims(*before.TotalStock - left)
+	}
+	if delta > 0 {
+		_, err := tx.Exec(ctx, `UPDATE benefit_stock SET remaining = remaining + $2 WHERE offer_id = $1 AND slot = 0`, after.ID, delta)
+		return err
+	}
+	for take := -delta; take > 0; {
+		x := slots[0]
+		slots = slots[1:]
+		n := min(take, x.remaining)
+		if n == 0 {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE benefit_stock SET remaining = remaining - $3 WHERE offer_id = $1 AND slot = $2`, after.ID, x.n, n); err != nil {
+			return err
+		}
+		take -= n
+	}
+	return nil
+}
+
+func stockBelowClaims(claimed int) error {
+	var p apperr.Problems
+	p.Add("total_stock", "out_of_range", "must be at least %d, the items already claimed", claimed)
+	return p.Err()
 }
 
 // ListOffers implements benefit.Store.
@@ -350,36 +415,18 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 		if o.Limited() && o.Remaining <= 0 {
 			return errSoldOut
 		}
-		insert := `INSERT INTO benefit_claims (id, offer_id, worker_id, code, status, welcome, claimed_at, expires_at)
-			VALUES ($1, $2, $3, $4, 'claimed', $5, $6, $7)`
+		args := []any{c.ID, c.OfferID, c.WorkerID, c.Code, c.Welcome, c.ClaimedAt, c.ExpiresAt}
+		insert := claimInsert
 		if o.Limited() {
-			// The claim is stored only when an item was taken.
-			insert = `WITH taken AS (
-					UPDATE benefit_offers SET remaining_stock = remaining_stock - 1
-					WHERE id = $2 AND remaining_stock > 0 AND status = 'published' RETURNING id
-				)
-				INSERT INTO benefit_claims (id, offer_id, worker_id, code, status, welcome, claimed_at, expires_at)
-				SELECT $1, taken.id, $3, $4, 'claimed', $5, $6, $7 FROM taken`
+			insert = claimInsertSkipLocked
+			args = append(args, rand.IntN(stockSlots))
 		}
-		b = &pgx.Batch{}
-		b.Queue(insert, c.ID, c.OfferID, c.WorkerID, c.Code, c.Welcome, c.ClaimedAt, c.ExpiresAt)
-		b.Queue(`INSERT INTO benefit_claim_keys (worker_id, idempotency_key, offer_id, claim_id, created_at)
-			SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM benefit_claims WHERE id = $4)`,
-			c.WorkerID, c.IdempotencyKey, c.OfferID, c.ID, c.ClaimedAt)
-		br2 := tx.SendBatch(ctx, b)
-		defer br2.Close()
-		tag, err := br2.Exec()
+		tag, err := insertClaim(ctx, tx, insert, args, c)
+		if err == nil && tag.RowsAffected() == 0 && o.Limited() {
+			// Every slot with stock was held by another claim: wait for one.
+			tag, err = insertClaim(ctx, tx, claimInsertWait, args[:7], c)
+		}
 		if err != nil {
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && pgErr.ConstraintName == "benefit_claims_code_key" {
-				return benefit.ErrCodeTaken
-			}
-			return err
-		}
-		if _, err := br2.Exec(); err != nil {
-			return err
-		}
-		if err := br2.Close(); err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
@@ -403,6 +450,60 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 		return benefit.Claim{}, false, interpretError(err, "claim")
 	}
 	return out, replay, nil
+}
+
+// The statements that store a claim. A limited offer's claim is stored
+// only when an item was taken from a slot; the first form starts at a
+// random slot and skips those other claims hold, the second waits.
+const (
+	claimInsert = `INSERT INTO benefit_claims (id, offer_id, worker_id, code, status, welcome, claimed_at, expires_at)
+		VALUES ($1, $2, $3, $4, 'claimed', $5, $6, $7)`
+	claimInsertSkipLocked = `WITH slot AS (
+			SELECT slot FROM benefit_stock WHERE offer_id = $2 AND remaining > 0
+			ORDER BY (slot + $8) % 16 LIMIT 1 FOR UPDATE SKIP LOCKED -- 16: stockSlots
+		), taken AS (
+			UPDATE benefit_stock s SET remaining = s.remaining - 1 FROM slot
+			WHERE s.offer_id = $2 AND s.slot = slot.slot
+			AND EXISTS (SELECT 1 FROM benefit_offers WHERE id = $2 AND status = 'published')
+			RETURNING s.offer_id
+		)
+		INSERT INTO benefit_claims (id, offer_id, worker_id, code, status, welcome, claimed_at, expires_at)
+		SELECT $1, taken.offer_id, $3, $4, 'claimed', $5, $6, $7 FROM taken`
+	claimInsertWait = `WITH slot AS (
+			SELECT slot FROM benefit_stock WHERE offer_id = $2 AND remaining > 0
+			ORDER BY slot LIMIT 1 FOR UPDATE
+		), taken AS (
+			UPDATE benefit_stock s SET remaining = s.remaining - 1 FROM slot
+			WHERE s.offer_id = $2 AND s.slot = slot.slot
+			AND EXISTS (SELECT 1 FROM benefit_offers WHERE id = $2 AND status = 'published')
+			RETURNING s.offer_id
+		)
+		INSERT INTO benefit_claims (id, offer_id, worker_id, code, status, welcome, claimed_at, expires_at)
+		SELECT $1, taken.offer_id, $3, $4, 'claimed', $5, $6, $7 FROM taken`
+)
+
+// insertClaim stores the claim with insert and, when it was stored, its
+// Idempotency-Key, in one round trip.
+func insertClaim(ctx context.Context, tx pgx.Tx, insert string, args []any, c benefit.NewClaim) (pgconn.CommandTag, error) {
+	b := &pgx.Batch{}
+	b.Queue(insert, args...)
+	b.Queue(`INSERT INTO benefit_claim_keys (worker_id, idempotency_key, offer_id, claim_id, created_at)
+		SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM benefit_claims WHERE id = $4)`,
+		c.WorkerID, c.IdempotencyKey, c.OfferID, c.ID, c.ClaimedAt)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	tag, err := br.Exec()
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.ConstraintName == "benefit_claims_code_key" {
+			return tag, benefit.ErrCodeTaken
+		}
+		return tag, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return tag, err
+	}
+	return tag, br.Close()
 }
 
 var errSoldOut = apperr.New(apperr.SoldOut, "this benefit has been claimed out")
@@ -490,8 +591,7 @@ func expireClaim(ctx context.Context, tx pgx.Tx, id, offerID uuid.UUID, now time
 	if err != nil || tag.RowsAffected() == 0 {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE benefit_offers SET remaining_stock = remaining_stock + 1
-		WHERE id = $1 AND remaining_stock IS NOT NULL`, offerID)
+	_, err = tx.Exec(ctx, `UPDATE benefit_stock SET remaining = remaining + 1 WHERE offer_id = $1 AND slot = 0`, offerID)
 	return err
 }
 
@@ -508,9 +608,9 @@ func (s *BenefitStore) ExpireDue(ctx context.Context, now time.Time, limit int) 
 				UPDATE benefit_claims c SET status = 'expired', expired_at = $1 FROM due WHERE c.id = due.id
 				RETURNING c.offer_id
 			), returned AS (
-				UPDATE benefit_offers o SET remaining_stock = o.remaining_stock + e.n
+				UPDATE benefit_stock s SET remaining = s.remaining + e.n
 				FROM (SELECT offer_id, count(*)::int AS n FROM expired GROUP BY offer_id) e
-				WHERE o.id = e.offer_id AND o.remaining_stock IS NOT NULL
+				WHERE s.offer_id = e.offer_id AND s.slot = 0
 			)
 			SELECT count(*) FROM expired`, now, limit).Scan(&n)
 	})
@@ -525,7 +625,7 @@ func (s *BenefitStore) Stats(ctx context.Context, offerID uuid.UUID) (benefit.St
 			return err
 		}
 		var total, remaining *int32
-		err := tx.QueryRow(ctx, `SELECT o.total_stock, o.remaining_stock,
+		err := tx.QueryRow(ctx, `SELECT o.total_stock, (SELECT sum(s.remaining)::int FROM benefit_stock s WHERE s.offer_id = o.id),
 				count(c.id), count(c.id) FILTER (WHERE c.status = 'redeemed'), count(c.id) FILTER (WHERE c.status = 'expired'),
 				count(c.id) FILTER (WHERE c.status = 'claimed')
 			FROM benefit_offers o LEFT JOIN benefit_claims c ON c.offer_id = o.id
@@ -535,7 +635,10 @@ func (s *BenefitStore) Stats(ctx context.Context, offerID uuid.UUID) (benefit.St
 		}
 		if total != nil {
 			n := int(*total)
-			st.TotalStock, st.Remaining = &n, int(*remaining)
+			st.TotalStock = &n
+			if remaining != nil {
+				st.Remaining = int(*remaining)
+			}
 		}
 		rows, err := tx.Query(ctx, `SELECT s.id, s.name, count(*) FROM benefit_claims c JOIN stations s ON s.id = c.redeemed_station_id
 			WHERE c.offer_id = $1 AND c.status = 'redeemed' GROUP BY s.id, s.name ORDER BY count(*) DESC, s.id`, offerID)

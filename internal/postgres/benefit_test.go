@@ -100,8 +100,8 @@ func (e *benefitEnv) mustOffer(stock *int64, count int, period benefit.Period) *
 
 func (e *benefitEnv) stock(id uuid.UUID) (remaining, claims int) {
 	e.t.Helper()
-	err := e.pools[0].Pool.QueryRow(context.Background(), `SELECT remaining_stock,
-		(SELECT count(*) FROM benefit_claims WHERE offer_id = $1 AND status <> 'expired') FROM benefit_offers WHERE id = $1`, id).
+	err := e.pools[0].Pool.QueryRow(context.Background(), `SELECT (SELECT sum(remaining) FROM benefit_stock WHERE offer_id = $1),
+		(SELECT count(*) FROM benefit_claims WHERE offer_id = $1 AND status <> 'expired')`, id).
 		Scan(&remaining, &claims)
 	if err != nil {
 		e.t.Fatal(err)
