@@ -250,20 +250,12 @@ func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	open := !q.OpenAt.IsZero()
 	gq := geo.Query{Point: q.Point, K: q.Limit, MaxDistance: q.RadiusM, Tags: uint64(q.Amenities)}
-	if open || s.deadN > 0 { // a callback per candidate only when something needs checking
-		gq.Accept = func(ref int32) bool {
-			return s.dead[ref/64]&(1<<(ref%64)) == 0 && (!open || s.baseSt[ref].Hours.OpenAt(q.OpenAt))
-		}
-	}
+	gq.Accept = s.acceptBase(q.OpenAt)
 	sc.base = s.base.Nearest(gq, sc.base)
 	sc.delta = sc.delta[:0]
 	if s.delta.Len() > 0 {
-		gq.Accept = nil
-		if open {
-			gq.Accept = func(ref int32) bool { return s.deltaSt[ref].Hours.OpenAt(q.OpenAt) }
-		}
+		gq.Accept = s.acceptDelta(q.OpenAt)
 		sc.delta = s.delta.Nearest(gq, sc.delta)
 	}
 	// Merge the two sorted lists; a station lives in only one of them.
@@ -281,6 +273,28 @@ func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
 		dst = append(dst, Hit{Station: st, DistanceM: n.Distance, BearingDeg: geo.Bearing(q.Point, n.Point)})
 	}
 	return dst, s.version
+}
+
+// acceptBase is the predicate for the base index: not superseded, and open
+// at the instant when one is given. It is nil, so the index makes no call
+// per candidate (and the query allocates no closure), when neither applies.
+func (s *snapshot) acceptBase(openAt time.Time) func(int32) bool {
+	open := !openAt.IsZero()
+	if !open && s.deadN == 0 {
+		return nil
+	}
+	return func(ref int32) bool {
+		return s.dead[ref/64]&(1<<(ref%64)) == 0 && (!open || s.baseSt[ref].Hours.OpenAt(openAt))
+	}
+}
+
+// acceptDelta is the predicate for the delta index, which holds no dead
+// entries.
+func (s *snapshot) acceptDelta(openAt time.Time) func(int32) bool {
+	if openAt.IsZero() {
+		return nil
+	}
+	return func(ref int32) bool { return s.deltaSt[ref].Hours.OpenAt(openAt) }
 }
 
 func less(a, b geo.Neighbor) bool {
@@ -314,18 +328,12 @@ func (e *Engine) AlongRoute(q RouteQuery) ([]RouteHit, int64) {
 	if q.Limit <= 0 {
 		return nil, s.version
 	}
-	open := !q.OpenAt.IsZero()
 	gq := geo.RouteQuery{Path: q.Path, Buffer: q.BufferM, Tags: uint64(q.Amenities), Limit: q.Limit}
-	gq.Accept = func(ref int32) bool {
-		return s.dead[ref/64]&(1<<(ref%64)) == 0 && (!open || s.baseSt[ref].Hours.OpenAt(q.OpenAt))
-	}
+	gq.Accept = s.acceptBase(q.OpenAt)
 	base := s.base.AlongRoute(gq, nil)
 	var delta []geo.RouteHit
 	if s.delta.Len() > 0 {
-		gq.Accept = nil
-		if open {
-			gq.Accept = func(ref int32) bool { return s.deltaSt[ref].Hours.OpenAt(q.OpenAt) }
-		}
+		gq.Accept = s.acceptDelta(q.OpenAt)
 		delta = s.delta.AlongRoute(gq, nil)
 	}
 	out := make([]RouteHit, 0, min(q.Limit, len(base)+len(delta)))

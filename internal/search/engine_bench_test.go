@@ -44,11 +44,11 @@ func BenchmarkNearest(b *testing.B) {
 	for _, n := range []int{10_000, 100_000, 1_000_000} {
 		for _, f := range []struct {
 			name string
-			set  func(*Query)
+			q    Query
 		}{
-			{"unfiltered", func(*Query) {}},
-			{"amenity10pct", func(q *Query) { q.Amenities = rare }},
-			{"open_now", func(q *Query) { q.OpenAt = at }},
+			{"unfiltered", Query{Limit: 10}},
+			{"amenity10pct", Query{Limit: 10, Amenities: rare}},
+			{"open_now", Query{Limit: 10, OpenAt: at}},
 		} {
 			b.Run(fmt.Sprintf("n=%d/%s", n, f.name), func(b *testing.B) {
 				e := benchEngine(b, n)
@@ -56,9 +56,9 @@ func BenchmarkNearest(b *testing.B) {
 				dst := make([]Hit, 0, 10)
 				b.ReportAllocs()
 				b.ResetTimer()
+				q := f.q
 				for i := 0; b.Loop(); i++ {
-					q := Query{Point: qs[i%len(qs)], Limit: 10}
-					f.set(&q)
+					q.Point = qs[i%len(qs)]
 					dst, _ = e.Nearest(q, dst)
 				}
 			})
