@@ -492,11 +492,15 @@ func (s *server) claimOffer(c echo.Context) error {
 		return err
 	}
 	claim, replay, err := s.Benefits.Claim(c.Request().Context(), workerID(c), id, c.Request().Header.Get("Idempotency-Key"))
-	if err != nil {
+	switch {
+	case err != nil:
+		s.Metrics.Claim(string(apperr.CodeOf(err)))
 		return err
-	}
-	if replay {
+	case replay:
+		s.Metrics.Claim("replayed")
 		c.Response().Header().Set("Idempotent-Replayed", "true")
+	default:
+		s.Metrics.Claim("ok")
 	}
 	return c.JSON(http.StatusCreated, toClaimJSON(claim))
 }

@@ -16,6 +16,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	logins   *prometheus.CounterVec
+	claims   *prometheus.CounterVec
 }
 
 // NewMetrics registers the HTTP metrics on reg, and serves everything reg
@@ -33,8 +34,11 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yizhan_logins_total", Help: "Login attempts by kind (staff, worker) and result (ok, refused, throttled, error).",
 		}, []string{"kind", "result"}),
+		claims: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "yizhan_claims_total", Help: "Benefit claims by result: the problem code of a refusal (sold_out, limit_reached, not_eligible, not_open, …), ok, or replayed for a repeated Idempotency-Key.",
+		}, []string{"result"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.logins)
+	reg.MustRegister(m.requests, m.latency, m.logins, m.claims)
 	return m
 }
 
@@ -55,6 +59,13 @@ func (m *Metrics) observe(c echo.Context, start time.Time) {
 func (m *Metrics) Login(kind, result string) {
 	if m != nil {
 		m.logins.WithLabelValues(kind, result).Inc()
+	}
+}
+
+// Claim counts a claim attempt by its result.
+func (m *Metrics) Claim(result string) {
+	if m != nil {
+		m.claims.WithLabelValues(result).Inc()
 	}
 }
 
