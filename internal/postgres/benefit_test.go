@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,6 +58,9 @@ func (e *benefitEnv) service(i int) *benefit.Service {
 	return benefit.NewService(postgres.NewBenefitStore(e.pools[i]), benefit.DefaultConfig, e.clock)
 }
 
+// memberNo numbers the members mustWorkers makes.
+var memberNo atomic.Int64
+
 // mustWorkers inserts n workers (members of Pujiang, couriers) and returns
 // their ids.
 func (e *benefitEnv) mustWorkers(n int) []uuid.UUID {
@@ -66,7 +70,7 @@ func (e *benefitEnv) mustWorkers(n int) []uuid.UUID {
 		ids[i] = uuid.New()
 		_, err := e.pools[0].Pool.Exec(context.Background(), `INSERT INTO workers (id, openid, occupation, district_code,
 			membership_no, member_since, created_at, updated_at) VALUES ($1, $2, 'express_courier', '330726', $3, now(), now(), now())`,
-			ids[i], "openid-"+ids[i].String(), fmt.Sprintf("YZ%010d", i+1))
+			ids[i], "openid-"+ids[i].String(), fmt.Sprintf("YZ%010d", memberNo.Add(1)))
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -326,5 +330,59 @@ func TestSweeperExpiresAndCatchesUpWelcomes(t *testing.T) {
 	<-done
 	if r2, claims := e.stock(welcome.ID); r2 != 2 || claims != 1 {
 		t.Errorf("welcome offer: %d left, %d claims; want 2 and 1", r2, claims)
+	}
+}
+
+// Changing an offer's total moves its stock left by the same amount, over
+// its slots, never below the items claimed.
+func TestPatchTotalStockKeepsClaims(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 1)
+	ctx := context.Background()
+	o := e.mustOffer(ptr[int64](40), 1, benefit.Once)
+	for _, w := range e.mustWorkers(3) {
+		if _, _, err := e.service(0).Claim(ctx, w, o.ID, "k"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		patch     string
+		wantLeft  int
+		wantTotal *int
+		wantErr   apperr.Code
+	}{
+		{`{"total_stock": 20}`, 17, ptr(20), ""},
+		{`{"total_stock": 3}`, 0, ptr(3), ""},
+		{`{"total_stock": 2}`, 0, ptr(3), apperr.Invalid},
+		{`{"total_stock": null}`, 0, nil, ""},
+		{`{"total_stock": 10}`, 7, ptr(10), ""},
+		{`{"total_stock": 50}`, 47, ptr(50), ""},
+	} {
+		_, err := e.service(0).PatchOffer(ctx, admin{}, o.ID, []byte(tc.patch))
+		if apperr.CodeOf(err) != tc.wantErr && (err != nil || tc.wantErr != "") {
+			t.Fatalf("%s: %v, want %q", tc.patch, err, tc.wantErr)
+		}
+		got, err := e.service(0).GetOffer(ctx, admin{}, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (got.TotalStock == nil) != (tc.wantTotal == nil) || got.TotalStock != nil && *got.TotalStock != *tc.wantTotal || got.Remaining != tc.wantLeft {
+			t.Errorf("after %s: total %v, left %d; want %v and %d", tc.patch, got.TotalStock, got.Remaining, tc.wantTotal, tc.wantLeft)
+		}
+	}
+	// Every item left can still be claimed, and no more.
+	workers := e.mustWorkers(48)
+	won := 0
+	for _, w := range workers {
+		_, _, err := e.service(0).Claim(ctx, w, o.ID, "k")
+		switch {
+		case err == nil:
+			won++
+		case !apperr.Is(err, apperr.SoldOut):
+			t.Fatal(err)
+		}
+	}
+	if won != 47 {
+		t.Errorf("%d claims after the patches, want 47", won)
 	}
 }
