@@ -48,10 +48,7 @@ func BenchmarkCluster(b *testing.B) {
 	}
 	conn.Close(ctx)
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "api")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := apiBinary(b)
 	baseEnv := append(os.Environ(), "DATABASE_URL="+dbURL, "LOG_LEVEL=error", "RATE_LIMIT_PUBLIC=off", "RATE_LIMIT_TOKEN=off", "RATE_LIMIT_LOGIN=off")
 	create := exec.Command(bin, "staff", "create", "--username", "bench", "--role", "admin")
 	create.Env = baseEnv

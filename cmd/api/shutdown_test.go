@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,10 +20,9 @@ import (
 	"yizhan/internal/pgtest"
 )
 
-// Stopping the server (what SIGTERM does through main's signal context)
-// while writers are busy loses no accepted write and leaves nothing half
-// written: every station answered 201 is stored with its history entry, and
-// no station exists without one.
+// SIGTERM to the real binary while writers are busy loses no accepted write
+// and leaves nothing half written: every station answered 201 is stored with
+// its history entry, and no station exists without one.
 func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 	t.Parallel()
 	dbURL := pgtest.NewDatabase(t)
@@ -29,9 +32,18 @@ func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 	if err := run(context.Background(), []string{"staff", "create", "--username", "admin1", "--role", "admin"}, getenv, strings.NewReader("a long enough password\n"), &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
+	// The real binary, stopped by a real SIGTERM.
+	cmd := exec.Command(apiBinary(t), "serve")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var logs syncBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, getenv, nil, &syncBuffer{}, &syncBuffer{}) }()
+	go func() { done <- cmd.Wait() }()
 	base := "http://" + env["API_ADDR"]
 	waitReady(t, base+"/readyz")
 	res := postJSON(t, base+"/v1/auth/staff/login", "", `{"username":"admin1","password":"a long enough password"}`)
@@ -72,14 +84,17 @@ func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 		}()
 	}
 	time.Sleep(700 * time.Millisecond)
-	stop()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("serve: %v", err)
+			t.Fatalf("serve exited with %v after SIGTERM:\n%s", err, logs.b.String())
 		}
 	case <-time.After(20 * time.Second):
-		t.Fatal("the server did not stop")
+		_ = cmd.Process.Kill()
+		t.Fatal("the server did not stop within 20 s of SIGTERM")
 	}
 	wg.Wait()
 	if len(accepted) < 10 {
@@ -104,4 +119,40 @@ func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 		t.Errorf("%d of %d accepted writes are lost; %d stations have no history", missing, len(accepted), orphans)
 	}
 	t.Logf("%d writes accepted before and during the stop; all stored", len(accepted))
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+	binDir  string
+)
+
+// apiBinary builds cmd/api once per test run, for tests that need a real
+// process (signals, memory). TestMain removes it.
+func apiBinary(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "yizhan-api-test-")
+		if binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "api")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
 }
