@@ -26,14 +26,15 @@ grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
 	for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -d' ' -f2); do
 		echo "test.sh: fuzz $pkg $target"
 		log=$(mktemp)
-		for attempt in 1 2; do
+		for attempt in 1 2 3; do
 			if go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg" >"$log" 2>&1; then
 				break
 			fi
 			# Go's fuzzer can report "context deadline exceeded" when -fuzztime runs out mid-input
-			# (no failing input is written then); that is the tool, not our code: run it again once.
+			# (no failing input is written then): golang/go#75804, fixed in Go 1.27, not in go1.26.x.
+			# That is the tool, not our code: run it again, up to twice.
 			# A real failure writes its input to testdata/fuzz and fails the build.
-			if [ "$attempt" = 1 ] && grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
+			if [ "$attempt" -lt 3 ] && grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
 				echo "test.sh: $target hit the fuzzer's deadline flake; running it again"
 				continue
 			fi
