@@ -12,7 +12,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
 		psql "$admin" -qc "CREATE DATABASE yizhan" >/dev/null
 	fi
 	export DATABASE_URL="$base/yizhan?sslmode=disable"
-	echo "run.sh: using the private PostgreSQL at $base (data in $(scripts/pg.sh datadir dev))"
+	echo "run.sh: using the private PostgreSQL: DATABASE_URL=$DATABASE_URL (data in $(scripts/pg.sh datadir dev))"
 fi
 
 bin/api migrate

@@ -36,6 +36,9 @@ func TestBadStationInput(t *testing.T) {
 		{"long name", with("name", strings.Repeat("驿", 101)), "", 400, "invalid", "name"},
 		{"name not a string", with("name", 42), "", 400, "invalid", "name"},
 		{"NUL in name", with("name", "a\x00b"), "", 400, "invalid", "name"},
+		{"control character in name", with("name", "a\u0007b"), "", 400, "invalid", "name"},
+		{"right-to-left override in address", with("address", "ab\u202ec"), "", 400, "invalid", "address"},
+		{"escape sequence in host name", with("host", map[string]any{"type": "shop", "name": "\u001b[31m"}), "", 400, "invalid", "host.name"},
 		{"unknown field", with("colour", "red"), "", 400, "invalid", "colour"},
 		{"bad district", with("district_code", "33072"), "", 400, "invalid", "district_code"},
 		{"city-level district", with("district_code", "330700"), "", 400, "invalid", "district_code"},
@@ -141,6 +144,7 @@ func TestBadPatchInput(t *testing.T) {
 		{"bad etag", `{"name":"B"}`, `"abc"`, 412, ""},
 		{"weak etag", `{"name":"B"}`, `W/"1"`, 412, ""},
 		{"future version", `{"name":"B"}`, `"9"`, 412, ""},
+		{"unquoted etag", `{"name":"B"}`, `1`, 412, ""},
 	} {
 		r := e.do(req{Method: "PATCH", Path: "/v1/stations/" + s.ID, Token: admin, Body: tc.body,
 			ContentType: "application/merge-patch+json", Header: map[string]string{"If-Match": tc.ifMatch}})
@@ -230,15 +234,25 @@ func TestRateLimits(t *testing.T) {
 	if r.Status != 429 || r.Header.Get("Retry-After") == "" || r.Problem(t).Code != "rate_limited" {
 		t.Fatalf("over the public limit: %d %q", r.Status, r.Header.Get("Retry-After"))
 	}
-	// A token has its own bucket; the exhausted address does not matter.
-	tok := e.staff("admin1", auth.Admin)
+	// A token, real or made up, buys no separate allowance.
+	if r := e.do(req{Method: "GET", Path: "/v1/stations", Token: "yzs_made-up-" + strings.Repeat("x", 31)}); r.Status != 429 {
+		t.Fatalf("a made-up token walked past the address limit: %d", r.Status)
+	}
+	// Each token has its own limit on top of the address's.
+	e2 := newEnv(t, func(d *httpapi.Deps) {
+		d.Limits = httpapi.RateLimits{Public: httpapi.Rate{PerSecond: 1000, Burst: 1000}, Token: httpapi.Rate{PerSecond: 0.001, Burst: 2}}
+	})
+	tok := e2.staff("admin1", auth.Admin)
 	for i := range 2 {
-		if r := e.do(req{Method: "GET", Path: "/v1/stations", Token: tok}); r.Status != 200 {
+		if r := e2.do(req{Method: "GET", Path: "/v1/stations", Token: tok}); r.Status != 200 {
 			t.Fatalf("token request %d: %d", i, r.Status)
 		}
 	}
-	if r := e.do(req{Method: "GET", Path: "/v1/stations", Token: tok}); r.Status != 429 {
+	if r := e2.do(req{Method: "GET", Path: "/v1/stations", Token: tok}); r.Status != 429 {
 		t.Fatalf("over the token limit: %d", r.Status)
+	}
+	if r := e2.do(req{Method: "GET", Path: "/v1/stations"}); r.Status != 200 {
+		t.Fatalf("another client without that token: %d", r.Status)
 	}
 	// Health checks are never limited.
 	if r := e.do(req{Method: "GET", Path: "/healthz"}); r.Status != 200 {

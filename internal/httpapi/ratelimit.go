@@ -37,7 +37,7 @@ func ParseRate(s string) (Rate, error) {
 
 // RateLimits are the request limits of the API.
 type RateLimits struct {
-	Public Rate // per client address, for requests without a token
+	Public Rate // per client address, for every request
 	Token  Rate // per bearer token
 	Login  Rate // per client address, on the login endpoints, on top of Public
 }
@@ -106,19 +106,22 @@ func rateLimited(wait time.Duration) error {
 	return &apperr.Error{Code: apperr.RateLimited, Message: "too many requests; slow down", RetryAfter: max(wait, time.Second)}
 }
 
-// limitRequests applies the per-token limit to requests that carry a bearer
-// token and the per-address limit to the rest. Couriers on mobile networks
-// share addresses behind carrier NAT, so the public limit must be generous.
+// limitRequests applies the per-address limit to every request, and the
+// per-token limit on top to requests that carry a bearer token. Tokens do
+// not buy a separate allowance: a made-up token per request would otherwise
+// walk past the address limit. Couriers on mobile networks share addresses
+// behind carrier NAT, so the public limit must be generous.
 func (s *server) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		now := time.Now()
+		if ok, wait := s.limits.public.allow(c.RealIP(), now); !ok {
+			return rateLimited(wait)
+		}
 		if token, err := bearer(c); err == nil {
-			sum := sha256.Sum256([]byte(token)) // the token itself never sits in memory longer than the request
+			sum := sha256.Sum256([]byte(token)) // the token itself is not kept
 			if ok, wait := s.limits.token.allow(string(sum[:16]), now); !ok {
 				return rateLimited(wait)
 			}
-		} else if ok, wait := s.limits.public.allow(c.RealIP(), now); !ok {
-			return rateLimited(wait)
 		}
 		return next(c)
 	}

@@ -99,8 +99,9 @@ func ifMatch(c echo.Context, required bool) (version int64, present bool, err er
 	if h == "*" {
 		return 0, true, nil
 	}
+	quoted := len(h) >= 3 && h[0] == '"' && h[len(h)-1] == '"'
 	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if err != nil || v < 1 || strings.HasPrefix(h, "W/") {
+	if err != nil || v < 1 || !quoted {
 		return 0, true, apperr.New(apperr.Stale, "If-Match %s is not an ETag this server issued", h)
 	}
 	return v, true, nil

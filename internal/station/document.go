@@ -149,8 +149,8 @@ func (d Document) Validate(loc *orb.Point) (Fields, error) {
 			switch {
 			case utf8.RuneCountInString(f.Host.Name) > 100:
 				p.Add("host.name", "too_long", "must be at most 100 characters")
-			case strings.ContainsRune(f.Host.Name, 0):
-				p.Add("host.name", "format", "must not contain NUL characters")
+			case hasControl(f.Host.Name):
+				p.Add("host.name", "format", "must not contain control or text-direction characters")
 			}
 		}
 	}
@@ -238,10 +238,21 @@ func requiredText(p *apperr.Problems, field string, v *string, max int) string {
 		p.Add(field, "required", "must not be empty")
 	case n > max:
 		p.Add(field, "too_long", "must be at most %d characters", max)
-	case strings.ContainsRune(s, 0):
-		p.Add(field, "format", "must not contain NUL characters")
+	case hasControl(s):
+		p.Add(field, "format", "must not contain control or text-direction characters")
 	}
 	return s
+}
+
+// hasControl reports control characters and the bidirectional overrides
+// that can make a station's name display as something else.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {
