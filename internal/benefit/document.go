@@ -375,7 +375,7 @@ func ApplyMergePatch(o *Offer, patch []byte) (Fields, error) {
 		return Fields{}, err
 	}
 	_, stockPatched := pm["total_stock"]
-	merged := mergePatch(target, pm).(map[string]any)
+	merged := strictjson.MergePatch(target, pm).(map[string]any)
 	if stockPatched && pm["total_stock"] == nil {
 		merged["total_stock"] = nil // null means unlimited, not "remove"
 	}
@@ -388,23 +388,4 @@ func ApplyMergePatch(o *Offer, patch []byte) (Fields, error) {
 		return Fields{}, err
 	}
 	return doc.Validate()
-}
-
-func mergePatch(target, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	tm, ok := target.(map[string]any)
-	if !ok {
-		tm = map[string]any{}
-	}
-	for k, v := range pm {
-		if v == nil {
-			delete(tm, k)
-			continue
-		}
-		tm[k] = mergePatch(tm[k], v)
-	}
-	return tm
 }

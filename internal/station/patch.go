@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/strictjson"
 )
 
 // ApplyMergePatch applies a JSON merge patch (RFC 7396) to the station's
@@ -52,7 +53,7 @@ func ApplyMergePatch(s *Station, patch []byte) (Fields, error) {
 	if loc, ok := pm["location"]; ok && loc != nil {
 		delete(target, "location")
 	}
-	merged, err := json.Marshal(mergePatch(target, pm))
+	merged, err := json.Marshal(strictjson.MergePatch(target, pm))
 	if err != nil {
 		return Fields{}, err
 	}
@@ -67,26 +68,6 @@ func ApplyMergePatch(s *Station, patch []byte) (Fields, error) {
 var documentKeys = map[string]bool{
 	"name": true, "address": true, "district_code": true, "location": true, "host": true,
 	"amenities": true, "hours": true, "contact_phone": true, "status": true,
-}
-
-// mergePatch implements RFC 7396 section 2.
-func mergePatch(target, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	tm, ok := target.(map[string]any)
-	if !ok {
-		tm = map[string]any{}
-	}
-	for k, v := range pm {
-		if v == nil {
-			delete(tm, k)
-			continue
-		}
-		tm[k] = mergePatch(tm[k], v)
-	}
-	return tm
 }
 
 // Diff lists the fields that differ between before and after, by their JSON

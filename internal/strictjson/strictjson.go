@@ -78,3 +78,25 @@ func jsonKind(goKind string) string {
 	}
 	return "value of another type"
 }
+
+// MergePatch applies a JSON merge patch (RFC 7396, section 2) to target, both
+// decoded into any (maps, slices, strings, numbers, booleans and nil), and
+// returns the result. target may be modified.
+func MergePatch(target, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+			continue
+		}
+		tm[k] = MergePatch(tm[k], v)
+	}
+	return tm
+}
