@@ -160,21 +160,28 @@ type Config struct {
 	StaffTokenTTL  time.Duration // 12 h by default
 	WorkerTokenTTL time.Duration // 30 days by default
 	Hash           HashParams
-	// Throttle: at most UserFailures failed logins per username and
-	// AddrFailures per client address within FailureWindow.
-	UserFailures  int
-	AddrFailures  int
-	FailureWindow time.Duration
+	// Throttle, within FailureWindow: at most UserFailures failed logins for
+	// one username from one client address, AddrFailures from one address
+	// for any usernames, and UserAnyFailures for one username from all
+	// addresses together. Staff usernames are visible (created_by), so a
+	// lock on the username alone would let anyone lock a colleague out; the
+	// per-username total is set high and only stops guessing spread over
+	// many addresses.
+	UserFailures    int
+	AddrFailures    int
+	UserAnyFailures int
+	FailureWindow   time.Duration
 }
 
 // DefaultConfig is the production configuration.
 var DefaultConfig = Config{
-	StaffTokenTTL:  12 * time.Hour,
-	WorkerTokenTTL: 30 * 24 * time.Hour,
-	Hash:           DefaultHashParams,
-	UserFailures:   5,
-	AddrFailures:   30,
-	FailureWindow:  15 * time.Minute,
+	StaffTokenTTL:   12 * time.Hour,
+	WorkerTokenTTL:  30 * 24 * time.Hour,
+	Hash:            DefaultHashParams,
+	UserFailures:    5,
+	AddrFailures:    30,
+	UserAnyFailures: 100,
+	FailureWindow:   15 * time.Minute,
 }
 
 // Service signs staff in and out and authenticates tokens.
@@ -289,16 +296,17 @@ var errBadLogin = apperr.New(apperr.Unauthorized, "the username or password is w
 
 // Login checks a staff member's password and opens a session. An unknown
 // user and a wrong password get the same Unauthorized answer after the same
-// work. Repeated failures for one username or client address get
-// RateLimited.
+// work. Repeated failures for one username from one address, from one
+// address, or for one username from everywhere get RateLimited (see Config).
 func (s *Service) Login(ctx context.Context, username, password, clientAddr string) (token string, expires time.Time, err error) {
 	now := s.now()
-	subjects := []string{"user:" + strings.ToLower(username), "addr:" + clientAddr}
+	user := "user:" + strings.ToLower(username)
+	subjects := []string{user + "@" + clientAddr, "addr:" + clientAddr, user}
 	counts, err := s.store.CountLoginFailures(ctx, subjects, now.Add(-s.cfg.FailureWindow))
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	if counts[0] >= s.cfg.UserFailures || counts[1] >= s.cfg.AddrFailures {
+	if counts[0] >= s.cfg.UserFailures || counts[1] >= s.cfg.AddrFailures || counts[2] >= s.cfg.UserAnyFailures {
 		return "", time.Time{}, &apperr.Error{Code: apperr.RateLimited, Message: "too many failed logins; wait and try again", RetryAfter: s.cfg.FailureWindow}
 	}
 	st, err := s.store.StaffByUsername(ctx, username)
@@ -320,8 +328,10 @@ func (s *Service) Login(ctx context.Context, username, password, clientAddr stri
 	if err := s.store.CreateSession(ctx, Session{TokenHash: HashToken(token), StaffID: st.ID, CreatedAt: now, ExpiresAt: expires}); err != nil {
 		return "", time.Time{}, err
 	}
-	if err := s.store.ClearLoginFailures(ctx, subjects[0]); err != nil {
-		return "", time.Time{}, err
+	for _, sub := range []string{subjects[0], user} {
+		if err := s.store.ClearLoginFailures(ctx, sub); err != nil {
+			return "", time.Time{}, err
+		}
 	}
 	return token, expires, nil
 }

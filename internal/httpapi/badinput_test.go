@@ -1,10 +1,12 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
 	"yizhan/internal/httpapi"
 )
@@ -195,13 +197,26 @@ func TestLogin(t *testing.T) {
 	if pw, pu := wrong.Problem(t), unknown.Problem(t); pw.Detail != pu.Detail || pw.Code != pu.Code {
 		t.Errorf("wrong password and unknown user answer differently: %+v vs %+v", pw, pu)
 	}
-	// Five failures in all for admin1 lock it for a while, even with the right password.
+	// Five failures for admin1 from this address lock it for a while from
+	// here, even with the right password…
 	for range 4 {
 		login("admin1", "wrong password!")
 	}
 	r = login("admin1", "correct horse battery")
 	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || r.Problem(t).Code != "rate_limited" {
 		t.Errorf("after 5 failures: %d Retry-After %q", r.Status, r.Header.Get("Retry-After"))
+	}
+	// …but not from the colleague's own desk: staff usernames are public
+	// (created_by), so a stranger must not be able to lock anyone out.
+	if _, _, err := e.auth.Login(t.Context(), "admin1", "correct horse battery", "198.51.100.7"); err != nil {
+		t.Errorf("another address is locked out too: %v", err)
+	}
+	// Guessing spread over many addresses still stops at the username's total.
+	for i := range 100 {
+		_, _, _ = e.auth.Login(t.Context(), "admin1", "wrong password!", fmt.Sprintf("203.0.113.%d", i))
+	}
+	if _, _, err := e.auth.Login(t.Context(), "admin1", "correct horse battery", "198.51.100.8"); !apperr.Is(err, apperr.RateLimited) {
+		t.Errorf("after 100 failures from 100 addresses: %v, want rate_limited", err)
 	}
 	// After the window the account can sign in again.
 	e.clock.Set(e.clock.Now().Add(16 * 60e9))
