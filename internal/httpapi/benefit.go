@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bufio"
-	"encoding/base64"
 	"encoding/csv"
 	"net/http"
 	"strconv"
@@ -197,27 +196,6 @@ type offerPage struct {
 	NextCursor string      `json:"next_cursor,omitempty"`
 }
 
-// parsePage reads ?limit= and ?cursor= (an id, base64url).
-func parsePage(c echo.Context, p *apperr.Problems) (limit int, after uuid.UUID) {
-	limit = 20
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			p.Add("limit", "out_of_range", "must be an integer from 1 to 100")
-		}
-		limit = n
-	}
-	if v := c.QueryParam("cursor"); v != "" {
-		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || len(b) != 16 {
-			p.Add("cursor", "format", "is not a cursor this server issued")
-		} else {
-			copy(after[:], b)
-		}
-	}
-	return limit, after
-}
-
 func (s *server) listOffers(c echo.Context) error {
 	var (
 		p apperr.Problems
@@ -242,7 +220,7 @@ func (s *server) listOffers(c echo.Context) error {
 		page.Items = append(page.Items, toOfferJSON(o))
 	}
 	if next != uuid.Nil {
-		page.NextCursor = base64.RawURLEncoding.EncodeToString(next[:])
+		page.NextCursor = cursorOf(next)
 	}
 	return c.JSON(http.StatusOK, page)
 }
@@ -524,7 +502,7 @@ func (s *server) myClaims(c echo.Context) error {
 	if len(list) > limit {
 		list = list[:limit]
 		last := list[limit-1].ID
-		page.NextCursor = base64.RawURLEncoding.EncodeToString(last[:])
+		page.NextCursor = cursorOf(last)
 	}
 	for _, cl := range list {
 		page.Items = append(page.Items, toClaimJSON(cl))

@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"encoding/base64"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -106,22 +104,7 @@ func (s *server) listMembershipApplications(c echo.Context) error {
 		}
 		f.DistrictCode = v
 	}
-	f.Limit = 20
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			p.Add("limit", "out_of_range", "must be an integer from 1 to 100")
-		}
-		f.Limit = n
-	}
-	if v := q.Get("cursor"); v != "" {
-		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || len(b) != 16 {
-			p.Add("cursor", "format", "is not a cursor this server issued")
-		} else {
-			copy(f.After[:], b)
-		}
-	}
+	f.Limit, f.After = parsePage(c, &p)
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -134,7 +117,7 @@ func (s *server) listMembershipApplications(c echo.Context) error {
 	page := applicationPage{Items: make([]applicationJSON, 0, len(list))}
 	if len(list) > want {
 		list = list[:want]
-		page.NextCursor = base64.RawURLEncoding.EncodeToString(list[want-1].ID[:])
+		page.NextCursor = cursorOf(list[want-1].ID)
 	}
 	for _, a := range list {
 		page.Items = append(page.Items, toApplicationJSON(a, true))

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -195,22 +194,7 @@ func (s *server) listStations(c echo.Context) error {
 		}
 		f.Query = v
 	}
-	f.Limit = 20
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			p.Add("limit", "out_of_range", "must be an integer from 1 to 100")
-		}
-		f.Limit = n
-	}
-	if v := q.Get("cursor"); v != "" {
-		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || len(b) != 16 {
-			p.Add("cursor", "format", "is not a cursor this server issued")
-		} else {
-			copy(f.After[:], b)
-		}
-	}
+	f.Limit, f.After = parsePage(c, &p)
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -223,7 +207,7 @@ func (s *server) listStations(c echo.Context) error {
 	page := stationPage{Items: make([]stationView, 0, len(list)), CRS: string(crs)}
 	if len(list) > want {
 		list = list[:want]
-		page.NextCursor = base64.RawURLEncoding.EncodeToString(list[want-1].ID[:])
+		page.NextCursor = cursorOf(list[want-1].ID)
 	}
 	now := s.Stations.Now()
 	for _, st := range list {
