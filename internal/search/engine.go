@@ -182,9 +182,27 @@ func (e *Engine) Apply(stations ...*station.Station) int {
 
 // publishRebuild makes live the new base, with an empty delta.
 func (e *Engine) publishRebuild(live []*station.Station, version int64) {
-	// Sorting by id keeps builds deterministic and the base's memory layout
-	// independent of write order.
-	slices.SortFunc(live, func(a, b *station.Station) int { return cmp.Compare(string(a.ID[:]), string(b.ID[:])) })
+	// Stations near each other on the map sit near each other in baseSt
+	// (a Z-order curve), so the pointers of one answer's stations share
+	// cache lines; ties by id keep builds deterministic whatever the write
+	// order.
+	type keyed struct {
+		z uint64
+		s *station.Station
+	}
+	order := make([]keyed, len(live))
+	for i, s := range live {
+		order[i] = keyed{zOrder(s.Location), s}
+	}
+	slices.SortFunc(order, func(a, b keyed) int {
+		if c := cmp.Compare(a.z, b.z); c != 0 {
+			return c
+		}
+		return cmp.Compare(string(a.s.ID[:]), string(b.s.ID[:]))
+	})
+	for i := range order {
+		live[i] = order[i].s
+	}
 	e.baseRef = make(map[uuid.UUID]int32, len(live))
 	for i, s := range live {
 		e.baseRef[s.ID] = int32(i)
@@ -197,6 +215,24 @@ func (e *Engine) publishRebuild(live []*station.Station, version int64) {
 		delta:   geo.NewIndex(nil),
 		live:    len(live),
 	})
+}
+
+// zOrder interleaves the bits of a point's quantised longitude and latitude.
+func zOrder(p orb.Point) uint64 {
+	x := uint64((min(max(p[0], -180), 180) + 180) / 360 * (1<<32 - 1))
+	y := uint64((min(max(p[1], -90), 90) + 90) / 180 * (1<<32 - 1))
+	return spread(x) | spread(y)<<1
+}
+
+// spread moves the low 32 bits of v to the even bit positions.
+func spread(v uint64) uint64 {
+	v &= 0xffffffff
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
+	v = (v | v<<2) & 0x3333333333333333
+	v = (v | v<<1) & 0x5555555555555555
+	return v
 }
 
 func items(ss []*station.Station) []geo.Item {
