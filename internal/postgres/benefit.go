@@ -316,7 +316,8 @@ const claimColumns = `c.id, c.offer_id, c.worker_id, c.code, c.status, c.welcome
 	c.redeemed_at, c.redeemed_station_id, c.redeemed_by, c.expired_at,
 	(SELECT o.title FROM benefit_offers o WHERE o.id = c.offer_id)`
 
-func scanClaim(row pgx.Row) (benefit.Claim, error) {
+// scanClaim reads claimColumns, then any extra columns into extra.
+func scanClaim(row pgx.Row, extra ...any) (benefit.Claim, error) {
 	var (
 		c                     benefit.Claim
 		status                string
@@ -324,8 +325,9 @@ func scanClaim(row pgx.Row) (benefit.Claim, error) {
 		station               *uuid.UUID
 		by                    *string
 	)
-	err := row.Scan(&c.ID, &c.OfferID, &c.WorkerID, &c.Code, &status, &c.Welcome, &c.ClaimedAt, &c.ExpiresAt,
-		&redeemedAt, &station, &by, &expiredAt, &c.OfferTitle)
+	dest := append([]any{&c.ID, &c.OfferID, &c.WorkerID, &c.Code, &status, &c.Welcome, &c.ClaimedAt, &c.ExpiresAt,
+		&redeemedAt, &station, &by, &expiredAt, &c.OfferTitle}, extra...)
+	err := row.Scan(dest...)
 	if err != nil {
 		return c, err
 	}
@@ -691,31 +693,12 @@ func (s *BenefitStore) Export(ctx context.Context, offerID uuid.UUID, each func(
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var (
-				r                     benefit.ExportRow
-				status                string
-				redeemedAt, expiredAt *time.Time
-				station               *uuid.UUID
-				by                    *string
-			)
-			c := &r.Claim
-			if err := rows.Scan(&c.ID, &c.OfferID, &c.WorkerID, &c.Code, &status, &c.Welcome, &c.ClaimedAt, &c.ExpiresAt,
-				&redeemedAt, &station, &by, &expiredAt, &c.OfferTitle, &r.StationName); err != nil {
+			var r benefit.ExportRow
+			c, err := scanClaim(rows, &r.StationName)
+			if err != nil {
 				return err
 			}
-			c.Status = benefit.ClaimStatus(status)
-			if redeemedAt != nil {
-				c.RedeemedAt = *redeemedAt
-			}
-			if station != nil {
-				c.RedeemedStation = *station
-			}
-			if by != nil {
-				c.RedeemedBy = *by
-			}
-			if expiredAt != nil {
-				c.ExpiredAt = *expiredAt
-			}
+			r.Claim = c
 			if err := each(r); err != nil {
 				return err
 			}
