@@ -1,7 +1,6 @@
 package benefit
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -343,14 +342,9 @@ var patchKeys = map[string]bool{"title": true, "description": true, "category": 
 // ApplyMergePatch applies a JSON merge patch (RFC 7396) to the offer's
 // document and validates the result.
 func ApplyMergePatch(o *Offer, patch []byte) (Fields, error) {
-	var pm map[string]any
-	dec := json.NewDecoder(bytes.NewReader(patch))
-	dec.UseNumber()
-	if err := dec.Decode(&pm); err != nil || pm == nil {
-		return Fields{}, apperr.New(apperr.Invalid, "a merge patch for an offer must be a JSON object")
-	}
-	if dec.More() {
-		return Fields{}, apperr.New(apperr.Invalid, "the merge patch holds data after the JSON value")
+	pm, err := strictjson.DecodePatch(patch, "an offer")
+	if err != nil {
+		return Fields{}, err
 	}
 	var p apperr.Problems
 	for k, v := range pm {
@@ -364,14 +358,8 @@ func ApplyMergePatch(o *Offer, patch []byte) (Fields, error) {
 	if err := p.Err(); err != nil {
 		return Fields{}, err
 	}
-	base, err := json.Marshal(DocumentOf(o))
+	target, err := strictjson.ObjectOf(DocumentOf(o))
 	if err != nil {
-		return Fields{}, err
-	}
-	var target map[string]any
-	dec = json.NewDecoder(bytes.NewReader(base))
-	dec.UseNumber()
-	if err := dec.Decode(&target); err != nil {
 		return Fields{}, err
 	}
 	_, stockPatched := pm["total_stock"]

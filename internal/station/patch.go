@@ -1,7 +1,6 @@
 package station
 
 import (
-	"bytes"
 	"encoding/json"
 	"reflect"
 
@@ -15,18 +14,9 @@ import (
 // into it, because a lat from one coordinate system merged with a lng from
 // another would silently put the station in the wrong place.
 func ApplyMergePatch(s *Station, patch []byte) (Fields, error) {
-	var p any
-	dec := json.NewDecoder(bytes.NewReader(patch))
-	dec.UseNumber()
-	if err := dec.Decode(&p); err != nil {
-		return Fields{}, &apperr.Error{Code: apperr.Invalid, Message: "the merge patch is not valid JSON"}
-	}
-	if dec.More() {
-		return Fields{}, &apperr.Error{Code: apperr.Invalid, Message: "the merge patch holds data after the JSON value"}
-	}
-	pm, ok := p.(map[string]any)
-	if !ok {
-		return Fields{}, &apperr.Error{Code: apperr.Invalid, Message: "a merge patch for a station must be a JSON object"}
+	pm, err := strictjson.DecodePatch(patch, "a station")
+	if err != nil {
+		return Fields{}, err
 	}
 	var probs apperr.Problems
 	for k, v := range pm {
@@ -40,14 +30,8 @@ func ApplyMergePatch(s *Station, patch []byte) (Fields, error) {
 	if err := probs.Err(); err != nil {
 		return Fields{}, err
 	}
-	base, err := json.Marshal(DocumentOf(s))
+	target, err := strictjson.ObjectOf(DocumentOf(s))
 	if err != nil {
-		return Fields{}, err
-	}
-	var target map[string]any
-	dec = json.NewDecoder(bytes.NewReader(base))
-	dec.UseNumber()
-	if err := dec.Decode(&target); err != nil {
 		return Fields{}, err
 	}
 	if loc, ok := pm["location"]; ok && loc != nil {

@@ -100,3 +100,35 @@ func MergePatch(target, patch any) any {
 	}
 	return tm
 }
+
+// DecodePatch decodes the body of a JSON merge patch, which must be one JSON
+// object, keeping numbers as json.Number so that merging never rounds them.
+// what names the resource in the error ("a station").
+func DecodePatch(patch []byte, what string) (map[string]any, error) {
+	var pm map[string]any
+	dec := json.NewDecoder(bytes.NewReader(patch))
+	dec.UseNumber()
+	if err := dec.Decode(&pm); err != nil || pm == nil {
+		return nil, apperr.New(apperr.Invalid, "a merge patch for %s must be a JSON object", what)
+	}
+	if dec.More() {
+		return nil, apperr.New(apperr.Invalid, "the merge patch holds data after the JSON value")
+	}
+	return pm, nil
+}
+
+// ObjectOf returns v's JSON form as a generic object, the target a merge
+// patch applies to. v must marshal to a JSON object.
+func ObjectOf(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

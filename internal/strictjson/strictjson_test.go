@@ -63,3 +63,15 @@ func TestDecodeNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodePatch(t *testing.T) {
+	for _, bad := range []string{``, `[1]`, `null`, `"x"`, `{"a":1} {}`, `{"a":`} {
+		if _, err := DecodePatch([]byte(bad), "a station"); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("DecodePatch(%q) = %v, want invalid", bad, err)
+		}
+	}
+	got, err := DecodePatch([]byte(`{"n":12345678901234567890,"x":null}`), "a station")
+	if err != nil || got["n"] != json.Number("12345678901234567890") || got["x"] != nil {
+		t.Errorf("DecodePatch kept %v, %v", got, err)
+	}
+}
