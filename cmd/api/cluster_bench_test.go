@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -16,11 +15,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-
-	"yizhan/internal/benchdata"
-	"yizhan/internal/pgtest"
 )
 
 // BenchmarkCluster is `make bench-cluster`: three API processes (the real
@@ -33,20 +27,8 @@ func BenchmarkCluster(b *testing.B) {
 	if err != nil {
 		b.Skip("needs wrk (make bench-cluster installs it)")
 	}
-	seconds := 10
-	if v, err := strconv.Atoi(os.Getenv("BENCH_HTTP_SECONDS")); err == nil && v > 0 {
-		seconds = v
-	}
-	ctx := context.Background()
-	dbURL := pgtest.NewDatabase(b)
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := benchdata.Copy(ctx, conn, benchdata.Stations(100_000, 42)); err != nil {
-		b.Fatal(err)
-	}
-	conn.Close(ctx)
+	seconds := benchSeconds()
+	dbURL := benchDatabase(b, 100_000)
 	dir := b.TempDir()
 	bin := apiBinary(b)
 	baseEnv := append(os.Environ(), "DATABASE_URL="+dbURL, "LOG_LEVEL=error", "RATE_LIMIT_PUBLIC=off", "RATE_LIMIT_TOKEN=off", "RATE_LIMIT_LOGIN=off")

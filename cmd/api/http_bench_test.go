@@ -35,30 +35,13 @@ func BenchmarkHTTPNearest(b *testing.B) {
 		b.Skip("needs wrk and pgbench on PATH (make bench installs them)")
 	}
 	const n = 100_000
-	seconds := 10
-	if v, err := strconv.Atoi(os.Getenv("BENCH_HTTP_SECONDS")); err == nil && v > 0 {
-		seconds = v
-	}
-	ctx := context.Background()
-	dbURL := pgtest.NewDatabase(b)
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := benchdata.Copy(ctx, conn, benchdata.Stations(n, 42)); err != nil {
-		b.Fatal(err)
-	}
-	for _, q := range []string{
+	seconds := benchSeconds()
+	dbURL := benchDatabase(b, n,
 		`CREATE EXTENSION IF NOT EXISTS cube`,
 		`CREATE EXTENSION IF NOT EXISTS earthdistance`,
 		`CREATE INDEX stations_earth_idx ON stations USING gist (ll_to_earth(lat, lng)) WHERE status = 'active'`,
-		`VACUUM ANALYZE stations`,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			b.Fatalf("%s: %v", q, err)
-		}
-	}
-	conn.Close(ctx)
+		`VACUUM ANALYZE stations`)
+	ctx := context.Background()
 
 	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "API_ADDR": freeAddr(b), "RATE_LIMIT_PUBLIC": "off"}
 	sctx, cancel := context.WithCancel(ctx)
@@ -117,6 +100,35 @@ ORDER BY ll_to_earth(lat, lng) <-> ll_to_earth(:lat, :lng) LIMIT 10;
 		b.ReportMetric(pgLat[len(pgLat)*99/100], "pg-p99-ms")
 		b.ReportMetric(apiRPS/pgTPS, "throughput-ratio")
 	}
+}
+
+// benchSeconds is how long each load runs: BENCH_HTTP_SECONDS, default 10.
+func benchSeconds() int {
+	if v, err := strconv.Atoi(os.Getenv("BENCH_HTTP_SECONDS")); err == nil && v > 0 {
+		return v
+	}
+	return 10
+}
+
+// benchDatabase is a fresh database holding n benchmark stations, after
+// running the extra statements.
+func benchDatabase(b *testing.B, n int, extra ...string) string {
+	ctx := context.Background()
+	dbURL := pgtest.NewDatabase(b)
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := benchdata.Copy(ctx, conn, benchdata.Stations(n, 42)); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range extra {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	return dbURL
 }
 
 func mustWrite(b *testing.B, path, s string) {
