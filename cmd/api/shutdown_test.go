@@ -83,7 +83,12 @@ func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(700 * time.Millisecond)
+	// Stop it mid-load: once writes are flowing, however slow the machine.
+	waitFor(t, 20*time.Second, "writes flowing", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(accepted) >= 200
+	})
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
