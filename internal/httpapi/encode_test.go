@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/internal/geo"
+	"yizhan/internal/search"
 	"yizhan/internal/station"
 )
 
@@ -89,5 +93,60 @@ func TestStationViewIsValidJSON(t *testing.T) {
 	wantJSON, _ := json.Marshal(want)
 	if string(gotJSON) != string(wantJSON) {
 		t.Errorf("station renders as\n%s\nwant\n%s", gotJSON, wantJSON)
+	}
+}
+
+func TestAppendUUID(t *testing.T) {
+	for range 1000 {
+		id := uuid.New()
+		if got := string(appendUUID([]byte("x"), id)); got != "x"+id.String() {
+			t.Fatalf("appendUUID(%s) = %s", id, got)
+		}
+	}
+}
+
+// A search answer renders a station from its card; the bytes must be the
+// ones appendJSON writes from the station's fields, whatever the station,
+// crs and instant, before and after the memo is filled.
+func TestMemoizedRenderingMatchesFields(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	texts := []string{"", "驿站", `quote " backslash \`, "tab\tnl\n\x00", "\u2028", "bad \xff utf8", "<&>", strings.Repeat("长", 300)}
+	hours := []string{`{"always_open":true}`, `{"weekly":{"sun":[["22:00","06:00"]]},"closed_dates":["2027-01-28"]}`,
+		`{"weekly":{"mon":[["08:00","12:00"],["13:00","18:00"]],"sat":[["00:00","24:00"]]}}`}
+	pick := func(xs []string) string { return xs[rng.IntN(len(xs))] }
+	for i := range 2000 {
+		h, err := station.ParseHours([]byte(pick(hours)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &station.Station{
+			ID: uuid.New(), Name: pick(texts), Address: pick(texts), DistrictCode: pick(texts),
+			Location: orb.Point{73 + rng.Float64()*62, 18 + rng.Float64()*36},
+			Host:     station.Host{Type: pick(texts), Name: pick(texts)}, Amenities: station.AmenitySet(rng.Uint64()),
+			Hours: h, Status: []station.Status{station.Active, station.Suspended, station.Closed}[rng.IntN(3)],
+			Demo: rng.IntN(2) == 0, Version: rng.Int64(), CreatedBy: pick(texts), UpdatedBy: pick(texts),
+			CreatedAt: time.Unix(rng.Int64N(2e9), rng.Int64N(1e9)), UpdatedAt: time.Unix(rng.Int64N(2e9), 0).In(time.FixedZone("", 8*3600)),
+		}
+		if rng.IntN(2) == 0 {
+			s.ContactPhone = pick(texts)
+		}
+		crs := []geo.CRS{geo.WGS84, geo.GCJ02, geo.BD09}[rng.IntN(3)]
+		at := time.Unix(1.7e9+rng.Int64N(1e8), 0)
+		v := stationView{s, crs, at}
+		extra := func(b []byte) []byte { return append(b, `,"distance_m":`+strconv.Itoa(i)...) }
+		want := v.appendJSON([]byte("["), extra)
+		var memo search.Memo
+		for pass := range 2 {
+			got := v.appendMemoized([]byte("["), &memo, s.Location, extra)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("station %d, pass %d: memoized\n%s\nfields\n%s", i, pass, got, want)
+			}
+			if memo.Load() == nil {
+				t.Fatalf("station %d: the memo is still empty after rendering", i)
+			}
+		}
+		if got := v.appendMemoized([]byte("["), nil, s.Location, extra); !bytes.Equal(got, want) {
+			t.Fatalf("station %d without a memo:\n%s\nwant\n%s", i, got, want)
+		}
 	}
 }

@@ -146,7 +146,7 @@ func (s *server) nearest(c echo.Context) error {
 			b = append(b, ',')
 		}
 		// open_now is told at the instant the client asked about.
-		b = stationView{h.Station, nq.CRS, nq.At}.appendJSON(b, func(b []byte) []byte {
+		b = stationView{h.Station, nq.CRS, nq.At}.appendMemoized(b, h.Memo, h.Point, func(b []byte) []byte {
 			b = append(b, `,"distance_m":`...)
 			b = appendFloat(b, round2(h.DistanceM))
 			b = append(b, `,"bearing_deg":`...)
@@ -262,7 +262,7 @@ func (s *server) alongRoute(c echo.Context) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = stationView{h.Station, crs, at}.appendJSON(b, func(b []byte) []byte {
+		b = stationView{h.Station, crs, at}.appendMemoized(b, h.Memo, h.Station.Location, func(b []byte) []byte {
 			b = append(b, `,"along_m":`...)
 			b = appendFloat(b, round2(h.AlongM))
 			b = append(b, `,"off_route_m":`...)

@@ -45,14 +45,42 @@ type Engine struct {
 // large base index (rebuilt rarely) or in the small delta index (rebuilt on
 // every write); a base slot superseded by a later write is marked dead.
 type snapshot struct {
-	version int64 // counts applied changes; strictly increasing
-	base    *geo.Index
-	baseSt  []*station.Station
-	dead    []uint64 // bit set over base refs
-	deadN   int      // bits set in dead
-	delta   *geo.Index
-	deltaSt []*station.Station
-	live    int
+	version   int64 // counts applied changes; strictly increasing
+	base      *geo.Index
+	baseSt    []*station.Station
+	baseMemo  []Memo   // one per base slot
+	dead      []uint64 // bit set over base refs
+	deadN     int      // bits set in dead
+	delta     *geo.Index
+	deltaSt   []*station.Station
+	deltaMemo []Memo
+	live      int
+}
+
+// A Memo lives as long as one indexed copy of a station, for bytes a reader
+// derives from that copy and would rather not derive again on every answer
+// (the API keeps the parts of the station's JSON that no query changes). An
+// indexed copy never changes — a write indexes a new copy with a new memo —
+// so a memo never goes stale. Concurrent readers may both fill an empty
+// memo; they must fill it with the same bytes.
+type Memo struct{ p atomic.Pointer[[]byte] }
+
+// Load returns the memo's bytes, nil when it is empty or m is nil.
+func (m *Memo) Load() []byte {
+	if m == nil {
+		return nil
+	}
+	if p := m.p.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Store fills the memo; a nil m ignores it. b must not change afterwards.
+func (m *Memo) Store(b []byte) {
+	if m != nil {
+		m.p.Store(&b)
+	}
 }
 
 // NewEngine returns an empty engine. It answers nothing useful until Load.
@@ -133,7 +161,7 @@ func (e *Engine) Apply(stations ...*station.Station) int {
 			delete(newest, s.ID)
 		}
 	}
-	next := &snapshot{version: old.version + 1, base: old.base, baseSt: old.baseSt, dead: old.dead}
+	next := &snapshot{version: old.version + 1, base: old.base, baseSt: old.baseSt, baseMemo: old.baseMemo, dead: old.dead}
 	gone := make(map[uuid.UUID]bool, len(changed))
 	copied := false
 	for _, s := range changed {
@@ -175,6 +203,7 @@ func (e *Engine) Apply(stations ...*station.Station) int {
 		return len(changed)
 	}
 	next.deltaSt = deltaSt
+	next.deltaMemo = make([]Memo, len(deltaSt))
 	next.delta = geo.NewIndex(items(deltaSt))
 	e.cur.Store(next)
 	return len(changed)
@@ -208,12 +237,13 @@ func (e *Engine) publishRebuild(live []*station.Station, version int64) {
 		e.baseRef[s.ID] = int32(i)
 	}
 	e.cur.Store(&snapshot{
-		version: version,
-		base:    geo.NewIndex(items(live)),
-		baseSt:  live,
-		dead:    make([]uint64, (len(live)+63)/64),
-		delta:   geo.NewIndex(nil),
-		live:    len(live),
+		version:  version,
+		base:     geo.NewIndex(items(live)),
+		baseSt:   live,
+		baseMemo: make([]Memo, len(live)),
+		dead:     make([]uint64, (len(live)+63)/64),
+		delta:    geo.NewIndex(nil),
+		live:     len(live),
 	})
 }
 
@@ -265,6 +295,8 @@ type Query struct {
 // Hit is one station of an answer.
 type Hit struct {
 	Station    *station.Station
+	Memo       *Memo     // the indexed copy's memo
+	Point      orb.Point // the station's location, from the index's copy
 	DistanceM  float64
 	BearingDeg float64
 }
@@ -297,16 +329,17 @@ func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
 	// Merge the two sorted lists; a station lives in only one of them.
 	b, d := sc.base, sc.delta
 	for len(dst) < q.Limit && (len(b) > 0 || len(d) > 0) {
-		var (
-			n  geo.Neighbor
-			st *station.Station
-		)
+		var h Hit
+		var n geo.Neighbor
 		if len(d) == 0 || len(b) > 0 && less(b[0], d[0]) {
-			n, st, b = b[0], s.baseSt[b[0].Ref], b[1:]
+			n, b = b[0], b[1:]
+			h.Station, h.Memo = s.baseSt[n.Ref], &s.baseMemo[n.Ref]
 		} else {
-			n, st, d = d[0], s.deltaSt[d[0].Ref], d[1:]
+			n, d = d[0], d[1:]
+			h.Station, h.Memo = s.deltaSt[n.Ref], &s.deltaMemo[n.Ref]
 		}
-		dst = append(dst, Hit{Station: st, DistanceM: n.Distance, BearingDeg: geo.Bearing(q.Point, n.Point)})
+		h.Point, h.DistanceM, h.BearingDeg = n.Point, n.Distance, geo.Bearing(q.Point, n.Point)
+		dst = append(dst, h)
 	}
 	return dst, s.version
 }
@@ -352,6 +385,7 @@ type RouteQuery struct {
 // RouteHit is one station along a route.
 type RouteHit struct {
 	Station *station.Station
+	Memo    *Memo
 	AlongM  float64
 	OffM    float64
 }
@@ -374,10 +408,10 @@ func (e *Engine) AlongRoute(q RouteQuery) ([]RouteHit, int64) {
 	}
 	out := make([]RouteHit, 0, min(q.Limit, len(base)+len(delta)))
 	for _, h := range base {
-		out = append(out, RouteHit{Station: s.baseSt[h.Ref], AlongM: h.Along, OffM: h.Off})
+		out = append(out, RouteHit{Station: s.baseSt[h.Ref], Memo: &s.baseMemo[h.Ref], AlongM: h.Along, OffM: h.Off})
 	}
 	for _, h := range delta {
-		out = append(out, RouteHit{Station: s.deltaSt[h.Ref], AlongM: h.Along, OffM: h.Off})
+		out = append(out, RouteHit{Station: s.deltaSt[h.Ref], Memo: &s.deltaMemo[h.Ref], AlongM: h.Along, OffM: h.Off})
 	}
 	slices.SortFunc(out, func(a, b RouteHit) int {
 		if c := cmp.Compare(a.AlongM, b.AlongM); c != 0 {

@@ -357,3 +357,62 @@ func TestConcurrentQueriesAndWrites(t *testing.T) {
 		}
 	}
 }
+
+// A memo belongs to one indexed copy of a station: what a reader stored for
+// one version must never come back with another, through writes that go to
+// the delta and writes that rebuild the base.
+func TestMemosFollowTheIndexedCopy(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(9, 10))
+	stations := randomStations(r, 3000)
+	e := NewEngine()
+	e.rebuildMin = 16 // rebuild the base every few rounds
+	e.Load(stations)
+	tag := func(s *station.Station) string { return fmt.Sprintf("%s@%d", s.ID, s.Version) }
+	check := func(st *station.Station, m *Memo) {
+		t.Helper()
+		if m == nil {
+			t.Fatalf("hit for %s without a memo", st.ID)
+		}
+		if got := m.Load(); got == nil {
+			m.Store([]byte(tag(st)))
+		} else if string(got) != tag(st) {
+			t.Fatalf("the memo of %s holds %s", tag(st), got)
+		}
+	}
+	filled, rebuilds := 0, 0
+	var buf []Hit
+	for round := range 200 {
+		p := stations[r.IntN(len(stations))].Location
+		buf, _ = e.Nearest(Query{Point: p, Limit: 20}, buf)
+		for _, h := range buf {
+			if h.Memo.Load() != nil {
+				filled++
+			}
+			check(h.Station, h.Memo)
+		}
+		route, _ := e.AlongRoute(RouteQuery{Path: orb.LineString{p, {p[0] + 0.05, p[1]}}, BufferM: 2000, Limit: 20})
+		for _, h := range route {
+			check(h.Station, h.Memo)
+		}
+		// Change some of the stations just answered, and some others.
+		before := e.cur.Load().base
+		for range 5 {
+			var s station.Station
+			if len(buf) > 0 && r.IntN(2) == 0 {
+				s = *buf[r.IntN(len(buf))].Station
+			} else {
+				s = *stations[r.IntN(len(stations))]
+			}
+			s.Version = int64(round+2)*10 + int64(r.IntN(10))
+			s.Name = fmt.Sprintf("round %d", round)
+			e.Apply(&s)
+		}
+		if e.cur.Load().base != before {
+			rebuilds++
+		}
+	}
+	if filled == 0 || rebuilds == 0 {
+		t.Fatalf("the test did not exercise what it should: %d memos found filled, %d base rebuilds", filled, rebuilds)
+	}
+}
