@@ -1,10 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
-	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -87,9 +88,12 @@ func (v stationView) appendMemoized(b []byte, memo *search.Memo, at orb.Point, e
 // begin, as two little-endian uint32s.
 const cardHeader = 8
 
-// stationCard renders the fixed parts of s's JSON into one buffer.
+// stationCard renders the fixed parts of s's JSON into one buffer of
+// exactly their size: cards are kept for as long as the station is indexed.
 func stationCard(s *station.Station) []byte {
-	c := make([]byte, cardHeader, 512)
+	scratch := cardScratch.Get().(*[]byte)
+	defer cardScratch.Put(scratch)
+	c := append((*scratch)[:0], make([]byte, cardHeader)...)
 	c = appendHead(c, s)
 	mid := len(c)
 	c = appendMiddle(c, s)
@@ -97,8 +101,11 @@ func stationCard(s *station.Station) []byte {
 	c = appendTail(c, s)
 	binary.LittleEndian.PutUint32(c, uint32(mid))
 	binary.LittleEndian.PutUint32(c[4:], uint32(tail))
-	return slices.Clip(c)
+	*scratch = c
+	return bytes.Clone(c)
 }
+
+var cardScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func appendHead(b []byte, s *station.Station) []byte {
 	b = append(b, `{"id":"`...)

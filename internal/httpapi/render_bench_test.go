@@ -51,6 +51,14 @@ func BenchmarkRenderNearest(b *testing.B) {
 					}
 				}
 				b.SetBytes(int64(len(buf)))
+				if memo {
+					// What a station's card costs while it is indexed.
+					size := 0
+					for _, h := range hits {
+						size += len(h.Memo.Load())
+					}
+					b.ReportMetric(float64(size)/float64(len(hits)), "card-bytes")
+				}
 			})
 		}
 	}
