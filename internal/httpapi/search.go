@@ -156,7 +156,7 @@ func (s *server) nearest(c echo.Context) error {
 	b = appendPageEnd(b, nq.CRS, version)
 	buf.json = b
 	s.indexHeaders(c)
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b) // written before the buffer returns to the pool
+	return writeBody(c, http.StatusOK, echo.MIMEApplicationJSON, b) // written before the buffer returns to the pool
 }
 
 // answerBuffers are a search answer's working memory, pooled so that the
@@ -271,7 +271,7 @@ func (s *server) alongRoute(c echo.Context) error {
 	}
 	b = appendPageEnd(b, crs, version)
 	s.indexHeaders(c)
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+	return writeBody(c, http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
 func finiteIn(v, limit float64) bool {

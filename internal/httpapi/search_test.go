@@ -168,6 +168,13 @@ func TestNearestSeesWritesAtOnce(t *testing.T) {
 	if len(n.Items) != 1 || math.Abs(n.Items[0].DistanceM-1111.95) > 0.5 || n.Items[0].BearingDeg != 0 || n.IndexVersion <= v1 {
 		t.Fatalf("after moving 0.01° north: %+v (version %d → %d)", n.Items, v1, n.IndexVersion)
 	}
+	// The answer above rendered the station once; a rename must not be
+	// answered from what was rendered before it.
+	e.do(req{Method: "PATCH", Path: "/v1/stations/" + s.ID, Token: admin, ContentType: "application/merge-patch+json",
+		Header: map[string]string{"If-Match": `"2"`}, Body: `{"name":"改名驿站"}`})
+	if n := nearest(); len(n.Items) != 1 || n.Items[0].Name != "改名驿站" {
+		t.Fatalf("after renaming: %+v", n.Items)
+	}
 	e.do(req{Method: "DELETE", Path: "/v1/stations/" + s.ID, Token: admin})
 	if n := nearest(); len(n.Items) != 0 {
 		t.Fatalf("a closed station is still found: %+v", n.Items)

@@ -5,10 +5,13 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -74,13 +77,30 @@ func mustJSON(v any) []byte {
 }
 
 // jsonSerializer writes compact JSON without HTML escaping, so Chinese text
-// and "<" arrive as written.
+// and "<" arrive as written. The answer is encoded whole first, so that it
+// goes out with a Content-Length rather than in chunks.
 type jsonSerializer struct{}
 
 func (jsonSerializer) Serialize(c echo.Context, i any, _ string) error {
-	enc := json.NewEncoder(c.Response())
+	buf := serializeBuffers.Get().(*bytes.Buffer)
+	defer serializeBuffers.Put(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(i)
+	if err := enc.Encode(i); err != nil {
+		return err
+	}
+	return writeBody(c, c.Response().Status, c.Response().Header().Get(echo.HeaderContentType), buf.Bytes())
+}
+
+var serializeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeBody answers with b and its Content-Length: net/http would otherwise
+// send any answer over 2 KiB in chunks, a few bytes more for a courier's
+// phone, which can no longer tell how much is still to come.
+func writeBody(c echo.Context, status int, contentType string, b []byte) error {
+	c.Response().Header()[echo.HeaderContentLength] = []string{strconv.Itoa(len(b))}
+	return c.Blob(status, contentType, b)
 }
 
 func (jsonSerializer) Deserialize(c echo.Context, i any) error {
