@@ -32,6 +32,7 @@ fi
 	go test -run '^$' -bench 'BenchmarkOpenAt' -benchmem -count 5 ./internal/station/
 	go test -run '^$' -bench 'BenchmarkNearest|BenchmarkNewIndex|BenchmarkAlongRoute' -benchmem -count 5 ./internal/geo/
 	go test -run '^$' -bench 'BenchmarkNearest' -benchmem -count 5 ./internal/search/
+	go test -run '^$' -bench 'RenderNearest|ServeNearest' -benchmem -count 3 ./internal/httpapi/
 	go test -run '^$' -bench 'BenchmarkColdLoad' -benchtime 1x -count 3 -timeout 30m ./internal/postgres/
 	BENCH_HTTP_SECONDS=${BENCH_HTTP_SECONDS:-10} go test -run '^$' -bench 'BenchmarkHTTPNearest' -benchtime 1x -count 3 -timeout 30m ./cmd/api/
 	go test -run '^$' -bench 'BenchmarkHTTPClaims' -benchtime 1x -count 3 -timeout 30m ./cmd/api/
