@@ -297,12 +297,20 @@ func (s *Service) claim(ctx context.Context, c NewClaim, open func(o *Offer, now
 
 var periodWords = map[Period]string{Once: "already", Day: "today", Week: "this week", Month: "this month"}
 
-// GrantWelcome claims the welcome offer for a newly approved member, once:
-// a second call for the same worker changes nothing. When there is no
-// published welcome offer, or it is closed, sold out or not for this worker,
-// nothing is granted and the approval goes ahead. Returns only failures of
-// the store.
+// GrantWelcome settles the welcome benefit a membership approval owes the
+// worker: it claims the welcome offer for them, once — a second call
+// changes nothing. When there is no published welcome offer, or it is
+// closed, sold out or not for this worker, or the worker has been erased,
+// nothing is granted and the debt is settled all the same. Returns only
+// failures of the store; the debt then stays for the sweeper.
 func (s *Service) GrantWelcome(ctx context.Context, workerID uuid.UUID) error {
+	if err := s.grantWelcome(ctx, workerID); err != nil {
+		return err
+	}
+	return s.store.SettleWelcome(ctx, workerID)
+}
+
+func (s *Service) grantWelcome(ctx context.Context, workerID uuid.UUID) error {
 	o, err := s.store.WelcomeOffer(ctx)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil
@@ -320,40 +328,24 @@ func (s *Service) GrantWelcome(ctx context.Context, workerID uuid.UUID) error {
 			return nil
 		}, true)
 	switch apperr.CodeOf(err) {
-	case apperr.NotOpen, apperr.NotEligible, apperr.LimitReached, apperr.SoldOut:
+	case apperr.NotOpen, apperr.NotEligible, apperr.LimitReached, apperr.SoldOut, apperr.NotFound:
 		return nil
 	}
 	return err
 }
 
-// welcomeCatchUp is how far back GrantMissingWelcomes looks for members
-// whose welcome grant did not happen (a process stopped between the
-// approval's commit and the grant).
-const welcomeCatchUp = time.Hour
-
-// GrantMissingWelcomes grants the welcome offer to members approved in the
-// last hour, after the offer was created, who have not had it, and reports
-// how many it looked at. The approval's own grant normally got there first;
-// this catches a grant lost when a process stopped in between.
+// GrantMissingWelcomes settles up to 100 welcome benefits still owed — an
+// approval's own grant normally got there first; these are the ones lost
+// when a process stopped in between, however long ago — and reports how
+// many it settled.
 func (s *Service) GrantMissingWelcomes(ctx context.Context) (int, error) {
-	o, err := s.store.WelcomeOffer(ctx)
-	if apperr.Is(err, apperr.NotFound) {
-		return 0, nil
-	}
+	ids, err := s.store.WelcomesDue(ctx, 100)
 	if err != nil {
 		return 0, err
 	}
-	since := s.now().Add(-welcomeCatchUp)
-	if o.CreatedAt.After(since) {
-		since = o.CreatedAt
-	}
-	ids, err := s.store.MembersWithoutKey(ctx, welcomeKey(o), since, 100)
-	if err != nil {
-		return 0, err
-	}
-	for _, id := range ids {
+	for i, id := range ids {
 		if err := s.GrantWelcome(ctx, id); err != nil {
-			return 0, err
+			return i, err
 		}
 	}
 	return len(ids), nil

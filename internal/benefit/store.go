@@ -137,9 +137,13 @@ type Store interface {
 	// Export calls each for every claim on the offer, oldest first; NotFound
 	// when there is no offer. An error from each stops the export.
 	Export(ctx context.Context, offerID uuid.UUID, each func(ExportRow) error) error
-	// MembersWithoutKey returns up to limit live members who became members
-	// at or after since and have made no claim with the Idempotency-Key.
-	MembersWithoutKey(ctx context.Context, key string, since time.Time, limit int) ([]uuid.UUID, error)
+	// WelcomesDue returns up to limit workers whose membership approval
+	// still owes them the welcome benefit, longest owed first. The approval
+	// records the debt in its own transaction.
+	WelcomesDue(ctx context.Context, limit int) ([]uuid.UUID, error)
+	// SettleWelcome records that the worker's welcome benefit was granted or
+	// is not owed; settling twice changes nothing.
+	SettleWelcome(ctx context.Context, workerID uuid.UUID) error
 	// StationDistricts returns each station's district code and whether it is
 	// active; missing stations are absent from the map.
 	StationDistricts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]StationInfo, error)

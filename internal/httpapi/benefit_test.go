@@ -427,6 +427,10 @@ func TestWelcomeBenefitOnApproval(t *testing.T) {
 		t.Fatalf("approve: %d %s", r.Status, r.Body)
 	}
 	e.benefits.WaitGrants()
+	var due int
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM welcome_due`).Scan(&due); err != nil || due != 0 {
+		t.Errorf("the approval's grant left %d welcome debts (%v)", due, err)
+	}
 	if err := e.benefits.GrantWelcome(t.Context(), workerID); err != nil { // a second grant changes nothing
 		t.Fatal(err)
 	}

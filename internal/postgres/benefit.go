@@ -708,17 +708,29 @@ func (s *BenefitStore) Export(ctx context.Context, offerID uuid.UUID, each func(
 	return interpretError(err, "offer")
 }
 
-// MembersWithoutKey implements benefit.Store.
-func (s *BenefitStore) MembersWithoutKey(ctx context.Context, key string, since time.Time, limit int) ([]uuid.UUID, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT w.id FROM workers w
-		WHERE w.deleted_at IS NULL AND w.member_since >= $2
-		AND NOT EXISTS (SELECT 1 FROM benefit_claim_keys k WHERE k.worker_id = w.id AND k.idempotency_key = $1)
-		ORDER BY w.member_since LIMIT $3`, key, since, limit)
+// WelcomesDue implements benefit.Store.
+func (s *BenefitStore) WelcomesDue(ctx context.Context, limit int) ([]uuid.UUID, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT worker_id FROM welcome_due ORDER BY approved_at, worker_id LIMIT $1`, limit)
 	if err != nil {
-		return nil, interpretError(err, "workers")
+		return nil, interpretError(err, "welcome_due")
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	return ids, interpretError(err, "workers")
+	return ids, interpretError(err, "welcome_due")
+}
+
+// SettleWelcome implements benefit.Store. An approval's grant starts while
+// the approval's transaction, which writes the debt, still holds the worker
+// locked: the key-share lock waits for it to end, so that the delete, a
+// statement later, sees the debt it committed.
+func (s *BenefitStore) SettleWelcome(ctx context.Context, workerID uuid.UUID) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM workers WHERE id = $1 FOR KEY SHARE`, workerID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM welcome_due WHERE worker_id = $1`, workerID)
+		return err
+	})
+	return interpretError(err, "welcome_due")
 }
 
 // StationDistricts implements benefit.Store.

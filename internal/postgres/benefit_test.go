@@ -304,11 +304,17 @@ func TestSweeperExpiresAndCatchesUpWelcomes(t *testing.T) {
 	if _, err := e.service(0).PatchOffer(context.Background(), admin{}, welcome.ID, []byte(`{"welcome": true}`)); err != nil {
 		t.Fatal(err)
 	}
-	e.advance(benefit.DefaultConfig.ClaimTTL)
-	// w[1] has just become a member, and no grant ran.
-	if _, err := e.pools[0].Pool.Exec(context.Background(), `UPDATE workers SET member_since = $2 WHERE id = $1`, w[1], e.clock()); err != nil {
-		t.Fatal(err)
+	// w[1] became a member, and the process stopped before its grant ran:
+	// the debt its approval wrote is all that is left of it — and the
+	// sweeper runs only a week later (the claim TTL), every process having
+	// been down until then.
+	for _, q := range []string{`UPDATE workers SET member_since = $2 WHERE id = $1`,
+		`INSERT INTO welcome_due (worker_id, approved_at) VALUES ($1, $2)`} {
+		if _, err := e.pools[0].Pool.Exec(context.Background(), q, w[1], e.clock()); err != nil {
+			t.Fatal(err)
+		}
 	}
+	e.advance(benefit.DefaultConfig.ClaimTTL)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	sw := &benefit.Sweeper{Service: e.service(0), Interval: 10 * time.Millisecond, Log: slog.New(slog.DiscardHandler)}
@@ -330,6 +336,10 @@ func TestSweeperExpiresAndCatchesUpWelcomes(t *testing.T) {
 	<-done
 	if r2, claims := e.stock(welcome.ID); r2 != 2 || claims != 1 {
 		t.Errorf("welcome offer: %d left, %d claims; want 2 and 1", r2, claims)
+	}
+	var due int
+	if err := e.pools[0].Pool.QueryRow(context.Background(), `SELECT count(*) FROM welcome_due`).Scan(&due); err != nil || due != 0 {
+		t.Errorf("%d welcome debts left after the sweep (%v)", due, err)
 	}
 }
 

@@ -121,6 +121,9 @@ func (s *WorkerStore) Erase(ctx context.Context, id uuid.UUID, now time.Time, de
 			WHERE worker_id = $1 AND status = 'pending'`, id, now, decidedBy); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM welcome_due WHERE worker_id = $1`, id); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE membership_applications SET real_name = NULL, phone = NULL, employer = NULL
 			WHERE worker_id = $1`, id); err != nil {
 			return err
@@ -274,6 +277,12 @@ func (s *WorkerStore) DecideApplication(ctx context.Context, id uuid.UUID, decid
 				return err
 			}
 			a.MembershipNo = w.MembershipNo
+			// The welcome benefit is owed from this commit on; the grant
+			// settles it (migration 00005).
+			if _, err := tx.Exec(ctx, `INSERT INTO welcome_due (worker_id, approved_at) VALUES ($1, $2)
+				ON CONFLICT (worker_id) DO NOTHING`, w.ID, a.DecidedAt); err != nil {
+				return err
+			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE membership_applications SET status = $2, decided_by = $3, decided_at = $4, reason = nullif($5, '')
 			WHERE id = $1`, id, string(a.Status), a.DecidedBy, a.DecidedAt, a.Reason)

@@ -160,4 +160,20 @@ func TestOnApprovedRunsInTheApprovalTransaction(t *testing.T) {
 	if seen[0] == seen[1] {
 		t.Errorf("the rolled-back number %s was issued again", seen[0])
 	}
+	// The approval that committed owes the welcome benefit, once; the one
+	// rolled back owes nothing. Erasing the worker drops the debt.
+	var due int
+	var at time.Time
+	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*), max(approved_at) FROM welcome_due WHERE worker_id = $1`, workerID).Scan(&due, &at); err != nil {
+		t.Fatal(err)
+	}
+	if due != 1 || !at.Equal(a.DecidedAt) {
+		t.Errorf("welcome owed %d times, since %v; want once, since the approval at %v", due, at, a.DecidedAt)
+	}
+	if err := e.svc.Erase(ctx, workerID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM welcome_due WHERE worker_id = $1`, workerID).Scan(&due); err != nil || due != 0 {
+		t.Errorf("after erasure the welcome is still owed (%d, %v)", due, err)
+	}
 }
