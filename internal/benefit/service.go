@@ -144,13 +144,17 @@ func (o *Offer) setFields(f Fields) {
 	o.PerWorker, o.Window, o.Eligibility, o.RedeemAt, o.Status, o.Welcome = f.PerWorker, f.Window, f.Eligibility, f.RedeemAt, f.Status, f.Welcome
 }
 
-// PatchOffer applies a JSON merge patch to the offer. Changing total_stock
-// moves the remaining stock by the same amount; it cannot go below what is
-// claimed. Returns NotFound, Invalid, Forbidden (before or after the change)
+// PatchOffer applies a JSON merge patch to the offer as it is when its row
+// is locked, so that concurrent patches of different members both land.
+// ifVersion, when not 0, is the version the editor saw (If-Match): a patch
+// made against an older one is refused. Changing total_stock moves the
+// remaining stock by the same amount; it cannot go below what is claimed.
+// Returns NotFound, Stale, Invalid, Forbidden (before or after the change)
 // or Conflict.
-func (s *Service) PatchOffer(ctx context.Context, actor Actor, id uuid.UUID, patch []byte) (*Offer, error) {
-	// The stations are checked before the offer is locked: a station that
-	// moves district in between is caught at redemption.
+func (s *Service) PatchOffer(ctx context.Context, actor Actor, id uuid.UUID, ifVersion int64, patch []byte) (*Offer, error) {
+	// The patch is checked against the offer as read, stations included,
+	// before anything is locked; a station that moves district later is
+	// caught at redemption.
 	cur, err := s.store.GetOffer(ctx, id)
 	if err != nil {
 		return nil, err
@@ -158,19 +162,34 @@ func (s *Service) PatchOffer(ctx context.Context, actor Actor, id uuid.UUID, pat
 	if !canManage(actor, cur.Eligibility.DistrictCodes) {
 		return nil, forbidOffer()
 	}
-	f, err := ApplyMergePatch(cur, patch)
+	if ifVersion != 0 && cur.Version != ifVersion {
+		return nil, staleOffer(cur.Version, ifVersion)
+	}
+	checked, err := ApplyMergePatch(cur, patch)
 	if err != nil {
 		return nil, err
 	}
-	if !canManage(actor, f.Eligibility.DistrictCodes) {
+	if !canManage(actor, checked.Eligibility.DistrictCodes) {
 		return nil, forbidOffer()
 	}
-	if err := s.checkStations(ctx, f); err != nil {
+	if err := s.checkStations(ctx, checked); err != nil {
 		return nil, err
 	}
 	return s.store.UpdateOffer(ctx, id, func(o *Offer) error {
+		if ifVersion != 0 && o.Version != ifVersion {
+			return staleOffer(o.Version, ifVersion)
+		}
 		if !canManage(actor, o.Eligibility.DistrictCodes) {
 			return forbidOffer()
+		}
+		f, err := ApplyMergePatch(o, patch)
+		if err != nil {
+			return err
+		}
+		// Someone else changed where the offer is collected, or for whom,
+		// since the stations were checked: check again from the start.
+		if !slices.Equal(f.RedeemAt, checked.RedeemAt) || !slices.Equal(f.Eligibility.DistrictCodes, checked.Eligibility.DistrictCodes) {
+			return &apperr.Error{Code: apperr.Stale, Message: "the offer's stations or districts changed while this patch was checked; send it again"}
 		}
 		o.setFields(f)
 		o.Version++
@@ -178,6 +197,10 @@ func (s *Service) PatchOffer(ctx context.Context, actor Actor, id uuid.UUID, pat
 		o.UpdatedBy = actor.ActorName()
 		return nil
 	})
+}
+
+func staleOffer(have, want int64) error {
+	return &apperr.Error{Code: apperr.Stale, Message: fmt.Sprintf("the offer is at version %d, not %d; fetch it again and reapply your change", have, want)}
 }
 
 // GetOffer returns an offer the actor may manage. Returns NotFound or

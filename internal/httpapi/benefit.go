@@ -160,7 +160,7 @@ func (s *server) createOffer(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/v1/benefits/"+o.ID.String())
-	return c.JSON(http.StatusCreated, toOfferJSON(o))
+	return writeOffer(c, http.StatusCreated, o)
 }
 
 func (s *server) getOffer(c echo.Context) error {
@@ -172,7 +172,14 @@ func (s *server) getOffer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOfferJSON(o))
+	return writeOffer(c, http.StatusOK, o)
+}
+
+// writeOffer answers with the offer and its version as the ETag, for
+// If-Match on a later PATCH.
+func writeOffer(c echo.Context, status int, o *benefit.Offer) error {
+	c.Response().Header().Set("ETag", etag(o.Version))
+	return c.JSON(status, toOfferJSON(o))
 }
 
 func (s *server) patchOffer(c echo.Context) error {
@@ -180,15 +187,19 @@ func (s *server) patchOffer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	version, _, err := ifMatch(c, false)
+	if err != nil {
+		return err
+	}
 	body, err := readBody(c, bodyLimit, "application/merge-patch+json", echo.MIMEApplicationJSON)
 	if err != nil {
 		return err
 	}
-	o, err := s.Benefits.PatchOffer(c.Request().Context(), principal(c), id, body)
+	o, err := s.Benefits.PatchOffer(c.Request().Context(), principal(c), id, version, body)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOfferJSON(o))
+	return writeOffer(c, http.StatusOK, o)
 }
 
 type offerPage struct {

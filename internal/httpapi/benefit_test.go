@@ -394,6 +394,23 @@ func TestOfferBadInput(t *testing.T) {
 	if r := patch(`{"eligibility": {"district_codes": ["331102"]}}`); r.Status != 403 {
 		t.Errorf("moving the offer out of one's districts: %d %s", r.Status, r.Body)
 	}
+	// The offer's version is its ETag; If-Match refuses a patch made
+	// against an older version and changes nothing.
+	if r := e.do(req{Method: "GET", Path: "/v1/benefits/" + o.ID, Token: pujiang}); r.Header.Get("ETag") != `"2"` {
+		t.Errorf("GET offer ETag = %q, want \"2\"", r.Header.Get("ETag"))
+	}
+	patchIf := func(tag, body string) response {
+		return e.do(req{Method: "PATCH", Path: "/v1/benefits/" + o.ID, Token: pujiang, Body: body,
+			ContentType: "application/merge-patch+json", Header: map[string]string{"If-Match": tag}})
+	}
+	for _, tag := range []string{`"1"`, `"x"`, `2`} {
+		if r := patchIf(tag, `{"title": "旧"}`); r.Status != 412 || r.Problem(t).Code != "stale" {
+			t.Errorf("If-Match %s: %d %s", tag, r.Status, r.Body)
+		}
+	}
+	if r := patchIf(`"2"`, `{"title": "新礼包"}`); r.Status != 200 || r.Header.Get("ETag") != `"3"` || !bytes.Contains(r.Body, []byte("新礼包")) {
+		t.Errorf("If-Match at the current version: %d %s (ETag %q)", r.Status, r.Body, r.Header.Get("ETag"))
+	}
 	if r := e.do(req{Method: "GET", Path: "/v1/benefits?status=published", Token: pujiang}); r.Status != 200 || !bytes.Contains(r.Body, []byte(o.ID)) {
 		t.Errorf("list: %d %s", r.Status, r.Body)
 	}
