@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/benefit"
@@ -468,5 +470,49 @@ func TestPatchOfferIfMatch(t *testing.T) {
 	}
 	if cur, _ := e.service(0).GetOffer(ctx, admin{}, o.ID); cur.Title != "新标题" || cur.Version != got.Version {
 		t.Errorf("a refused patch changed the offer: %q, version %d", cur.Title, cur.Version)
+	}
+}
+
+// The schema refuses more items left than an offer's total, however the
+// stock would come back: a slot raised, a total lowered under the stock.
+func TestSchemaKeepsStockWithinTotal(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 1)
+	ctx := context.Background()
+	o := e.mustOffer(ptr[int64](3), 1, benefit.Once)
+	w := e.mustWorkers(1)
+	if _, _, err := e.service(0).Claim(ctx, w[0], o.ID, "k"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE benefit_stock SET remaining = remaining + 2 WHERE offer_id = $1 AND slot = (SELECT min(slot) FROM benefit_stock WHERE offer_id = $1)`,
+		`UPDATE benefit_offers SET total_stock = 1 WHERE id = $1`,
+		`UPDATE benefit_offers SET total_stock = NULL WHERE id = $1`,
+	} {
+		var pgErr *pgconn.PgError
+		if _, err := e.pools[0].Pool.Exec(ctx, q, o.ID); !errors.As(err, &pgErr) || pgErr.Code != "23514" || pgErr.ConstraintName != "benefit_stock_within_total" {
+			t.Errorf("%s: %v, want a violation of benefit_stock_within_total", q, err)
+		}
+	}
+	if left, claims := e.stock(o.ID); left != 2 || claims != 1 {
+		t.Errorf("after the refused changes: %d left, %d claims; want 2 and 1", left, claims)
+	}
+	// Within one transaction the stock and the total may move in any order.
+	tx, err := e.pools[0].Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	for _, q := range []string{
+		`UPDATE benefit_offers SET total_stock = 2 WHERE id = $1`,
+		`UPDATE benefit_stock SET remaining = 0 WHERE offer_id = $1`,
+		`UPDATE benefit_stock SET remaining = 1 WHERE offer_id = $1 AND slot = (SELECT min(slot) FROM benefit_stock WHERE offer_id = $1)`,
+	} {
+		if _, err := tx.Exec(ctx, q, o.ID); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Errorf("a consistent transaction was refused: %v", err)
 	}
 }
