@@ -101,6 +101,11 @@ func (s *server) errorHandler(err error, c echo.Context) {
 	if e != nil {
 		p.Errors = e.Fields
 	}
+	if status == http.StatusMethodNotAllowed {
+		if allow, ok := c.Get(echo.ContextKeyHeaderAllow).(string); ok && allow != "" {
+			c.Response().Header().Set("Allow", allow)
+		}
+	}
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="yizhan"`)
 	}

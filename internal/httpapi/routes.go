@@ -1,16 +1,23 @@
 package httpapi
 
-import "github.com/labstack/echo/v4"
+import (
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
 
 // routes lists every route of the API in one place.
 func (s *server) routes(e *echo.Echo) {
-	e.Use(requestIDs, securityHeaders, s.accessLog, s.recoverPanics)
+	// The rate limits apply to /v1 through e.Use rather than as group
+	// middleware: a group with middleware adds catch-all routes, which made
+	// a known path with the wrong method answer 404 instead of 405.
+	e.Use(requestIDs, securityHeaders, s.accessLog, s.recoverPanics, onlyUnder("/v1/", s.limitRequests))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics)
 
-	v1 := e.Group("/v1", s.limitRequests)
+	v1 := e.Group("/v1")
 	v1.GET("/amenities", s.listAmenities)
 
 	v1.POST("/auth/staff/login", s.staffLogin, s.limitLogins)
@@ -47,4 +54,17 @@ func (s *server) routes(e *echo.Echo) {
 	v1.PATCH("/stations/:id", s.patchStation, s.requireStaff)
 	v1.DELETE("/stations/:id", s.closeStation, s.requireStaff)
 	v1.GET("/stations/:id/history", s.stationHistory, s.requireStaff)
+}
+
+// onlyUnder applies m to requests whose path starts with prefix.
+func onlyUnder(prefix string, m echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		limited := m(next)
+		return func(c echo.Context) error {
+			if strings.HasPrefix(c.Request().URL.Path, prefix) {
+				return limited(c)
+			}
+			return next(c)
+		}
+	}
 }
