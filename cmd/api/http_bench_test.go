@@ -140,8 +140,10 @@ func floorServer(b *testing.B, url string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
+	length := strconv.Itoa(len(body))
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", length) // as the API sends it: not chunked
 		_, _ = w.Write(body)
 	})}
 	go func() { _ = srv.Serve(ln) }()

@@ -109,12 +109,12 @@ func (s *server) errorHandler(err error, c echo.Context) {
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="yizhan"`)
 	}
-	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-	c.Response().WriteHeader(status)
 	if c.Request().Method == http.MethodHead {
+		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+		c.Response().WriteHeader(status)
 		return
 	}
-	_, _ = c.Response().Write(mustJSON(p))
+	_ = writeBody(c, status, "application/problem+json", mustJSON(p))
 }
 
 func codeOfHTTP(status int) apperr.Code {

@@ -136,7 +136,7 @@ func (s *server) nearest(c echo.Context) error {
 		return err
 	}
 	buf := answerPool.Get().(*answerBuffers)
-	defer answerPool.Put(buf)
+	defer buf.release()
 	hits, version := s.Search.Nearest(nq.Query, buf.hits[:0])
 	buf.hits = hits
 	// {"items":[station + distance_m, bearing_deg, …],"crs":…,"index_version":…}
@@ -167,6 +167,14 @@ type answerBuffers struct {
 }
 
 var answerPool = sync.Pool{New: func() any { return &answerBuffers{json: make([]byte, 0, 8<<10)} }}
+
+// release returns the buffers to the pool without the hits: a hit points
+// into its snapshot's memos, and one left in a pooled buffer would keep a
+// whole superseded index's cards alive.
+func (b *answerBuffers) release() {
+	clear(b.hits[:cap(b.hits)])
+	answerPool.Put(b)
+}
 
 func appendPageEnd(b []byte, crs geo.CRS, version int64) []byte {
 	b = append(b, `],"crs":"`...)

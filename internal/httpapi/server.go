@@ -81,9 +81,15 @@ func mustJSON(v any) []byte {
 // goes out with a Content-Length rather than in chunks.
 type jsonSerializer struct{}
 
+// echo calls Serialize from c.JSON before anything is written, which
+// writeBody needs; echo's JSONP, which writes first, is not used.
 func (jsonSerializer) Serialize(c echo.Context, i any, _ string) error {
 	buf := serializeBuffers.Get().(*bytes.Buffer)
-	defer serializeBuffers.Put(buf)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // an import's answer may be megabytes: not worth keeping
+			serializeBuffers.Put(buf)
+		}
+	}()
 	buf.Reset()
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)

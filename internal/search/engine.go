@@ -176,9 +176,11 @@ func (e *Engine) Apply(stations ...*station.Station) int {
 		}
 	}
 	deltaSt := make([]*station.Station, 0, len(old.deltaSt)+len(changed))
-	for _, s := range old.deltaSt {
+	var kept []int // the old delta slot of each station kept, in order
+	for j, s := range old.deltaSt {
 		if !gone[s.ID] {
 			deltaSt = append(deltaSt, s)
+			kept = append(kept, j)
 		}
 	}
 	for _, s := range changed {
@@ -203,7 +205,13 @@ func (e *Engine) Apply(stations ...*station.Station) int {
 		return len(changed)
 	}
 	next.deltaSt = deltaSt
+	// The delta is rebuilt on every write; the copies it keeps keep their
+	// memos (a reader of the old snapshot may still fill one there, which
+	// only costs the new snapshot a second rendering).
 	next.deltaMemo = make([]Memo, len(deltaSt))
+	for i, j := range kept {
+		next.deltaMemo[i].p.Store(old.deltaMemo[j].p.Load())
+	}
 	next.delta = geo.NewIndex(items(deltaSt))
 	e.cur.Store(next)
 	return len(changed)

@@ -380,7 +380,8 @@ func TestMemosFollowTheIndexedCopy(t *testing.T) {
 			t.Fatalf("the memo of %s holds %s", tag(st), got)
 		}
 	}
-	filled, rebuilds := 0, 0
+	filled, rebuilds, renewed := 0, 0, 0
+	lastFilled := map[uuid.UUID]int64{} // the version whose memo was last filled
 	var buf []Hit
 	for round := range 200 {
 		p := stations[r.IntN(len(stations))].Location
@@ -389,7 +390,11 @@ func TestMemosFollowTheIndexedCopy(t *testing.T) {
 			if h.Memo.Load() != nil {
 				filled++
 			}
+			if v, ok := lastFilled[h.Station.ID]; ok && v != h.Station.Version {
+				renewed++ // a station seen with a filled memo, now at a new version
+			}
 			check(h.Station, h.Memo)
+			lastFilled[h.Station.ID] = h.Station.Version
 		}
 		route, _ := e.AlongRoute(RouteQuery{Path: orb.LineString{p, {p[0] + 0.05, p[1]}}, BufferM: 2000, Limit: 20})
 		for _, h := range route {
@@ -412,7 +417,43 @@ func TestMemosFollowTheIndexedCopy(t *testing.T) {
 			rebuilds++
 		}
 	}
-	if filled == 0 || rebuilds == 0 {
-		t.Fatalf("the test did not exercise what it should: %d memos found filled, %d base rebuilds", filled, rebuilds)
+	if filled == 0 || rebuilds == 0 || renewed == 0 {
+		t.Fatalf("the test did not exercise what it should: %d memos found filled, %d base rebuilds, %d stations renewed after a fill",
+			filled, rebuilds, renewed)
+	}
+}
+
+// The delta is rebuilt on every write, but a copy it keeps keeps its memo;
+// the copy a write replaces does not pass its memo on.
+func TestDeltaMemosSurviveOtherWrites(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(11, 12))
+	stations := randomStations(r, 200)
+	e := NewEngine()
+	e.Load(stations)
+	a, b := *stations[0], *stations[1]
+	a.Location, b.Location = orb.Point{116, 30}, orb.Point{100, 20}
+	a.Status, b.Status = station.Active, station.Active
+	at := func() Hit {
+		t.Helper()
+		hits, _ := e.Nearest(Query{Point: orb.Point{116, 30}, Limit: 1}, nil)
+		if len(hits) != 1 || hits[0].Station.ID != a.ID {
+			t.Fatalf("nearest to a: %v", describe(hits))
+		}
+		return hits[0]
+	}
+	a.Version++
+	e.Apply(&a) // a now lives in the delta
+	at().Memo.Store([]byte("a"))
+	b.Version++
+	e.Apply(&b) // the delta is rebuilt around a
+	if got := at().Memo.Load(); string(got) != "a" {
+		t.Errorf("after another station's write, a's memo holds %q", got)
+	}
+	a2 := a
+	a2.Version++
+	e.Apply(&a2)
+	if h := at(); h.Station != &a2 || h.Memo.Load() != nil {
+		t.Errorf("after a's own write: station version %d, memo %q; want %d and empty", h.Station.Version, h.Memo.Load(), a2.Version)
 	}
 }
