@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -83,6 +84,19 @@ func TestBadStationInput(t *testing.T) {
 				t.Errorf("%s: errors %+v do not name %s", tc.name, p.Errors, tc.wantField)
 			}
 		}
+	}
+	// Several wrong types and unknown fields come back together, each with
+	// its path, so a client fixes them in one round trip.
+	b := stationBody("x")
+	b["name"], b["colour"] = 42, "red"
+	b["host"] = map[string]any{"type": 7, "nickname": "x"}
+	r := e.do(req{Method: "POST", Path: "/v1/stations", Token: admin, Body: b})
+	got := map[string]string{}
+	for _, f := range r.Problem(t).Errors {
+		got[f.Field] = f.Code
+	}
+	if want := map[string]string{"name": "type", "colour": "unknown", "host.type": "type", "host.nickname": "unknown"}; r.Status != 400 || !maps.Equal(got, want) {
+		t.Errorf("four mistakes at once: %d, fields %v, want %v", r.Status, got, want)
 	}
 	var n int
 	if err := e.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM stations`).Scan(&n); err != nil {

@@ -14,9 +14,9 @@ import (
 	"yizhan/internal/apperr"
 )
 
-// Decode decodes data into v. It returns an apperr.Invalid error naming the
-// offending field for a syntax error, a type mismatch, an unknown field or
-// data after the value.
+// Decode decodes data into v. It returns an apperr.Invalid error for a
+// syntax error or data after the value, and one naming every offending
+// field, with its path, for wrong types and unknown fields.
 func Decode(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &apperr.Error{Code: apperr.Invalid, Message: "the request body is empty; a JSON value is required"}
@@ -24,6 +24,9 @@ func Decode(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if p := walkBody(data, v); p.Err() != nil {
+			return p.Err() // every wrong type and unknown field, not only the first
+		}
 		return describe(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {

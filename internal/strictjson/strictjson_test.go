@@ -3,6 +3,7 @@ package strictjson
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"yizhan/internal/apperr"
@@ -74,4 +75,103 @@ func TestDecodePatch(t *testing.T) {
 	if err != nil || got["n"] != json.Number("12345678901234567890") || got["x"] != nil {
 		t.Errorf("DecodePatch kept %v, %v", got, err)
 	}
+}
+
+type walkInner struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+}
+
+type walkEmbedded struct {
+	Note string `json:"note"`
+}
+
+type walkTarget struct {
+	walkEmbedded
+	Name     string               `json:"name"`
+	Limit    int                  `json:"limit"`
+	Small    int8                 `json:"small"`
+	Count    *uint16              `json:"count"`
+	Ratio    float32              `json:"ratio"`
+	OK       bool                 `json:"ok"`
+	Host     walkInner            `json:"host"`
+	Hosts    []walkInner          `json:"hosts"`
+	Polyline [][]float64          `json:"polyline"`
+	Tags     map[string]int       `json:"tags"`
+	Raw      json.RawMessage      `json:"raw"`
+	Any      any                  `json:"any"`
+	Quoted   int                  `json:"quoted,string"`
+	Blob     []byte               `json:"blob"`
+	Skipped  string               `json:"-"`
+	Nested   map[string]walkInner `json:"nested"`
+}
+
+// Decode reports every wrong type and unknown field at once, each with its
+// full path, and accepts what encoding/json accepts.
+func TestDecodeReportsEveryMistake(t *testing.T) {
+	var v walkTarget
+	err := Decode([]byte(`{"name": 1, "colour": "red", "host": {"nick": "x", "type": 2},
+		"hosts": [{"type": "a"}, {"type": "b", "bad": true}], "polyline": [[1, 2], [3, "a"]],
+		"limit": 1.5, "small": 300, "count": -1, "ratio": 1e39, "ok": "yes", "tags": {"a": "x"},
+		"raw": {"anything": [1]}, "any": {"x": 1}, "quoted": "12", "blob": 5, "Skipped": "x",
+		"nested": {"k": {"zzz": 1}}, "note": 7}`), &v)
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != apperr.Invalid {
+		t.Fatalf("Decode = %v, want invalid", err)
+	}
+	got := map[string]string{}
+	for _, f := range e.Fields {
+		got[f.Field] = f.Code
+	}
+	want := map[string]string{
+		"name": "type", "colour": "unknown", "host.nick": "unknown", "host.type": "type",
+		"hosts[1].bad": "unknown", "polyline[1][1]": "type", "limit": "type", "small": "out_of_range",
+		"count": "out_of_range", "ratio": "out_of_range", "ok": "type", "tags.a": "type", "blob": "type",
+		"Skipped": "unknown", "nested.k.zzz": "unknown", "note": "type",
+	}
+	if len(got) != len(want) {
+		t.Errorf("fields %v\nwant %v", got, want)
+	}
+	for f, code := range want {
+		if got[f] != code {
+			t.Errorf("field %s: %q, want %q (all: %v)", f, got[f], code, e.Fields)
+		}
+	}
+	// Field names match without regard to case, as encoding/json matches them.
+	if err := Decode([]byte(`{"NAME": "x", "Host": {"TYPE": "y"}, "Note": "n"}`), &v); err != nil || v.Name != "x" || v.Host.Type != "y" || v.Note != "n" {
+		t.Errorf("case-insensitive names: %v, %+v", err, v)
+	}
+	// A body of the wrong kind is one message, not a field.
+	if err := Decode([]byte(`[1, 2]`), &v); !errors.As(err, &e) || len(e.Fields) != 0 {
+		t.Errorf("an array body: %v", err)
+	}
+}
+
+// Whatever encoding/json accepts, the walk finds nothing wrong with; when
+// it finds nothing, encoding/json has no wrong type or unknown field to
+// report either.
+func FuzzWalkAgreesWithEncodingJSON(f *testing.F) {
+	for _, s := range []string{`{"name":"a","limit":3}`, `{"host":{"type":"x"}}`, `{"limit":1.5}`, `{"polyline":[[1,"2"]]}`,
+		`{"tags":{"a":1}}`, `{"count":65536}`, `{"NAME":"x"}`, `{"quoted":"1"}`, `{"blob":"aGk="}`, `{"raw":[1,{}]}`, `{"small":-129}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var v walkTarget
+		dec := json.NewDecoder(strings.NewReader(s))
+		dec.DisallowUnknownFields()
+		stdErr := dec.Decode(&v)
+		p := walkBody([]byte(s), &walkTarget{})
+		var typ *json.UnmarshalTypeError
+		switch {
+		case stdErr == nil && p.Err() != nil:
+			t.Fatalf("encoding/json accepts %q, the walk reports %v", s, p.Err())
+		case p.Err() == nil && stdErr != nil && (errors.As(stdErr, &typ) && typ.Field != "" || strings.Contains(stdErr.Error(), "unknown field")):
+			// (A body of the wrong kind altogether, typ.Field == "", is left to
+			// describe, which says so in one message.)
+			var syntax *json.SyntaxError
+			if !errors.As(stdErr, &syntax) {
+				t.Fatalf("encoding/json refuses %q (%v), the walk finds nothing", s, stdErr)
+			}
+		}
+	})
 }
