@@ -31,11 +31,29 @@ func Distance(a, b orb.Point) float64 {
 
 // Bearing returns the initial great-circle bearing from a to b in degrees
 // clockwise from north, in [0, 360). The bearing from a point to itself is 0.
-func Bearing(a, b orb.Point) float64 {
-	lat1, lat2 := a[1]*deg, b[1]*deg
-	dLng := (b[0] - a[0]) * deg
-	y := math.Sin(dLng) * math.Cos(lat2)
-	x := math.Cos(lat1)*math.Sin(lat2) - math.Sin(lat1)*math.Cos(lat2)*math.Cos(dLng)
+func Bearing(a, b orb.Point) float64 { return NewOrigin(a).BearingTo(b) }
+
+// Origin is a point prepared for bearings to many others: the sine and
+// cosine of its latitude are computed once rather than for every bearing.
+type Origin struct {
+	lng            float64
+	sinLat, cosLat float64
+}
+
+// NewOrigin prepares a for BearingTo.
+func NewOrigin(a orb.Point) Origin {
+	lat := a[1] * deg
+	return Origin{lng: a[0], sinLat: math.Sin(lat), cosLat: math.Cos(lat)}
+}
+
+// BearingTo is Bearing from the origin to b, bit for bit.
+func (o Origin) BearingTo(b orb.Point) float64 {
+	lat2 := b[1] * deg
+	dLng := (b[0] - o.lng) * deg
+	sinLat2, cosLat2 := math.Sincos(lat2)
+	sinDLng, cosDLng := math.Sincos(dLng)
+	y := sinDLng * cosLat2
+	x := o.cosLat*sinLat2 - o.sinLat*cosLat2*cosDLng
 	if x == 0 && y == 0 {
 		return 0
 	}

@@ -336,6 +336,7 @@ func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
 	}
 	// Merge the two sorted lists; a station lives in only one of them.
 	b, d := sc.base, sc.delta
+	from := geo.NewOrigin(q.Point)
 	for len(dst) < q.Limit && (len(b) > 0 || len(d) > 0) {
 		var h Hit
 		var n geo.Neighbor
@@ -346,7 +347,7 @@ func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
 			n, d = d[0], d[1:]
 			h.Station, h.Memo = s.deltaSt[n.Ref], &s.deltaMemo[n.Ref]
 		}
-		h.Point, h.DistanceM, h.BearingDeg = n.Point, n.Distance, geo.Bearing(q.Point, n.Point)
+		h.Point, h.DistanceM, h.BearingDeg = n.Point, n.Distance, from.BearingTo(n.Point)
 		dst = append(dst, h)
 	}
 	return dst, s.version
