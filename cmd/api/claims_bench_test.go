@@ -61,7 +61,7 @@ func BenchmarkHTTPClaims(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a, err := newApp(ctx, cfg)
+	a, err := newApp(ctx, cfg, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -37,7 +37,7 @@ var demoStations = []string{
 // demo loads the demo stations once and gives the demo admin a fresh
 // password, which it prints: there is no other way to learn it.
 func demo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	a, err := newApp(ctx, cfg)
+	a, err := newApp(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,8 @@ type app struct {
 	benefits *benefit.Service
 }
 
-func newApp(ctx context.Context, cfg config) (*app, error) {
+// log, when not nil, hears what the services report on their own (welcome gifts not granted).
+func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	if err := cfg.requireDB(); err != nil {
 		return nil, err
 	}
@@ -50,7 +51,7 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 	}
 	engine := search.NewEngine()
 	store := postgres.NewStationStore(db)
-	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.Config{ClaimTTL: cfg.ClaimTTL}, nil)
+	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.Config{ClaimTTL: cfg.ClaimTTL, Log: log}, nil)
 	return &app{
 		db:    db,
 		store: store,
@@ -74,7 +75,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		// memory (see BENCHMARKS.md); GOGC, when set, wins.
 		debug.SetGCPercent(cfg.GCPercent)
 	}
-	a, err := newApp(ctx, cfg)
+	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func staffCommand(ctx context.Context, cfg config, log *slog.Logger, args []stri
 			ds = append(ds, d)
 		}
 	}
-	a, err := newApp(ctx, cfg)
+	a, err := newApp(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func workerCommand(ctx context.Context, cfg config, log *slog.Logger, args []str
 	if *openid == "" || fs.NArg() > 0 {
 		return errors.New(workerUsage)
 	}
-	a, err := newApp(ctx, cfg)
+	a, err := newApp(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +21,9 @@ type Config struct {
 	// ClaimTTL is how long a claim may wait to be collected before it
 	// expires and its stock returns to the offer.
 	ClaimTTL time.Duration
+	// Log hears of welcome gifts not granted (no open welcome offer, sold
+	// out, not eligible), so that staff can find out why; nil: nowhere.
+	Log *slog.Logger
 }
 
 // DefaultConfig is the production configuration.
@@ -53,6 +57,9 @@ func NewService(store Store, cfg Config, now func() time.Time) *Service {
 	}
 	if cfg.ClaimTTL <= 0 {
 		cfg.ClaimTTL = DefaultConfig.ClaimTTL
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: store, cfg: cfg, now: now}
 }
@@ -350,8 +357,9 @@ func (s *Service) grantWelcome(ctx context.Context, workerID uuid.UUID) error {
 			}
 			return nil
 		}, true)
-	switch apperr.CodeOf(err) {
+	switch code := apperr.CodeOf(err); code {
 	case apperr.NotOpen, apperr.NotEligible, apperr.LimitReached, apperr.SoldOut, apperr.NotFound:
+		s.cfg.Log.InfoContext(ctx, "welcome benefit not granted", "worker", workerID, "offer", o.ID, "reason", code, "detail", err.Error())
 		return nil
 	}
 	return err

@@ -141,6 +141,19 @@ func TestBadReadInput(t *testing.T) {
 	}
 }
 
+// Balancers may check health with HEAD: the answer has the status and
+// headers of GET and no body.
+func TestHealthChecksAnswerHead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		r := e.do(req{Method: "HEAD", Path: path})
+		if r.Status != 200 || len(r.Body) != 0 || r.Header.Get("X-Request-Id") == "" {
+			t.Errorf("HEAD %s: %d, %d bytes, headers %v", path, r.Status, len(r.Body), r.Header)
+		}
+	}
+}
+
 // A known path with a method it does not have answers 405 with the methods
 // it does have; an unknown path 404. Both are still rate limited under /v1.
 func TestWrongMethods(t *testing.T) {
@@ -156,12 +169,16 @@ func TestWrongMethods(t *testing.T) {
 		{"GET", "/v1/auth/logout", 405, "POST"},
 		{"PUT", "/v1/stations/0190f5a8-0000-7000-8000-000000000000", 405, "DELETE"},
 		{"POST", "/healthz", 405, "GET"},
+		{"HEAD", "/v1/amenities", 405, "GET"},
 		{"PUT", "/v1/nowhere", 404, ""},
 	} {
 		r := e.do(req{Method: tc.method, Path: tc.path})
 		if r.Status != tc.status || !strings.Contains(r.Header.Get("Allow"), tc.allow) {
 			t.Errorf("%s %s: %d, Allow %q; want %d and %s", tc.method, tc.path, r.Status, r.Header.Get("Allow"), tc.status, tc.allow)
 			continue
+		}
+		if tc.method == "HEAD" {
+			continue // no body to read
 		}
 		if want := map[int]string{404: "not_found", 405: "method_not_allowed"}[tc.status]; r.Problem(t).Code != apperr.Code(want) {
 			t.Errorf("%s %s: code %s, want %s", tc.method, tc.path, r.Problem(t).Code, want)

@@ -427,7 +427,9 @@ func TestWelcomeBenefitOnApproval(t *testing.T) {
 	admin := e.staff("admin1", auth.Admin)
 	body := e.offerBody("入会礼包", 10)
 	body["welcome"] = true
-	body["eligibility"] = map[string]any{"members_only": true}
+	// For the members of one county: the worker below never set a home
+	// county in their profile, and approval fills it from the application.
+	body["eligibility"] = map[string]any{"members_only": true, "district_codes": []string{"330726"}}
 	o := e.createOffer(admin, body)
 	second := e.offerBody("another welcome", 10)
 	second["welcome"] = true
@@ -458,6 +460,30 @@ func TestWelcomeBenefitOnApproval(t *testing.T) {
 	}
 	if got := e.remaining(o.ID); got != 9 {
 		t.Errorf("remaining = %d, want 9", got)
+	}
+	var me struct {
+		DistrictCode string `json:"district_code"`
+		Occupation   string `json:"occupation"`
+	}
+	e.do(req{Method: "GET", Path: "/v1/me", Token: token}).JSON(t, &me)
+	if me.DistrictCode != "330726" || me.Occupation != "food_delivery" {
+		t.Errorf("after approval the profile says %+v, want the application's county and occupation", me)
+	}
+	// A member whose profile names another county keeps it, and the gift
+	// for 330726's members is not theirs.
+	otherToken, otherID := e.worker("oYiwuRider")
+	e.do(req{Method: "PATCH", Path: "/v1/me", Token: otherToken, ContentType: "application/merge-patch+json", Body: map[string]any{"district_code": "330782"}})
+	a2, err := e.workers.Apply(t.Context(), otherID, validApplicationInput("330726"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do(req{Method: "POST", Path: "/v1/membership-applications/" + a2.ID.String() + "/approve", Token: admin}); r.Status != 200 {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
+	}
+	e.benefits.WaitGrants()
+	e.do(req{Method: "GET", Path: "/v1/me", Token: otherToken}).JSON(t, &me)
+	if me.DistrictCode != "330782" || e.remaining(o.ID) != 9 {
+		t.Errorf("a member of another home county: profile %+v, %d left (want 330782 and 9)", me, e.remaining(o.ID))
 	}
 	// A worker who is not approved gets nothing.
 	_, other := e.worker("oNotYet")

@@ -15,6 +15,9 @@ func (s *server) routes(e *echo.Echo) {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	// Some balancers check with HEAD; net/http sends HEAD answers without a body.
+	e.HEAD("/healthz", s.healthz)
+	e.HEAD("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics)
 
 	v1 := e.Group("/v1")

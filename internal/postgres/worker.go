@@ -269,14 +269,26 @@ func (s *WorkerStore) DecideApplication(ctx context.Context, id uuid.UUID, decid
 			return err
 		}
 		if a.Status == worker.Approved {
+			// A profile without a home county or an occupation takes the
+			// application's: benefits for the county's members (the welcome
+			// gift first) go by the profile.
+			var occupation, district *string
 			err := tx.QueryRow(ctx, `UPDATE workers
-				SET membership_no = 'YZ' || lpad(nextval('membership_no_seq')::text, 10, '0'), member_since = $2, updated_at = $2
-				WHERE id = $1 RETURNING membership_no, member_since, updated_at`, w.ID, a.DecidedAt).
-				Scan(&w.MembershipNo, &w.MemberSince, &w.UpdatedAt)
+				SET membership_no = 'YZ' || lpad(nextval('membership_no_seq')::text, 10, '0'), member_since = $2, updated_at = $2,
+					occupation = coalesce(occupation, $3), district_code = coalesce(district_code, $4)
+				WHERE id = $1 RETURNING membership_no, member_since, updated_at, occupation, district_code`,
+				w.ID, a.DecidedAt, string(a.Occupation), a.DistrictCode).
+				Scan(&w.MembershipNo, &w.MemberSince, &w.UpdatedAt, &occupation, &district)
 			if err != nil {
 				return err
 			}
 			a.MembershipNo = w.MembershipNo
+			if occupation != nil {
+				w.Occupation = worker.Occupation(*occupation)
+			}
+			if district != nil {
+				w.DistrictCode = *district
+			}
 			// The welcome benefit is owed from this commit on; the grant
 			// settles it (migration 00005).
 			if _, err := tx.Exec(ctx, `INSERT INTO welcome_due (worker_id, approved_at) VALUES ($1, $2)

@@ -336,7 +336,7 @@ func ParseHours(data []byte) (Hours, error) {
 			continue
 		}
 		if seen[m.key] {
-			p.Add(m.key, "duplicate", "%s is given more than once", m.key)
+			p.Add(m.key, "duplicate", "is given more than once")
 			continue
 		}
 		seen[m.key] = true
@@ -440,7 +440,7 @@ func hoursParseWeekly(p *apperr.Problems, raw json.RawMessage, c *hoursCompiled)
 			p.Add(path, "unknown", "unknown day %q: use mon, tue, wed, thu, fri, sat or sun", m.key)
 			continue
 		case seen[w]:
-			p.Add(path, "duplicate", "%s is given more than once", m.key)
+			p.Add(path, "duplicate", "is given more than once")
 			continue
 		}
 		seen[w] = true
@@ -476,7 +476,7 @@ func hoursParseWeekly(p *apperr.Problems, raw json.RawMessage, c *hoursCompiled)
 func hoursParseDay(p *apperr.Problems, path string, raw json.RawMessage) []hoursInterval {
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
-		p.Add(path, "format", "%s must be a list of [open, close] pairs", path)
+		p.Add(path, "format", "must be a list of [open, close] pairs")
 		return nil
 	}
 	before := p.Len()
@@ -488,7 +488,7 @@ func hoursParseDay(p *apperr.Problems, path string, raw json.RawMessage) []hours
 		ipath := path + "[" + strconv.Itoa(i) + "]"
 		var pair []json.RawMessage
 		if err := json.Unmarshal(item, &pair); err != nil || len(pair) != 2 {
-			p.Add(ipath, "format", "%s must be an [open, close] pair of \"HH:MM\" times", ipath)
+			p.Add(ipath, "format", "must be an [open, close] pair of \"HH:MM\" times")
 			continue
 		}
 		opens, okOpen := hoursParseClock(p, ipath+"[0]", pair[0], false)
@@ -525,7 +525,7 @@ func hoursParseClock(p *apperr.Problems, path string, raw json.RawMessage, isClo
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil || len(s) != 5 || s[2] != ':' ||
 		!hoursDigits(s[:2]) || !hoursDigits(s[3:]) {
-		p.Add(path, "format", "%s must be a time \"HH:MM\"", path)
+		p.Add(path, "format", "must be a time \"HH:MM\"")
 		return 0, false
 	}
 	hh := int(s[0]-'0')*10 + int(s[1]-'0')
@@ -570,7 +570,7 @@ func hoursParseClosedDates(p *apperr.Problems, raw json.RawMessage) []int32 {
 		var s string
 		if err := json.Unmarshal(item, &s); err != nil || len(s) != 10 || s[4] != '-' || s[7] != '-' ||
 			!hoursDigits(s[:4]) || !hoursDigits(s[5:7]) || !hoursDigits(s[8:]) {
-			p.Add(path, "format", "%s must be a date \"YYYY-MM-DD\"", path)
+			p.Add(path, "format", "must be a date \"YYYY-MM-DD\"")
 			continue
 		}
 		y, _ := strconv.Atoi(s[:4])

@@ -1,6 +1,8 @@
 // Package strictjson decodes request JSON strictly: unknown fields, wrong
-// types and trailing data are refused with field-level apperr problems, so a
-// client learns every mistake at once and nothing half-understood is acted on.
+// types and trailing data are refused with field-level apperr problems —
+// every wrong type and unknown field at once — so that nothing
+// half-understood is acted on. The rules on values are the caller's, once
+// the types are right.
 package strictjson
 
 import (
