@@ -155,6 +155,9 @@ func apiBinary(t testing.TB) string {
 }
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv("YIZHAN_LOADGEN"); spec != "" {
+		os.Exit(loadgenMain(spec)) // started by BenchmarkHTTPNearestOpenLoop as its load generator
+	}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
