@@ -34,7 +34,8 @@ fi
 	go test -run '^$' -bench 'BenchmarkNearest' -benchmem -count 5 ./internal/search/
 	go test -run '^$' -bench 'RenderNearest|ServeNearest' -benchmem -count 3 ./internal/httpapi/
 	go test -run '^$' -bench 'BenchmarkColdLoad' -benchtime 1x -count 3 -timeout 30m ./internal/postgres/
-	BENCH_HTTP_SECONDS=${BENCH_HTTP_SECONDS:-10} go test -run '^$' -bench 'BenchmarkHTTPNearest' -benchtime 1x -count 3 -timeout 30m ./cmd/api/
+	BENCH_HTTP_SECONDS=${BENCH_HTTP_SECONDS:-10} go test -run '^$' -bench 'BenchmarkHTTPNearest$' -benchtime 1x -count 3 -timeout 30m ./cmd/api/
+	BENCH_HTTP_SECONDS=${BENCH_HTTP_SECONDS:-5} go test -run '^$' -bench 'BenchmarkHTTPNearestOpenLoop' -benchtime 1x -count 2 -timeout 30m ./cmd/api/
 	go test -run '^$' -bench 'BenchmarkHTTPClaims' -benchtime 1x -count 3 -timeout 30m ./cmd/api/
 } 2>&1 | tee "$out"
 echo "bench.sh: results in $out"
