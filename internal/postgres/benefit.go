@@ -349,9 +349,9 @@ func scanClaim(row pgx.Row, extra ...any) (benefit.Claim, error) {
 
 // Claim implements benefit.Store. An advisory lock on the worker serialises
 // their claims, so the Idempotency-Key lookup and the per-worker count are
-// exact. The offer's row is locked only by the conditional UPDATE that takes
-// one item of stock, in the last round trip before the commit, so that the
-// hot row of a busy offer is held for the shortest time. The statements are
+// exact. The offer's row is only key-share locked, which claims share; an
+// item of stock is taken from one of the offer's slots that no other claim
+// holds, in the last round trip before the commit. The statements are
 // pipelined in two batches: four round trips in all with BEGIN and COMMIT.
 // Each statement of a batch takes its own snapshot (READ COMMITTED), so the
 // reads after the lock see every claim the worker committed before it.
@@ -365,7 +365,14 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 		b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('benefit_claim:' || $1::text, 0))`, c.WorkerID)
 		b.Queue(`SELECT `+claimColumns+` FROM benefit_claim_keys k JOIN benefit_claims c ON c.id = k.claim_id
 			WHERE k.worker_id = $1 AND k.idempotency_key = $2`, c.WorkerID, c.IdempotencyKey)
-		b.Queue(`SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1`, c.OfferID)
+		// The key-share lock holds back a change of the offer (which locks
+		// it FOR UPDATE) until this claim commits, and waits for one in
+		// flight: whether the claim takes stock is decided on the offer as
+		// the change leaves it. Limiting an unlimited offer counts the claims
+		// made so far, and a claim that read the offer as unlimited and
+		// committed after that count would have been one too many. (The
+		// claim's foreign key takes the same lock at its insert anyway.)
+		b.Queue(`SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1 FOR KEY SHARE`, c.OfferID)
 		// The key-share lock waits for a membership approval in flight to
 		// commit, so that its welcome grant sees the new member.
 		b.Queue(claimantQuery+` FOR KEY SHARE`, c.WorkerID)

@@ -516,3 +516,41 @@ func TestSchemaKeepsStockWithinTotal(t *testing.T) {
 		t.Errorf("a consistent transaction was refused: %v", err)
 	}
 }
+
+// An unlimited offer given a stock while workers claim it never ends up
+// with more items left and claimed than its total: a claim decides between
+// taking stock and not on the offer as the change leaves it.
+func TestLimitingAnOfferWhileItIsClaimed(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 2)
+	ctx := context.Background()
+	workers := e.mustWorkers(8)
+	for round := range 25 {
+		o := e.mustOffer(nil, 1, benefit.Once)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := e.service(0).PatchOffer(ctx, admin{}, o.ID, 0, []byte(`{"total_stock": 6}`)); err != nil && !apperr.Is(err, apperr.Invalid) {
+				t.Errorf("round %d: patch: %v", round, err)
+			}
+		})
+		for i, w := range workers {
+			wg.Go(func() {
+				_, _, err := e.service(1).Claim(ctx, w, o.ID, fmt.Sprintf("k%d", round))
+				if err != nil && !apperr.Is(err, apperr.SoldOut) {
+					t.Errorf("round %d, worker %d: %v", round, i, err)
+				}
+			})
+		}
+		wg.Wait()
+		var total *int
+		var left, open int
+		if err := e.pools[0].Pool.QueryRow(ctx, `SELECT o.total_stock, coalesce((SELECT sum(remaining) FROM benefit_stock WHERE offer_id = o.id), 0),
+			(SELECT count(*) FROM benefit_claims WHERE offer_id = o.id AND status <> 'expired') FROM benefit_offers o WHERE o.id = $1`, o.ID).
+			Scan(&total, &left, &open); err != nil {
+			t.Fatal(err)
+		}
+		if total != nil && left+open != *total {
+			t.Fatalf("round %d: %d left and %d claimed of a total of %d", round, left, open, *total)
+		}
+	}
+}
