@@ -608,10 +608,45 @@ func expireClaim(ctx context.Context, tx pgx.Tx, id, offerID uuid.UUID, now time
 // processes work side by side, and the status test makes each claim expire
 // once.
 func (s *BenefitStore) ExpireDue(ctx context.Context, now time.Time, limit int) (int, error) {
+	n, err := s.expireDue(ctx, now, limit, nil)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.ConstraintName != stockWithinTotal {
+		return n, interpretError(err, "claims")
+	}
+	// Returning some offer's stock would leave it more items than its
+	// total: a bug, which must not stop every other offer's claims from
+	// expiring. Expire offer by offer, and report the offers refused.
+	rows, err := s.db.Pool.Query(ctx, `SELECT DISTINCT offer_id FROM benefit_claims WHERE status = 'claimed' AND expires_at <= $1`, now)
+	if err != nil {
+		return 0, interpretError(err, "claims")
+	}
+	offers, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return 0, interpretError(err, "claims")
+	}
+	total := 0
+	var refused []error
+	for _, id := range offers {
+		m, err := s.expireDue(ctx, now, limit, &id)
+		if err != nil {
+			refused = append(refused, interpretError(err, "claims of offer "+id.String()))
+			continue
+		}
+		total += m
+	}
+	return total, errors.Join(refused...)
+}
+
+// stockWithinTotal is migration 00006's rule: no more items left than the total.
+const stockWithinTotal = "benefit_stock_within_total"
+
+// expireDue expires up to limit overdue claims, of one offer when offer is
+// not nil, in one transaction; it reports 0 when the transaction fails.
+func (s *BenefitStore) expireDue(ctx context.Context, now time.Time, limit int, offer *uuid.UUID) (int, error) {
 	var n int
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `WITH due AS (
-				SELECT id FROM benefit_claims WHERE status = 'claimed' AND expires_at <= $1
+				SELECT id FROM benefit_claims WHERE status = 'claimed' AND expires_at <= $1 AND ($3::uuid IS NULL OR offer_id = $3)
 				ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
 			), expired AS (
 				UPDATE benefit_claims c SET status = 'expired', expired_at = $1 FROM due WHERE c.id = due.id
@@ -621,9 +656,12 @@ func (s *BenefitStore) ExpireDue(ctx context.Context, now time.Time, limit int) 
 				FROM (SELECT offer_id, count(*)::int AS n FROM expired GROUP BY offer_id) e
 				WHERE s.offer_id = e.offer_id AND s.slot = 0
 			)
-			SELECT count(*) FROM expired`, now, limit).Scan(&n)
+			SELECT count(*) FROM expired`, now, limit, offer).Scan(&n)
 	})
-	return n, interpretError(err, "claims")
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // Stats implements benefit.Store.

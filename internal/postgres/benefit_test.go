@@ -554,3 +554,35 @@ func TestLimitingAnOfferWhileItIsClaimed(t *testing.T) {
 		}
 	}
 }
+
+// One offer whose stock the schema would refuse to take back does not stop
+// the claims of every other offer from expiring: the sweep reports it, and
+// goes on offer by offer.
+func TestExpiryGoesOnPastABrokenOffer(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 1)
+	ctx := context.Background()
+	broken := e.mustOffer(ptr[int64](1), 1, benefit.Once)
+	fine := e.mustOffer(ptr[int64](5), 1, benefit.Once)
+	w := e.mustWorkers(2)
+	for i, o := range []*benefit.Offer{broken, fine} {
+		if _, _, err := e.service(0).Claim(ctx, w[i], o.ID, "k"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A bug has put the broken offer's item back while its claim is open.
+	if _, err := e.pools[0].Pool.Exec(ctx, `UPDATE benefit_stock SET remaining = 1 WHERE offer_id = $1 AND slot = (SELECT min(slot) FROM benefit_stock WHERE offer_id = $1)`, broken.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(benefit.DefaultConfig.ClaimTTL + time.Second)
+	n, err := e.service(0).ExpireDue(ctx)
+	if n != 1 || err == nil || !strings.Contains(err.Error(), broken.ID.String()) || apperr.CodeOf(err) != apperr.Internal {
+		t.Errorf("ExpireDue = %d, %v; want 1 expired and an internal error naming offer %s", n, err, broken.ID)
+	}
+	if left, claims := e.stock(fine.ID); left != 5 || claims != 0 {
+		t.Errorf("the sound offer: %d left, %d open claims; want 5 and 0", left, claims)
+	}
+	if left, claims := e.stock(broken.ID); left != 1 || claims != 1 {
+		t.Errorf("the broken offer: %d left, %d open claims; want it untouched (1 and 1)", left, claims)
+	}
+}

@@ -140,6 +140,12 @@ func interpretError(err error, what string) error {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.ConstraintName == stockWithinTotal:
+			// Not the client's mistake but ours: the code keeps this rule,
+			// and the schema's copy of it caught the code out.
+			return fmt.Errorf("%s: %w", what, err)
+		}
 		switch pgErr.Code {
 		case "23505": // unique_violation
 			return &apperr.Error{Code: apperr.Conflict, Message: what + " already exists", Err: err}
