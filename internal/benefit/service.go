@@ -368,18 +368,24 @@ func (s *Service) grantWelcome(ctx context.Context, workerID uuid.UUID) error {
 // GrantMissingWelcomes settles up to 100 welcome benefits still owed — an
 // approval's own grant normally got there first; these are the ones lost
 // when a process stopped in between, however long ago — and reports how
-// many it settled.
+// many it settled, and the debts that failed.
 func (s *Service) GrantMissingWelcomes(ctx context.Context) (int, error) {
 	ids, err := s.store.WelcomesDue(ctx, 100)
 	if err != nil {
 		return 0, err
 	}
-	for i, id := range ids {
+	// A debt that fails stays for the next sweep and does not hold back
+	// the others.
+	settled := 0
+	var failed []error
+	for _, id := range ids {
 		if err := s.GrantWelcome(ctx, id); err != nil {
-			return i, err
+			failed = append(failed, fmt.Errorf("worker %s: %w", id, err))
+			continue
 		}
+		settled++
 	}
-	return len(ids), nil
+	return settled, errors.Join(failed...)
 }
 
 func welcomeKey(o *Offer) string { return "welcome:" + o.ID.String() }
