@@ -126,6 +126,9 @@ func (p *Problems) AddAll(prefix string, err error) {
 	}
 }
 
+// List returns the problems found, in the order they were.
+func (p *Problems) List() []FieldError { return p.list }
+
 // Len reports how many problems were found.
 func (p *Problems) Len() int { return len(p.list) }
 

@@ -51,7 +51,7 @@ func describe(err error) error {
 		if field == "" {
 			return &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("the request body must be a JSON %s", jsonKind(typ.Type.Kind().String()))}
 		}
-		p.Add(field, "type", "must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+		p.Add(field, "type", "must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), withArticle(typ.Value))
 		return p.Err()
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &apperr.Error{Code: apperr.Invalid, Message: "the request body is truncated JSON"}
@@ -66,6 +66,21 @@ func describe(err error) error {
 		return appErr
 	}
 	return &apperr.Error{Code: apperr.Invalid, Message: "the request body could not be decoded: " + err.Error()}
+}
+
+// withArticle turns encoding/json's name of a JSON value ("number",
+// "number 1.5", "bool") into the walk's ("a number", "a boolean").
+func withArticle(value string) string {
+	kind, _, _ := strings.Cut(value, " ")
+	switch kind {
+	case "bool":
+		return "a boolean"
+	case "array", "object":
+		return "an " + kind
+	case "string", "number":
+		return "a " + kind
+	}
+	return value
 }
 
 func jsonKind(goKind string) string {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"yizhan/internal/apperr"
 )
@@ -104,6 +107,34 @@ type walkTarget struct {
 	Blob     []byte               `json:"blob"`
 	Skipped  string               `json:"-"`
 	Nested   map[string]walkInner `json:"nested"`
+	When     time.Time            `json:"when"`
+	ID       uuid.UUID            `json:"id"`
+	Num      json.Number          `json:"num"`
+	Own      ownDecoder           `json:"own"`
+	Count2   countDecoder         `json:"count2"`
+}
+
+// countDecoder decodes itself through encoding/json, as benefit.Stock does.
+type countDecoder struct{ N int64 }
+
+func (c *countDecoder) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &c.N) }
+
+// ownDecoder decodes itself and refuses with field problems of its own.
+type ownDecoder struct{ N int }
+
+func (o *ownDecoder) UnmarshalJSON(b []byte) error {
+	if string(b) == `"ok"` || string(b) == "null" {
+		return nil
+	}
+	var p apperr.Problems
+	p.Add("inner", "format", "must be \"ok\"")
+	return p.Err()
+}
+
+// loop embeds itself through a pointer.
+type loop struct {
+	*loop
+	X int `json:"x"`
 }
 
 // Decode reports every wrong type and unknown field at once, each with its
@@ -114,7 +145,7 @@ func TestDecodeReportsEveryMistake(t *testing.T) {
 		"hosts": [{"type": "a"}, {"type": "b", "bad": true}], "polyline": [[1, 2], [3, "a"]],
 		"limit": 1.5, "small": 300, "count": -1, "ratio": 1e39, "ok": "yes", "tags": {"a": "x"},
 		"raw": {"anything": [1]}, "any": {"x": 1}, "quoted": "12", "blob": 5, "Skipped": "x",
-		"nested": {"k": {"zzz": 1}}, "note": 7}`), &v)
+		"nested": {"k": {"zzz": 1}}, "note": 7, "when": "tomorrow", "id": "not-a-uuid", "num": true, "own": 5, "count2": "x"}`), &v)
 	var e *apperr.Error
 	if !errors.As(err, &e) || e.Code != apperr.Invalid {
 		t.Fatalf("Decode = %v, want invalid", err)
@@ -128,6 +159,7 @@ func TestDecodeReportsEveryMistake(t *testing.T) {
 		"hosts[1].bad": "unknown", "polyline[1][1]": "type", "limit": "type", "small": "out_of_range",
 		"count": "out_of_range", "ratio": "out_of_range", "ok": "type", "tags.a": "type", "blob": "type",
 		"Skipped": "unknown", "nested.k.zzz": "unknown", "note": "type",
+		"when": "format", "id": "format", "num": "type", "own.inner": "format", "count2": "type",
 	}
 	if len(got) != len(want) {
 		t.Errorf("fields %v\nwant %v", got, want)
@@ -141,6 +173,15 @@ func TestDecodeReportsEveryMistake(t *testing.T) {
 	if err := Decode([]byte(`{"NAME": "x", "Host": {"TYPE": "y"}, "Note": "n"}`), &v); err != nil || v.Name != "x" || v.Host.Type != "y" || v.Note != "n" {
 		t.Errorf("case-insensitive names: %v, %+v", err, v)
 	}
+	// Good values of the types that decode themselves pass.
+	if err := Decode([]byte(`{"when": "2026-12-02T09:00:00+08:00", "id": "0190f5a8-0000-7000-8000-000000000001", "num": "12", "own": "ok"}`), &v); err != nil {
+		t.Errorf("good self-decoding values: %v", err)
+	}
+	// A struct that embeds itself is walked without end... of the stack.
+	var l loop
+	if err := Decode([]byte(`{"x": "a", "y": 1}`), &l); !errors.As(err, &e) || len(e.Fields) != 2 {
+		t.Errorf("self-embedding struct: %v", err)
+	}
 	// A body of the wrong kind is one message, not a field.
 	if err := Decode([]byte(`[1, 2]`), &v); !errors.As(err, &e) || len(e.Fields) != 0 {
 		t.Errorf("an array body: %v", err)
@@ -151,7 +192,7 @@ func TestDecodeReportsEveryMistake(t *testing.T) {
 // it finds nothing, encoding/json has no wrong type or unknown field to
 // report either.
 func FuzzWalkAgreesWithEncodingJSON(f *testing.F) {
-	for _, s := range []string{`{"name":"a","limit":3}`, `{"host":{"type":"x"}}`, `{"limit":1.5}`, `{"polyline":[[1,"2"]]}`,
+	for _, s := range []string{`{"when":"2026-12-02T09:00:00Z","id":"0190f5a8-0000-7000-8000-000000000001"}`, `{"own":"x","num":"1"}`, `{"name":"a","limit":3}`, `{"host":{"type":"x"}}`, `{"limit":1.5}`, `{"polyline":[[1,"2"]]}`,
 		`{"tags":{"a":1}}`, `{"count":65536}`, `{"NAME":"x"}`, `{"quoted":"1"}`, `{"blob":"aGk="}`, `{"raw":[1,{}]}`, `{"small":-129}`} {
 		f.Add(s)
 	}
@@ -174,4 +215,20 @@ func FuzzWalkAgreesWithEncodingJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A body with a great many mistakes lists the first ones and says how many
+// more there are, rather than answering with a million problems.
+func TestDecodeListsAtMostFiftyMistakes(t *testing.T) {
+	var v walkTarget
+	body := `{"polyline": [` + strings.Repeat(`["a","b"],`, 999) + `["a","b"]]}`
+	err := Decode([]byte(body), &v)
+	var e *apperr.Error
+	if !errors.As(err, &e) || len(e.Fields) != maxProblems+1 {
+		t.Fatalf("Decode = %v fields, want %d", len(e.Fields), maxProblems+1)
+	}
+	last := e.Fields[maxProblems]
+	if last.Field != "body" || last.Code != "too_many" || !strings.Contains(last.Message, "1950 more") {
+		t.Errorf("last problem %+v, want body/too_many counting 1950 more", last)
+	}
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"yizhan/internal/apperr"
 )
@@ -31,7 +33,7 @@ var (
 func walkBody(data []byte, v any) apperr.Problems {
 	var p apperr.Problems
 	t := reflect.TypeOf(v)
-	if t == nil || t.Kind() != reflect.Pointer {
+	if t == nil || t.Kind() != reflect.Pointer || len(data) > maxWalk {
 		return p
 	}
 	var tree any
@@ -56,21 +58,54 @@ func walkBody(data []byte, v any) apperr.Problems {
 			return p
 		}
 	}
-	walk(&p, "", tree, t.Elem())
+	w := walker{p: &p}
+	w.walk("", tree, t.Elem())
+	if w.more > 0 {
+		p.Add("body", "too_many", "%d more mistakes are not listed; fix these first", w.more)
+	}
 	return p
 }
 
-func walk(p *apperr.Problems, path string, val any, t reflect.Type) {
+const (
+	// maxWalk is the largest body walked: an import of up to 20 MiB is
+	// left to encoding/json's first error rather than parsed a second time.
+	maxWalk = 1 << 20
+	// maxProblems is the most mistakes listed, so that a body of a million
+	// wrong numbers is not answered with a million problems.
+	maxProblems = 50
+)
+
+// walker counts what it finds, to stop listing at maxProblems.
+type walker struct {
+	p    *apperr.Problems
+	more int // mistakes found past maxProblems
+}
+
+func (w *walker) add(field, code, format string, args ...any) {
+	if w.p.Len() >= maxProblems {
+		w.more++
+		return
+	}
+	w.p.Add(field, code, format, args...)
+}
+
+func (w *walker) walk(path string, val any, t reflect.Type) {
 	if val == nil {
 		return // null leaves any Go value as it is
 	}
 	for t.Kind() == reflect.Pointer {
-		if selfDecoding(t) {
-			return
-		}
 		t = t.Elem()
 	}
-	if selfDecoding(t) || selfDecoding(reflect.PointerTo(t)) {
+	if t == numberType {
+		if _, ok := val.(json.Number); !ok {
+			if _, ok := val.(string); !ok {
+				w.wrongType(path, "number", val)
+			}
+		}
+		return
+	}
+	if selfDecoding(reflect.PointerTo(t)) {
+		w.decodeItself(path, val, t)
 		return
 	}
 	switch t.Kind() {
@@ -79,93 +114,139 @@ func walk(p *apperr.Problems, path string, val any, t reflect.Type) {
 	case reflect.Struct:
 		m, ok := val.(map[string]any)
 		if !ok {
-			wrongType(p, path, "object", val)
+			w.wrongType(path, "object", val)
 			return
 		}
 		fields := fieldsOf(t)
 		for _, k := range sortedKeys(m) {
 			f, ok := fields.lookup(k)
 			if !ok {
-				p.Add(join(path, k), "unknown", "is not a known field")
+				w.add(join(path, k), "unknown", "is not a known field")
 				continue
 			}
 			if f.quoted {
 				continue // `json:",string"`: a number or boolean inside a string
 			}
-			walk(p, join(path, k), m[k], f.typ)
+			w.walk(join(path, k), m[k], f.typ)
 		}
 	case reflect.Map:
 		m, ok := val.(map[string]any)
 		if !ok {
-			wrongType(p, path, "object", val)
+			w.wrongType(path, "object", val)
 			return
 		}
 		for _, k := range sortedKeys(m) {
-			walk(p, join(path, k), m[k], t.Elem())
+			w.walk(join(path, k), m[k], t.Elem())
 		}
 	case reflect.Slice, reflect.Array:
 		if t.Elem().Kind() == reflect.Uint8 && t.Kind() == reflect.Slice {
 			if _, ok := val.(string); !ok {
-				wrongType(p, path, "string", val) // []byte is base64 text
+				w.wrongType(path, "string", val) // []byte is base64 text
 			}
 			return
 		}
 		a, ok := val.([]any)
 		if !ok {
-			wrongType(p, path, "array", val)
+			w.wrongType(path, "array", val)
 			return
 		}
 		for i, e := range a {
-			walk(p, fmt.Sprintf("%s[%d]", path, i), e, t.Elem())
+			w.walk(fmt.Sprintf("%s[%d]", path, i), e, t.Elem())
 		}
 	case reflect.String:
 		if _, ok := val.(string); !ok {
-			wrongType(p, path, "string", val)
+			w.wrongType(path, "string", val)
 		}
 	case reflect.Bool:
 		if _, ok := val.(bool); !ok {
-			wrongType(p, path, "boolean", val)
+			w.wrongType(path, "boolean", val)
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		n, ok := val.(json.Number)
 		if !ok {
-			wrongType(p, path, "number", val)
+			w.wrongType(path, "number", val)
 			return
 		}
 		if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
-			badInteger(p, path, n, err)
+			w.badInteger(path, n, err)
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		n, ok := val.(json.Number)
 		if !ok {
-			wrongType(p, path, "number", val)
+			w.wrongType(path, "number", val)
 			return
 		}
 		if _, err := strconv.ParseUint(string(n), 10, t.Bits()); err != nil {
 			if _, ierr := strconv.ParseInt(string(n), 10, 64); ierr == nil || strings.HasPrefix(string(n), "-") && isRange(ierr) {
-				p.Add(field(path), "out_of_range", "%s is out of range", n) // a negative whole number
+				w.add(field(path), "out_of_range", "%s is out of range", n) // a negative whole number
 				return
 			}
-			badInteger(p, path, n, err)
+			w.badInteger(path, n, err)
 		}
 	case reflect.Float32, reflect.Float64:
 		n, ok := val.(json.Number)
 		if !ok {
-			wrongType(p, path, "number", val)
+			w.wrongType(path, "number", val)
 			return
 		}
 		if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
-			p.Add(field(path), "out_of_range", "%s is out of range", n)
+			w.add(field(path), "out_of_range", "%s is out of range", n)
 		}
 	}
 }
+
+var numberType = reflect.TypeFor[json.Number]()
 
 func selfDecoding(t reflect.Type) bool {
 	return t.Implements(unmarshalerType) || t.Implements(textUnmarshalerType)
 }
 
-func wrongType(p *apperr.Problems, path, want string, val any) {
-	p.Add(field(path), "type", "must be a JSON %s, not %s", want, kindOf(val))
+// decodeItself hands val to the decoder of its type (t, whose pointer
+// decodes itself), as encoding/json would, and reports its refusal at path.
+func (w *walker) decodeItself(path string, val any, t reflect.Type) {
+	dst := reflect.New(t).Interface()
+	var err error
+	if u, ok := dst.(json.Unmarshaler); ok {
+		raw, merr := json.Marshal(val)
+		if merr != nil {
+			return
+		}
+		err = u.UnmarshalJSON(raw)
+	} else {
+		str, ok := val.(string)
+		if !ok {
+			w.wrongType(path, "string", val)
+			return
+		}
+		err = dst.(encoding.TextUnmarshaler).UnmarshalText([]byte(str))
+	}
+	if err == nil {
+		return
+	}
+	var (
+		e   *apperr.Error
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &typ):
+		w.add(field(path), "type", "must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), kindOf(val))
+	case errors.As(err, &e):
+		var nested apperr.Problems
+		nested.AddAll(path, err)
+		for _, f := range nested.List() {
+			w.add(f.Field, f.Code, "%s", f.Message)
+		}
+	case t == timeType:
+		w.add(field(path), "format", "must be an RFC 3339 time, such as \"2026-12-02T09:00:00+08:00\"")
+	default:
+		w.add(field(path), "format", "is not valid here: %v", err)
+	}
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func (w *walker) wrongType(path, want string, val any) {
+	w.add(field(path), "type", "must be a JSON %s, not %s", want, kindOf(val))
 }
 
 func isRange(err error) bool {
@@ -173,12 +254,12 @@ func isRange(err error) bool {
 	return ok && ne.Err == strconv.ErrRange
 }
 
-func badInteger(p *apperr.Problems, path string, n json.Number, err error) {
+func (w *walker) badInteger(path string, n json.Number, err error) {
 	if isRange(err) {
-		p.Add(field(path), "out_of_range", "%s is out of range", n)
+		w.add(field(path), "out_of_range", "%s is out of range", n)
 		return
 	}
-	p.Add(field(path), "type", "must be a whole number, not %s", n)
+	w.add(field(path), "type", "must be a whole number, not %s", n)
 }
 
 // field names the body itself for a mistake at its root (a scalar where a
@@ -255,8 +336,13 @@ func fieldsOf(t reflect.Type) structFields {
 		return f.(structFields)
 	}
 	s := structFields{exact: map[string]fieldInfo{}}
+	seen := map[reflect.Type]bool{}
 	var collect func(t reflect.Type)
 	collect = func(t reflect.Type) {
+		if seen[t] {
+			return // a struct that embeds itself, through a pointer
+		}
+		seen[t] = true
 		var embedded []reflect.Type
 		for i := range t.NumField() {
 			f := t.Field(i)
