@@ -586,3 +586,46 @@ func TestExpiryGoesOnPastABrokenOffer(t *testing.T) {
 		t.Errorf("the broken offer: %d left, %d open claims; want it untouched (1 and 1)", left, claims)
 	}
 }
+
+// A welcome debt whose grant fails stays for the next sweep and does not
+// hold back the debts after it.
+func TestWelcomeSweepGoesOnPastAFailingDebt(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 1)
+	ctx := context.Background()
+	welcome := e.mustOffer(ptr[int64](10), 1, benefit.Once)
+	if _, err := e.service(0).PatchOffer(ctx, admin{}, welcome.ID, 0, []byte(`{"welcome": true}`)); err != nil {
+		t.Fatal(err)
+	}
+	w := e.mustWorkers(2)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := e.pools[0].Pool.Exec(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// w[0] is owed first; the database refuses any claim of theirs.
+	exec(`INSERT INTO welcome_due (worker_id, approved_at) VALUES ($1, now() - interval '1 hour'), ($2, now())`, w[0], w[1])
+	exec(`CREATE FUNCTION refuse_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'the disk is full, say'; END $$`)
+	exec(`CREATE TRIGGER refuse_claim BEFORE INSERT ON benefit_claims FOR EACH ROW
+		WHEN (NEW.worker_id = '` + w[0].String() + `') EXECUTE FUNCTION refuse_claim()`)
+	n, err := e.service(0).GrantMissingWelcomes(ctx)
+	if n != 1 || err == nil || !strings.Contains(err.Error(), w[0].String()) {
+		t.Errorf("first sweep: %d settled, %v; want 1 and an error naming %s", n, err, w[0])
+	}
+	if _, claims := e.stock(welcome.ID); claims != 1 {
+		t.Errorf("after the first sweep %d welcome claims, want 1 (the second worker's)", claims)
+	}
+	exec(`DROP TRIGGER refuse_claim ON benefit_claims`)
+	if n, err := e.service(0).GrantMissingWelcomes(ctx); n != 1 || err != nil {
+		t.Errorf("second sweep: %d settled, %v; want 1 and no error", n, err)
+	}
+	var due int
+	if err := e.pools[0].Pool.QueryRow(ctx, `SELECT count(*) FROM welcome_due`).Scan(&due); err != nil || due != 0 {
+		t.Errorf("%d debts left (%v)", due, err)
+	}
+	if _, claims := e.stock(welcome.ID); claims != 2 {
+		t.Errorf("%d welcome claims in the end, want 2", claims)
+	}
+}
