@@ -372,7 +372,12 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 		// made so far, and a claim that read the offer as unlimited and
 		// committed after that count would have been one too many. (The
 		// claim's foreign key takes the same lock at its insert anyway.)
-		b.Queue(`SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1 FOR KEY SHARE`, c.OfferID)
+		// The offer is read by the next statement, with a snapshot taken
+		// after the wait: a statement that waits for a row lock rechecks
+		// that row, but its subqueries (the stock left) would still see the
+		// offer's slots as they were before the change.
+		b.Queue(`SELECT 1 FROM benefit_offers WHERE id = $1 FOR KEY SHARE`, c.OfferID)
+		b.Queue(`SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1`, c.OfferID)
 		// The key-share lock waits for a membership approval in flight to
 		// commit, so that its welcome grant sees the new member.
 		b.Queue(claimantQuery+` FOR KEY SHARE`, c.WorkerID)
@@ -383,6 +388,9 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 			return err
 		}
 		prev, prevErr := scanClaim(br.QueryRow())
+		if _, err := br.Exec(); err != nil { // the offer's lock
+			return err
+		}
 		o, offerErr := scanOffer(br.QueryRow())
 		w, workerErr := scanClaimant(br.QueryRow())
 		rows, err := br.Query()

@@ -525,9 +525,10 @@ func TestLimitingAnOfferWhileItIsClaimed(t *testing.T) {
 	e := newBenefitEnv(t, 2)
 	ctx := context.Background()
 	workers := e.mustWorkers(8)
-	for round := range 25 {
+	for round := range 40 {
 		o := e.mustOffer(nil, 1, benefit.Once)
 		var wg sync.WaitGroup
+		var won, soldOut atomic.Int64
 		wg.Go(func() {
 			if _, err := e.service(0).PatchOffer(ctx, admin{}, o.ID, 0, []byte(`{"total_stock": 6}`)); err != nil && !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("round %d: patch: %v", round, err)
@@ -536,7 +537,12 @@ func TestLimitingAnOfferWhileItIsClaimed(t *testing.T) {
 		for i, w := range workers {
 			wg.Go(func() {
 				_, _, err := e.service(1).Claim(ctx, w, o.ID, fmt.Sprintf("k%d", round))
-				if err != nil && !apperr.Is(err, apperr.SoldOut) {
+				switch {
+				case err == nil:
+					won.Add(1)
+				case apperr.Is(err, apperr.SoldOut):
+					soldOut.Add(1)
+				default:
 					t.Errorf("round %d, worker %d: %v", round, i, err)
 				}
 			})
@@ -551,6 +557,10 @@ func TestLimitingAnOfferWhileItIsClaimed(t *testing.T) {
 		}
 		if total != nil && left+open != *total {
 			t.Fatalf("round %d: %d left and %d claimed of a total of %d", round, left, open, *total)
+		}
+		// No worker was told "sold out" while items were left.
+		if soldOut.Load() > 0 && left > 0 || int(won.Load()) != open {
+			t.Fatalf("round %d: %d claims won, %d sold out, %d open, %d left", round, won.Load(), soldOut.Load(), open, left)
 		}
 	}
 }
