@@ -88,15 +88,29 @@ func CodeOf(err error) Code {
 func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
 
 // Problems collects field errors while a request is validated.
-// The zero value is ready to use.
+// The zero value is ready to use. It keeps the first MaxProblems and counts
+// the rest, so that a body of a million mistakes is not answered with a
+// million problems.
 type Problems struct {
 	list []FieldError
+	more int
 }
+
+// MaxProblems is the most field errors one answer lists.
+const MaxProblems = 100
 
 // Add records that field is wrong. code is a short stable word such as
 // "required", "out_of_range", "unknown" or "format".
 func (p *Problems) Add(field, code, format string, args ...any) {
-	p.list = append(p.list, FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+	p.add(FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *Problems) add(f FieldError) {
+	if len(p.list) >= MaxProblems {
+		p.more++
+		return
+	}
+	p.list = append(p.list, f)
 }
 
 // AddAll records field errors found by a nested validation, prefixing their
@@ -122,21 +136,28 @@ func (p *Problems) AddAll(prefix string, err error) {
 		default:
 			name = prefix + "." + name
 		}
-		p.list = append(p.list, FieldError{Field: name, Code: f.Code, Message: f.Message})
+		p.add(FieldError{Field: name, Code: f.Code, Message: f.Message})
 	}
 }
 
-// List returns the problems found, in the order they were.
+// List returns the problems listed, in the order they were found.
 func (p *Problems) List() []FieldError { return p.list }
 
-// Len reports how many problems were found.
-func (p *Problems) Len() int { return len(p.list) }
+// Len reports how many problems were found, listed or not.
+func (p *Problems) Len() int { return len(p.list) + p.more }
 
 // Err returns nil when nothing was wrong, or an Invalid error listing every
 // field.
+//
+// Past MaxProblems, the last entry is {"field": "body", "code": "too_many"}
+// saying how many more there were.
 func (p *Problems) Err() error {
 	if len(p.list) == 0 {
 		return nil
 	}
-	return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: append([]FieldError(nil), p.list...)}
+	fields := append([]FieldError(nil), p.list...)
+	if p.more > 0 {
+		fields = append(fields, FieldError{Field: "body", Code: "too_many", Message: fmt.Sprintf("%d more problems are not listed; fix these first", p.more)})
+	}
+	return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: fields}
 }

@@ -351,6 +351,17 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	if want := []string{"features[17].properties.amenities[0]", "features[31].geometry.coordinates[1]"}; !cmp.Equal(fields, want) {
 		t.Errorf("errors name %v, want %v", fields, want)
 	}
+	// An import of many bad features lists the first 100 problems and
+	// counts the rest.
+	bad := make([]string, 300)
+	for i := range bad {
+		bad[i] = feature("bad", 119.89, 29.45, `,"amenities":["jacuzzi"]`)
+	}
+	r = e.do(req{Method: "POST", Path: "/v1/stations/import", Token: admin, ContentType: "application/geo+json",
+		Body: `{"type":"FeatureCollection","features":[` + strings.Join(bad, ",") + `]}`})
+	if errs := r.Problem(t).Errors; r.Status != 400 || len(errs) != 101 || errs[100].Code != "too_many" || !strings.Contains(errs[100].Message, "200 more") {
+		t.Errorf("300 bad features: %d, %d errors, the last %+v", r.Status, len(errs), errs[len(errs)-1])
+	}
 	var n int
 	if err := e.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM stations`).Scan(&n); err != nil {
 		t.Fatal(err)

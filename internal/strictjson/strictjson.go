@@ -51,6 +51,10 @@ func describe(err error) error {
 		if field == "" {
 			return &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("the request body must be a JSON %s", jsonKind(typ.Type.Kind().String()))}
 		}
+		if kind, number, ok := strings.Cut(typ.Value, " "); ok && kind == "number" && isInteger(typ.Type.Kind()) {
+			p.Add(field, "type", "must be a whole number in range, not %s", number)
+			return p.Err()
+		}
 		p.Add(field, "type", "must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), withArticle(typ.Value))
 		return p.Err()
 	case errors.Is(err, io.ErrUnexpectedEOF):

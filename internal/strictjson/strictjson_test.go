@@ -219,16 +219,37 @@ func FuzzWalkAgreesWithEncodingJSON(f *testing.F) {
 
 // A body with a great many mistakes lists the first ones and says how many
 // more there are, rather than answering with a million problems.
-func TestDecodeListsAtMostFiftyMistakes(t *testing.T) {
+func TestDecodeListsAtMostAHundredMistakes(t *testing.T) {
 	var v walkTarget
 	body := `{"polyline": [` + strings.Repeat(`["a","b"],`, 999) + `["a","b"]]}`
 	err := Decode([]byte(body), &v)
 	var e *apperr.Error
-	if !errors.As(err, &e) || len(e.Fields) != maxProblems+1 {
-		t.Fatalf("Decode = %v fields, want %d", len(e.Fields), maxProblems+1)
+	if !errors.As(err, &e) || len(e.Fields) != apperr.MaxProblems+1 {
+		t.Fatalf("Decode = %v fields, want %d", len(e.Fields), apperr.MaxProblems+1)
 	}
-	last := e.Fields[maxProblems]
-	if last.Field != "body" || last.Code != "too_many" || !strings.Contains(last.Message, "1950 more") {
-		t.Errorf("last problem %+v, want body/too_many counting 1950 more", last)
+	last := e.Fields[apperr.MaxProblems]
+	if last.Field != "body" || last.Code != "too_many" || !strings.Contains(last.Message, "1900 more") {
+		t.Errorf("last problem %+v, want body/too_many counting 1900 more", last)
+	}
+}
+
+// An integer that decodes itself is told apart from a fraction or a number
+// out of range, and a json.Number in a string must be a number.
+func TestDecodeNumbersThatDecodeThemselves(t *testing.T) {
+	for _, tc := range []struct{ body, field, code, message string }{
+		{`{"count2": 1.5}`, "count2", "type", "must be a whole number, not 1.5"},
+		{`{"count2": 1e30}`, "count2", "out_of_range", "1e30 is out of range"},
+		{`{"num": "12a"}`, "num", "type", `must be a number, not "12a"`},
+		{`{"limit": 2.5}`, "limit", "type", "must be a whole number, not 2.5"},
+	} {
+		var v walkTarget
+		err := Decode([]byte(tc.body), &v)
+		var e *apperr.Error
+		if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != tc.field || e.Fields[0].Code != tc.code || e.Fields[0].Message != tc.message {
+			t.Errorf("Decode(%s) = %v, want %s %s %q", tc.body, err, tc.field, tc.code, tc.message)
+			if e != nil {
+				t.Logf("fields %+v", e.Fields)
+			}
+		}
 	}
 }

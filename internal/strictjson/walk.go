@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -58,36 +59,18 @@ func walkBody(data []byte, v any) apperr.Problems {
 			return p
 		}
 	}
-	w := walker{p: &p}
+	w := walker{p: &p} // p lists the first apperr.MaxProblems and counts the rest
 	w.walk("", tree, t.Elem())
-	if w.more > 0 {
-		p.Add("body", "too_many", "%d more mistakes are not listed; fix these first", w.more)
-	}
 	return p
 }
 
-const (
-	// maxWalk is the largest body walked: an import of up to 20 MiB is
-	// left to encoding/json's first error rather than parsed a second time.
-	maxWalk = 1 << 20
-	// maxProblems is the most mistakes listed, so that a body of a million
-	// wrong numbers is not answered with a million problems.
-	maxProblems = 50
-)
+// maxWalk is the largest body walked: an import of up to 20 MiB is left to
+// encoding/json's first error rather than parsed a second time.
+const maxWalk = 1 << 20
 
-// walker counts what it finds, to stop listing at maxProblems.
-type walker struct {
-	p    *apperr.Problems
-	more int // mistakes found past maxProblems
-}
+type walker struct{ p *apperr.Problems }
 
-func (w *walker) add(field, code, format string, args ...any) {
-	if w.p.Len() >= maxProblems {
-		w.more++
-		return
-	}
-	w.p.Add(field, code, format, args...)
-}
+func (w *walker) add(field, code, format string, args ...any) { w.p.Add(field, code, format, args...) }
 
 func (w *walker) walk(path string, val any, t reflect.Type) {
 	if val == nil {
@@ -97,10 +80,14 @@ func (w *walker) walk(path string, val any, t reflect.Type) {
 		t = t.Elem()
 	}
 	if t == numberType {
-		if _, ok := val.(json.Number); !ok {
-			if _, ok := val.(string); !ok {
-				w.wrongType(path, "number", val)
+		switch v := val.(type) {
+		case json.Number:
+		case string: // encoding/json takes a number in a string, if it is one
+			if v == "" || !json.Valid([]byte(v)) || !strings.ContainsRune("-0123456789", rune(v[0])) {
+				w.add(field(path), "type", "must be a number, not %q", v)
 			}
+		default:
+			w.wrongType(path, "number", val)
 		}
 		return
 	}
@@ -228,7 +215,12 @@ func (w *walker) decodeItself(path string, val any, t reflect.Type) {
 		typ *json.UnmarshalTypeError
 	)
 	switch {
-	case errors.As(err, &typ):
+	case errors.As(err, &typ) && typ.Type != nil:
+		if n, ok := val.(json.Number); ok && isInteger(typ.Type.Kind()) {
+			_, perr := strconv.ParseInt(string(n), 10, 64)
+			w.badInteger(path, n, perr) // a fraction, or too large
+			return
+		}
 		w.add(field(path), "type", "must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), kindOf(val))
 	case errors.As(err, &e):
 		var nested apperr.Problems
@@ -245,6 +237,15 @@ func (w *walker) decodeItself(path string, val any, t reflect.Type) {
 
 var timeType = reflect.TypeFor[time.Time]()
 
+func isInteger(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
 func (w *walker) wrongType(path, want string, val any) {
 	w.add(field(path), "type", "must be a JSON %s, not %s", want, kindOf(val))
 }
@@ -255,7 +256,11 @@ func isRange(err error) bool {
 }
 
 func (w *walker) badInteger(path string, n json.Number, err error) {
-	if isRange(err) {
+	// A whole number too large for the field, whether written 10000000000
+	// or 1e30, is out of range; 1.5, and 1e3 (encoding/json wants digits),
+	// are not whole numbers.
+	f, ferr := strconv.ParseFloat(string(n), 64)
+	if isRange(err) || ferr == nil && f == math.Trunc(f) && math.Abs(f) >= 1<<53 {
 		w.add(field(path), "out_of_range", "%s is out of range", n)
 		return
 	}
