@@ -380,6 +380,9 @@ func (s *Service) GrantMissingWelcomes(ctx context.Context) (int, error) {
 	var failed []error
 	for _, id := range ids {
 		if err := s.GrantWelcome(ctx, id); err != nil {
+			if ctx.Err() != nil || apperr.Is(err, apperr.Unavailable) {
+				return settled, err // the database is away: no use trying the rest now
+			}
 			failed = append(failed, fmt.Errorf("worker %s: %w", id, err))
 			continue
 		}

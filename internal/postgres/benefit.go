@@ -635,12 +635,17 @@ func (s *BenefitStore) ExpireDue(ctx context.Context, now time.Time, limit int) 
 	total := 0
 	var refused []error
 	for _, id := range offers {
-		m, err := s.expireDue(ctx, now, limit, &id)
-		if err != nil {
-			refused = append(refused, interpretError(err, "claims of offer "+id.String()))
-			continue
+		for { // all of a sound offer's overdue claims, limit at a time
+			m, err := s.expireDue(ctx, now, limit, &id)
+			if err != nil {
+				refused = append(refused, interpretError(err, "claims of offer "+id.String()))
+				break
+			}
+			total += m
+			if m < limit {
+				break
+			}
 		}
-		total += m
 	}
 	return total, errors.Join(refused...)
 }

@@ -595,6 +595,22 @@ func TestExpiryGoesOnPastABrokenOffer(t *testing.T) {
 	if left, claims := e.stock(broken.ID); left != 1 || claims != 1 {
 		t.Errorf("the broken offer: %d left, %d open claims; want it untouched (1 and 1)", left, claims)
 	}
+	// Offer by offer, a sound offer's overdue claims all expire, however
+	// many batches of the sweep's size they take.
+	more := e.mustWorkers(5)
+	for _, wk := range more {
+		if _, _, err := e.service(0).Claim(ctx, wk, fine.ID, "k"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.advance(benefit.DefaultConfig.ClaimTTL + time.Second)
+	n, err = postgres.NewBenefitStore(e.pools[0]).ExpireDue(ctx, e.clock(), 2)
+	if n != 5 || err == nil {
+		t.Errorf("store ExpireDue with batches of 2: %d, %v; want 5 and the broken offer's error", n, err)
+	}
+	if left, claims := e.stock(fine.ID); left != 5 || claims != 0 {
+		t.Errorf("the sound offer after the second sweep: %d left, %d open claims; want 5 and 0", left, claims)
+	}
 }
 
 // A welcome debt whose grant fails stays for the next sweep and does not
