@@ -51,17 +51,7 @@ func BenchmarkHTTPNearest(b *testing.B) {
 		`CREATE EXTENSION IF NOT EXISTS earthdistance`,
 		`CREATE INDEX stations_earth_idx ON stations USING gist (ll_to_earth(lat, lng)) WHERE status = 'active'`,
 		`VACUUM ANALYZE stations`)
-	ctx := context.Background()
-
-	// GOGC passes through, as it would to the binary.
-	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "API_ADDR": freeAddr(b), "RATE_LIMIT_PUBLIC": "off", "GOGC": os.Getenv("GOGC")}
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		_ = run(sctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, io.Discard)
-	}()
-	base := "http://" + env["API_ADDR"]
-	waitReady(b, base+"/readyz")
+	base := benchServer(b, dbURL)
 	floor := floorServer(b, base+"/v1/stations/nearest?lat=28.1&lng=118.1&limit=10")
 
 	dir := b.TempDir()
@@ -128,6 +118,21 @@ ORDER BY ll_to_earth(lat, lng) <-> ll_to_earth(:lat, :lng) LIMIT 10;
 		b.ReportMetric(apiRPS[2]/pgTPS, "t2-ratio")
 		b.ReportMetric(apiRPS[1]/pgTPS, "t1-ratio")
 	}
+}
+
+// benchServer runs the real server (`run serve`) in this process on dbURL,
+// rate limits off and GOGC passed through as it would be to the binary,
+// until the benchmark ends, and returns its base URL once it is ready.
+func benchServer(b *testing.B, dbURL string) string {
+	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "API_ADDR": freeAddr(b), "RATE_LIMIT_PUBLIC": "off", "GOGC": os.Getenv("GOGC")}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	go func() {
+		_ = run(ctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, io.Discard)
+	}()
+	base := "http://" + env["API_ADDR"]
+	waitReady(b, base+"/readyz")
+	return base
 }
 
 // floorServer serves, on a new loopback port, the bytes of the answer at

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -28,14 +27,7 @@ import (
 func BenchmarkHTTPNearestOpenLoop(b *testing.B) {
 	seconds := benchSeconds()
 	dbURL := benchDatabase(b, 100_000)
-	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "API_ADDR": freeAddr(b), "RATE_LIMIT_PUBLIC": "off", "GOGC": os.Getenv("GOGC")}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		_ = run(ctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, io.Discard)
-	}()
-	base := "http://" + env["API_ADDR"]
-	waitReady(b, base+"/readyz")
+	base := benchServer(b, dbURL)
 	generate := func(target string, rate, secs int) loadgen.Result {
 		cmd := exec.Command(os.Args[0], "-test.run", "^$")
 		cmd.Env = append(os.Environ(), "YIZHAN_LOADGEN="+fmt.Sprintf("%s %d %d", target, rate, secs))
