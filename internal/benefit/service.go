@@ -160,8 +160,9 @@ func (o *Offer) setFields(f Fields) {
 // or Conflict.
 func (s *Service) PatchOffer(ctx context.Context, actor Actor, id uuid.UUID, ifVersion int64, patch []byte) (*Offer, error) {
 	// The patch is checked against the offer as read, stations included,
-	// before anything is locked; a station that moves district later is
-	// caught at redemption.
+	// before anything is locked. The stations an offer names are taken as
+	// named afterwards: one that moves district stays named, and one closed
+	// or suspended refuses redemptions until it is active again.
 	cur, err := s.store.GetOffer(ctx, id)
 	if err != nil {
 		return nil, err
@@ -471,12 +472,13 @@ func (s *Service) Redeem(ctx context.Context, actor Actor, code string, stationI
 			return Expire, nil
 		}
 		if len(o.RedeemAt) > 0 {
-			for _, id := range o.RedeemAt {
-				if id == st.ID {
-					return Redeem, nil
-				}
+			if !slices.Contains(o.RedeemAt, st.ID) {
+				return 0, apperr.New(apperr.WrongStation, "this benefit is collected only at the stations the offer names")
 			}
-			return 0, apperr.New(apperr.WrongStation, "this benefit is collected only at the stations the offer names")
+			if !st.Active {
+				return 0, apperr.New(apperr.WrongStation, "this station is not active; collect the benefit at another the offer names")
+			}
+			return Redeem, nil
 		}
 		if !st.Active || !o.Eligibility.CoversCounty(st.DistrictCode) {
 			return 0, apperr.New(apperr.WrongStation, "this benefit is collected only at active stations of the offer's districts")

@@ -304,6 +304,21 @@ func TestRedeemWrongStationAndExpired(t *testing.T) {
 	if got := e.remaining(o.ID); got != 2 {
 		t.Fatalf("remaining = %d, want 2", got)
 	}
+	// A named station that is suspended refuses redemptions until it is
+	// active again.
+	suspend := func(status string, version int) {
+		t.Helper()
+		r := e.do(req{Method: "PATCH", Path: "/v1/stations/" + a.ID, Token: admin, ContentType: "application/merge-patch+json",
+			Header: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, version)}, Body: map[string]string{"status": status}})
+		if r.Status != 200 {
+			t.Fatalf("station %s: %d %s", status, r.Status, r.Body)
+		}
+	}
+	suspend("suspended", 1)
+	if r := redeem(admin, cl.Code, a.ID); r.Status != 422 || r.Problem(t).Code != "wrong_station" {
+		t.Errorf("at the suspended named station: %d %s", r.Status, r.Body)
+	}
+	suspend("active", 2)
 	// A week and a day later the claim is past its expiry: refused, and its item is back.
 	e.clock.Set(e.clock.Now().Add(8 * 24 * time.Hour))
 	admin, _, err := e.auth.Login(t.Context(), "admin1", "correct horse battery", "192.0.2.1") // staff tokens last 12 hours

@@ -158,7 +158,14 @@ func (s *BenefitStore) GetOffer(ctx context.Context, id uuid.UUID) (*benefit.Off
 func (s *BenefitStore) UpdateOffer(ctx context.Context, id uuid.UUID, change func(*benefit.Offer) error) (*benefit.Offer, error) {
 	var out *benefit.Offer
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		before, err := scanOffer(tx.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1 FOR UPDATE`, id))
+		// Lock, then read in a statement of its own: a statement that waits
+		// for a lock rechecks the row but not its subqueries, and the offer's
+		// stations and stock would be read as they were before the change
+		// it waited for.
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM benefit_offers WHERE id = $1 FOR UPDATE`, id).Scan(new(int)); err != nil {
+			return err
+		}
+		before, err := scanOffer(tx.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o WHERE o.id = $1`, id))
 		if err != nil {
 			return err
 		}
@@ -382,6 +389,12 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 		// commit, so that its welcome grant sees the new member.
 		b.Queue(claimantQuery+` FOR KEY SHARE`, c.WorkerID)
 		b.Queue(`SELECT claimed_at FROM benefit_claims WHERE worker_id = $1 AND offer_id = $2 AND status <> 'expired'`, c.WorkerID, c.OfferID)
+		if c.Welcome {
+			// A welcome claim pays the approval's debt, in this transaction:
+			// with no debt left (another grant paid it, whatever the welcome
+			// offer was then), nothing is claimed.
+			b.Queue(`SELECT count(*) FROM (SELECT 1 FROM welcome_due WHERE worker_id = $1 FOR UPDATE) d`, c.WorkerID)
+		}
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
 		if _, err := br.Exec(); err != nil {
@@ -401,6 +414,12 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 		if err != nil {
 			return err
 		}
+		owed := 0
+		if c.Welcome {
+			if err := br.QueryRow().Scan(&owed); err != nil {
+				return err
+			}
+		}
 		if err := br.Close(); err != nil {
 			return err
 		}
@@ -412,6 +431,8 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 			return nil
 		case !errors.Is(prevErr, pgx.ErrNoRows):
 			return prevErr
+		case c.Welcome && owed == 0:
+			return errWelcomeNotOwed
 		case offerErr != nil:
 			return interpretError(offerErr, "offer")
 		case workerErr != nil:
@@ -455,6 +476,11 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 				return apperr.New(apperr.NotOpen, "this benefit is %s", status)
 			}
 			return errSoldOut
+		}
+		if c.Welcome {
+			if _, err := tx.Exec(ctx, `DELETE FROM welcome_due WHERE worker_id = $1`, c.WorkerID); err != nil {
+				return err
+			}
 		}
 		out = benefit.Claim{ID: c.ID, OfferID: c.OfferID, WorkerID: c.WorkerID, Code: c.Code, Status: benefit.Claimed,
 			ClaimedAt: c.ClaimedAt, ExpiresAt: c.ExpiresAt, Welcome: c.Welcome, OfferTitle: o.Title}
@@ -604,6 +630,10 @@ func (s *BenefitStore) Redeem(ctx context.Context, code string, stationID uuid.U
 }
 
 func expireClaim(ctx context.Context, tx pgx.Tx, id, offerID uuid.UUID, now time.Time) error {
+	// See expireDue: the offer's lock first, the stock after it.
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM benefit_offers WHERE id = $1 FOR KEY SHARE`, offerID); err != nil {
+		return err
+	}
 	tag, err := tx.Exec(ctx, `UPDATE benefit_claims SET status = 'expired', expired_at = $2 WHERE id = $1 AND status = 'claimed'`, id, now)
 	if err != nil || tag.RowsAffected() == 0 {
 		return err
@@ -650,26 +680,55 @@ func (s *BenefitStore) ExpireDue(ctx context.Context, now time.Time, limit int) 
 	return total, errors.Join(refused...)
 }
 
+// errWelcomeNotOwed refuses a welcome claim when no approval owes one: the
+// grant then has nothing to do.
+var errWelcomeNotOwed = apperr.New(apperr.NotFound, "no welcome benefit is owed to this worker")
+
 // stockWithinTotal is migration 00006's rule: no more items left than the total.
 const stockWithinTotal = "benefit_stock_within_total"
 
 // expireDue expires up to limit overdue claims, of one offer when offer is
 // not nil, in one transaction; it reports 0 when the transaction fails.
+//
+// The claims are locked first, then their offers key-share: a change of an
+// offer in flight (limiting an unlimited one counts its open claims, and
+// makes its stock) finishes before the claims expire, and the stock is
+// returned by a later statement, whose snapshot sees the slots that change
+// made. Returned in the same statement as the count it follows, an item
+// would go back to slots that did not exist yet for that statement, and be
+// lost.
 func (s *BenefitStore) expireDue(ctx context.Context, now time.Time, limit int, offer *uuid.UUID) (int, error) {
 	var n int
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `WITH due AS (
-				SELECT id FROM benefit_claims WHERE status = 'claimed' AND expires_at <= $1 AND ($3::uuid IS NULL OR offer_id = $3)
-				ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
-			), expired AS (
-				UPDATE benefit_claims c SET status = 'expired', expired_at = $1 FROM due WHERE c.id = due.id
-				RETURNING c.offer_id
+		var ids, offers []uuid.UUID
+		rows, err := tx.Query(ctx, `SELECT id, offer_id FROM benefit_claims
+			WHERE status = 'claimed' AND expires_at <= $1 AND ($3::uuid IS NULL OR offer_id = $3)
+			ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit, offer)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, o uuid.UUID
+			if err := rows.Scan(&id, &o); err != nil {
+				return err
+			}
+			ids, offers = append(ids, id), append(offers, o)
+		}
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM benefit_offers WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`, offers); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `WITH expired AS (
+				UPDATE benefit_claims SET status = 'expired', expired_at = $1 WHERE id = ANY($2) AND status = 'claimed'
+				RETURNING offer_id
 			), returned AS (
 				UPDATE benefit_stock s SET remaining = s.remaining + e.n
 				FROM (SELECT offer_id, count(*)::int AS n FROM expired GROUP BY offer_id) e
 				WHERE s.offer_id = e.offer_id AND s.slot = 0
 			)
-			SELECT count(*) FROM expired`, now, limit, offer).Scan(&n)
+			SELECT count(*) FROM expired`, now, ids).Scan(&n)
 	})
 	if err != nil {
 		return 0, err
