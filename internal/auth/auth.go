@@ -136,13 +136,15 @@ type Store interface {
 	PrincipalBySession(ctx context.Context, tokenHash []byte, now time.Time) (*Principal, error)
 	// RevokeSession revokes the session; revoking twice is not an error.
 	RevokeSession(ctx context.Context, tokenHash []byte, now time.Time) error
-	// CountLoginFailures counts each subject's failures since the instant.
-	CountLoginFailures(ctx context.Context, subjects []string, since time.Time) ([]int, error)
-	// RecordLoginFailure records one failure for each subject, and forgets
-	// failures older than forgetBefore.
-	RecordLoginFailure(ctx context.Context, subjects []string, now, forgetBefore time.Time) error
-	// ClearLoginFailures forgets the subject's failures.
-	ClearLoginFailures(ctx context.Context, subject string) error
+	// BeginLoginAttempt counts each subject's failures since the instant
+	// and, when every count is below its limit (limits[i] for subjects[i]),
+	// records this attempt as one failure of each subject, under locks that
+	// make concurrent attempts count each other. It forgets failures older
+	// than forgetBefore, and reports whether the attempt may go on.
+	BeginLoginAttempt(ctx context.Context, attempt uuid.UUID, subjects []string, limits []int, now, since, forgetBefore time.Time) (bool, error)
+	// LoginSucceeded takes back the attempt's failures and forgets every
+	// failure of the subjects in clear.
+	LoginSucceeded(ctx context.Context, attempt uuid.UUID, clear []string) error
 	// CreateWorkerSession stores a worker's session; NotFound when the
 	// worker does not exist or was erased.
 	CreateWorkerSession(ctx context.Context, s WorkerSession) error
@@ -298,40 +300,51 @@ var errBadLogin = apperr.New(apperr.Unauthorized, "the username or password is w
 // user and a wrong password get the same Unauthorized answer after the same
 // work. Repeated failures for one username from one address, from one
 // address, or for one username from everywhere get RateLimited (see Config).
+//
+// The attempt is recorded as failed before the password is checked, and
+// taken back if it was right, so that concurrent guesses count each other.
+// A username no account could have (the keys join it to the address with
+// "@", which usernames cannot hold) counts against the address only.
 func (s *Service) Login(ctx context.Context, username, password, clientAddr string) (token string, expires time.Time, err error) {
 	now := s.now()
-	user := "user:" + strings.ToLower(username)
-	subjects := []string{user + "@" + clientAddr, "addr:" + clientAddr, user}
-	counts, err := s.store.CountLoginFailures(ctx, subjects, now.Add(-s.cfg.FailureWindow))
+	name := strings.ToLower(username)
+	subjects, limits := []string{"addr:" + clientAddr}, []int{s.cfg.AddrFailures}
+	var user string
+	if validUsername(name) {
+		user = "user:" + name
+		subjects = append(subjects, user+"@"+clientAddr, user)
+		limits = append(limits, s.cfg.UserFailures, s.cfg.UserAnyFailures)
+	}
+	attempt := uuid.New()
+	ok, err := s.store.BeginLoginAttempt(ctx, attempt, subjects, limits, now, now.Add(-s.cfg.FailureWindow), now.Add(-24*time.Hour))
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	if counts[0] >= s.cfg.UserFailures || counts[1] >= s.cfg.AddrFailures || counts[2] >= s.cfg.UserAnyFailures {
+	if !ok {
 		return "", time.Time{}, &apperr.Error{Code: apperr.RateLimited, Message: "too many failed logins; wait and try again", RetryAfter: s.cfg.FailureWindow}
 	}
-	st, err := s.store.StaffByUsername(ctx, username)
+	if user == "" {
+		_, _ = CheckPassword(s.dummyHash, password) // the same work as for a wrong password
+		return "", time.Time{}, errBadLogin
+	}
+	st, err := s.store.StaffByUsername(ctx, name)
 	hash := st.PasswordHash
 	if apperr.Is(err, apperr.NotFound) {
 		hash = s.dummyHash
 	} else if err != nil {
 		return "", time.Time{}, err
 	}
-	ok, herr := CheckPassword(hash, password)
-	if err != nil || herr != nil || !ok {
-		if rerr := s.store.RecordLoginFailure(ctx, subjects, now, now.Add(-24*time.Hour)); rerr != nil {
-			return "", time.Time{}, rerr
-		}
-		return "", time.Time{}, errBadLogin
+	match, herr := CheckPassword(hash, password)
+	if err != nil || herr != nil || !match {
+		return "", time.Time{}, errBadLogin // already counted
 	}
 	token = randomToken(staffTokenPrefix)
 	expires = now.Add(s.cfg.StaffTokenTTL).UTC().Truncate(time.Second)
 	if err := s.store.CreateSession(ctx, Session{TokenHash: HashToken(token), StaffID: st.ID, CreatedAt: now, ExpiresAt: expires}); err != nil {
 		return "", time.Time{}, err
 	}
-	for _, sub := range []string{subjects[0], user} {
-		if err := s.store.ClearLoginFailures(ctx, sub); err != nil {
-			return "", time.Time{}, err
-		}
+	if err := s.store.LoginSucceeded(ctx, attempt, []string{user + "@" + clientAddr, user}); err != nil {
+		return "", time.Time{}, err
 	}
 	return token, expires, nil
 }

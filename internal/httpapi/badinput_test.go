@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"yizhan/internal/apperr"
@@ -291,6 +292,53 @@ func TestLogin(t *testing.T) {
 		if r := e.do(req{Method: "POST", Path: "/v1/auth/staff/login", Body: body}); r.Status != 400 {
 			t.Errorf("login %s: %d, want 400", body, r.Status)
 		}
+	}
+}
+
+// Concurrent wrong passwords count each other: of 40 at once for one
+// username from one address, no more than the limit are checked. (A helper
+// hunting races found all 40 checked: each read the count before any was
+// recorded.)
+func TestConcurrentLoginFailuresCountEachOther(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff("victim", auth.Admin)
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			r := e.do(req{Method: "POST", Path: "/v1/auth/staff/login", Body: map[string]string{"username": "victim", "password": "wrong guess 123"}})
+			mu.Lock()
+			statuses[r.Status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if statuses[401] != testAuthConfig.UserFailures || statuses[429] != 40-testAuthConfig.UserFailures {
+		t.Errorf("statuses %v: want %d wrong passwords checked and the rest refused", statuses, testAuthConfig.UserFailures)
+	}
+	// The right password from another address still works, and the wrong
+	// ones did not count against that address.
+	if _, _, err := e.auth.Login(t.Context(), "victim", "correct horse battery", "192.0.2.99"); err != nil {
+		t.Errorf("the right password from elsewhere: %v", err)
+	}
+}
+
+// A username that no account could have counts against the address only:
+// "victim@192.0.2.1" must not count as the victim failing at 192.0.2.1.
+func TestLoginUsernameCannotNameAnotherSubject(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff("victim", auth.Admin)
+	for range 2 * testAuthConfig.UserFailures {
+		r := e.do(req{Method: "POST", Path: "/v1/auth/staff/login", Body: map[string]string{"username": "victim@192.0.2.1", "password": "x"}})
+		if r.Status != 401 {
+			t.Fatalf("a username with @: %d %s", r.Status, r.Body)
+		}
+	}
+	if _, _, err := e.auth.Login(t.Context(), "victim", "correct horse battery", "192.0.2.1"); err != nil {
+		t.Errorf("the victim with the right password from their own address: %v", err)
 	}
 }
 

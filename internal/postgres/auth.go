@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"yizhan/internal/apperr"
@@ -88,31 +90,40 @@ func (s *AuthStore) RevokeSession(ctx context.Context, tokenHash []byte, now tim
 	return interpretError(err, "session")
 }
 
-// CountLoginFailures implements auth.Store.
-func (s *AuthStore) CountLoginFailures(ctx context.Context, subjects []string, since time.Time) ([]int, error) {
-	out := make([]int, len(subjects))
-	for i, sub := range subjects {
-		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM login_failures WHERE subject = $1 AND failed_at > $2`, sub, since).Scan(&out[i]); err != nil {
-			return nil, interpretError(err, "login failures")
-		}
-	}
-	return out, nil
-}
-
-// RecordLoginFailure implements auth.Store.
-func (s *AuthStore) RecordLoginFailure(ctx context.Context, subjects []string, now, forgetBefore time.Time) error {
+// BeginLoginAttempt implements auth.Store. Advisory locks on the subjects,
+// taken in one order, serialise the attempts that share one.
+func (s *AuthStore) BeginLoginAttempt(ctx context.Context, attempt uuid.UUID, subjects []string, limits []int, now, since, forgetBefore time.Time) (bool, error) {
+	ok := true
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (subject, failed_at) SELECT unnest($1::text[]), $2`, subjects, now); err != nil {
+		for _, sub := range slices.Sorted(slices.Values(subjects)) {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('login:' || $1, 0))`, sub); err != nil {
+				return err
+			}
+		}
+		for i, sub := range subjects {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM login_failures WHERE subject = $1 AND failed_at > $2`, sub, since).Scan(&n); err != nil {
+				return err
+			}
+			if n >= limits[i] {
+				ok = false
+				return nil
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (subject, failed_at, attempt) SELECT unnest($1::text[]), $2, $3`, subjects, now, attempt); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE subject = ANY($1) AND failed_at < $2`, subjects, forgetBefore)
 		return err
 	})
-	return interpretError(err, "login failures")
+	if err != nil {
+		return false, interpretError(err, "login failures")
+	}
+	return ok, nil
 }
 
-// ClearLoginFailures implements auth.Store.
-func (s *AuthStore) ClearLoginFailures(ctx context.Context, subject string) error {
-	_, err := s.db.Pool.Exec(ctx, `DELETE FROM login_failures WHERE subject = $1`, subject)
+// LoginSucceeded implements auth.Store.
+func (s *AuthStore) LoginSucceeded(ctx context.Context, attempt uuid.UUID, clear []string) error {
+	_, err := s.db.Pool.Exec(ctx, `DELETE FROM login_failures WHERE attempt = $1 OR subject = ANY($2)`, attempt, clear)
 	return interpretError(err, "login failures")
 }
