@@ -129,10 +129,17 @@ func TestBadReadInput(t *testing.T) {
 		{"/v1/stations?district_code=12", 400, "district_code"},
 		{"/v1/stations?q=" + strings.Repeat("x", 101), 400, "q"},
 		{"/v1/nowhere", 404, ""},
+		{"/v1/stations?limit=%", 400, ""},
+		{"/v1/stations?q=%zz&limit=5", 400, ""},
+		{"/v1/stations?limit=5;status=active", 400, ""},
+		{"/v1/stations/nearest?lat=29%2E45&lng=119.89", 200, ""},
 	} {
 		r := e.do(req{Method: "GET", Path: tc.path})
 		if r.Status != tc.status {
 			t.Errorf("%s: %d, want %d (%s)", tc.path, r.Status, tc.status, truncate(r.Body))
+			continue
+		}
+		if r.Status < 400 {
 			continue
 		}
 		p := r.Problem(t)

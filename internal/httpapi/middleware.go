@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -58,6 +59,21 @@ func requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 			id = hex.EncodeToString(b[:])
 		}
 		c.Response().Header()[headerRequestID] = []string{id}
+		return next(c)
+	}
+}
+
+// wellFormedQuery refuses a query string that does not parse (a bad
+// %-escape, a semicolon): echo drops such pairs silently, so "limit=%" would
+// be answered as if no limit had been asked. Only a query holding % or ;
+// can be malformed, so the search path pays a byte scan.
+func wellFormedQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if q := c.Request().URL.RawQuery; strings.ContainsAny(q, "%;") {
+			if _, err := url.ParseQuery(q); err != nil {
+				return apperr.New(apperr.Invalid, "the query string is malformed: %s", strings.TrimPrefix(err.Error(), "invalid URL escape "))
+			}
+		}
 		return next(c)
 	}
 }

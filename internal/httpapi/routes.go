@@ -11,7 +11,7 @@ func (s *server) routes(e *echo.Echo) {
 	// The rate limits apply to /v1 through e.Use rather than as group
 	// middleware: a group with middleware adds catch-all routes, which made
 	// a known path with the wrong method answer 404 instead of 405.
-	e.Use(requestIDs, securityHeaders, s.accessLog, s.recoverPanics, onlyUnder("/v1/", s.limitRequests))
+	e.Use(requestIDs, securityHeaders, s.accessLog, s.recoverPanics, onlyUnder("/v1/", s.limitRequests), wellFormedQuery)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
