@@ -275,12 +275,13 @@ func (w *WindowDoc) validate(p *apperr.Problems) Window {
 
 // clockMinutes parses "HH:MM" (00:00 to 24:00) into minutes after midnight.
 func clockMinutes(p *apperr.Problems, field, s string) (int, bool) {
-	var h, m int
-	if len(s) != 5 || s[2] != ':' {
+	digit := func(i int) bool { return s[i] >= '0' && s[i] <= '9' }
+	if len(s) != 5 || s[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4) {
 		p.Add(field, "format", "must be a time such as 09:00")
 		return 0, false
 	}
-	if _, err := fmt.Sscanf(s, "%2d:%2d", &h, &m); err != nil || h < 0 || m < 0 || m > 59 || h > 24 || h == 24 && m != 0 {
+	h, m := int(s[0]-'0')*10+int(s[1]-'0'), int(s[3]-'0')*10+int(s[4]-'0')
+	if m > 59 || h > 24 || h == 24 && m != 0 {
 		p.Add(field, "format", "must be a time such as 09:00, from 00:00 to 24:00")
 		return 0, false
 	}

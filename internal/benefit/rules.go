@@ -86,6 +86,10 @@ func (o *Offer) Allowance(claimedAt []time.Time, now time.Time) int {
 // open at now.
 func (o *Offer) checkClaimable(now time.Time) error {
 	switch {
+	case o.Welcome:
+		// It is granted by a membership approval, once; a worker who could
+		// claim it by hand would take a new member's gift.
+		return apperr.New(apperr.NotOpen, "the welcome benefit is granted when a membership is approved, not claimed")
 	case o.Status != Published:
 		return apperr.New(apperr.NotOpen, "this benefit is %s", o.Status)
 	case now.Before(o.Window.StartsAt):

@@ -174,3 +174,20 @@ func asErr(err error, e **apperr.Error) bool {
 	*e = x
 	return ok
 }
+
+// Weekly hours are "HH:MM" exactly, as openapi.yaml's pattern says: no
+// spaces, signs or single digits.
+func TestClockMinutesIsStrict(t *testing.T) {
+	for s, want := range map[string]int{"00:00": 0, "09:30": 570, "24:00": 1440, "23:59": 1439} {
+		var p apperr.Problems
+		if got, ok := clockMinutes(&p, "from", s); !ok || got != want {
+			t.Errorf("clockMinutes(%q) = %d, %v; want %d", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{" 9:00", "+9:30", "9:00", "09:60", "24:01", "25:00", "09-00", "0a:00", "-1:00", "09:0 "} {
+		var p apperr.Problems
+		if _, ok := clockMinutes(&p, "from", s); ok || p.Len() != 1 {
+			t.Errorf("clockMinutes(%q) accepted", s)
+		}
+	}
+}

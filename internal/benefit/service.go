@@ -420,12 +420,13 @@ func (s *Service) Available(ctx context.Context, workerID uuid.UUID) ([]Availabl
 		ids  []uuid.UUID
 	)
 	for _, o := range offers {
-		if o.Window.OpenAt(now) && o.Eligibility.Eligible(w) == nil {
+		// The welcome offer is granted on approval, not claimed.
+		if !o.Welcome && o.Window.OpenAt(now) && o.Eligibility.Eligible(w) == nil {
 			open = append(open, o)
 			ids = append(ids, o.ID)
 		}
 	}
-	times, err := s.store.ClaimTimes(ctx, workerID, ids)
+	times, err := s.store.ClaimTimes(ctx, workerID, ids, now)
 	if err != nil {
 		return nil, err
 	}

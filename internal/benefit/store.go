@@ -116,9 +116,10 @@ type Store interface {
 	// key, and takes one item of stock, refusing with SoldOut when none is
 	// left. Returns NotFound (offer or worker), check's error, or SoldOut.
 	Claim(ctx context.Context, c NewClaim, check ClaimCheck) (_ Claim, replay bool, _ error)
-	// ClaimTimes returns when the worker made each unexpired claim on each
-	// of the offers.
-	ClaimTimes(ctx context.Context, workerID uuid.UUID, offerIDs []uuid.UUID) (map[uuid.UUID][]time.Time, error)
+	// ClaimTimes returns when the worker made each claim on each of the
+	// offers that counts at now: redeemed, or claimed and not yet past its
+	// expiry (swept or not).
+	ClaimTimes(ctx context.Context, workerID uuid.UUID, offerIDs []uuid.UUID, now time.Time) (map[uuid.UUID][]time.Time, error)
 	// WorkerClaims returns the worker's claims, newest first, before the
 	// cursor claim id (uuid.Nil for the first page).
 	WorkerClaims(ctx context.Context, workerID uuid.UUID, before uuid.UUID, limit int) ([]Claim, error)

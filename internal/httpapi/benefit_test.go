@@ -500,6 +500,19 @@ func TestWelcomeBenefitOnApproval(t *testing.T) {
 	if me.DistrictCode != "330782" || e.remaining(o.ID) != 9 {
 		t.Errorf("a member of another home county: profile %+v, %d left (want 330782 and 9)", me, e.remaining(o.ID))
 	}
+	// The welcome offer is granted, not claimed: it is not listed as
+	// available and a claim by hand is refused, member or not.
+	var avail struct{ Items []struct{ ID string } }
+	e.do(req{Method: "GET", Path: "/v1/benefits/available", Token: otherToken}).JSON(t, &avail)
+	for _, it := range avail.Items {
+		if it.ID == o.ID {
+			t.Errorf("the welcome offer is listed as available")
+		}
+	}
+	r := e.do(req{Method: "POST", Path: "/v1/benefits/" + o.ID + "/claims", Token: otherToken, Header: map[string]string{"Idempotency-Key": "by-hand"}})
+	if r.Status != 422 || r.Problem(t).Code != "not_open" || e.remaining(o.ID) != 9 {
+		t.Errorf("a welcome claim by hand: %d %s, %d left", r.Status, r.Body, e.remaining(o.ID))
+	}
 	// A worker who is not approved gets nothing.
 	_, other := e.worker("oNotYet")
 	if err := e.benefits.GrantWelcome(t.Context(), other); err != nil {

@@ -388,7 +388,7 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 		// The key-share lock waits for a membership approval in flight to
 		// commit, so that its welcome grant sees the new member.
 		b.Queue(claimantQuery+` FOR KEY SHARE`, c.WorkerID)
-		b.Queue(`SELECT claimed_at FROM benefit_claims WHERE worker_id = $1 AND offer_id = $2 AND status <> 'expired'`, c.WorkerID, c.OfferID)
+		b.Queue(`SELECT claimed_at FROM benefit_claims WHERE worker_id = $1 AND offer_id = $2 AND `+countsToward, c.WorkerID, c.OfferID, c.ClaimedAt)
 		if c.Welcome {
 			// A welcome claim pays the approval's debt, in this transaction:
 			// with no debt left (another grant paid it, whatever the welcome
@@ -551,14 +551,20 @@ func insertClaim(ctx context.Context, tx pgx.Tx, insert string, args []any, c be
 
 var errSoldOut = apperr.New(apperr.SoldOut, "this benefit has been claimed out")
 
+// countsToward is the condition (on benefit_claims, with the instant as
+// $3) for a claim to count toward the worker's limit: redeemed, or still
+// waiting to be collected. A claim past its expiry counts no more even
+// before the sweep has marked it expired.
+const countsToward = `(status = 'redeemed' OR status = 'claimed' AND expires_at > $3)`
+
 // ClaimTimes implements benefit.Store.
-func (s *BenefitStore) ClaimTimes(ctx context.Context, workerID uuid.UUID, offerIDs []uuid.UUID) (map[uuid.UUID][]time.Time, error) {
+func (s *BenefitStore) ClaimTimes(ctx context.Context, workerID uuid.UUID, offerIDs []uuid.UUID, now time.Time) (map[uuid.UUID][]time.Time, error) {
 	out := map[uuid.UUID][]time.Time{}
 	if len(offerIDs) == 0 {
 		return out, nil
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT offer_id, claimed_at FROM benefit_claims
-		WHERE worker_id = $1 AND offer_id = ANY($2) AND status <> 'expired'`, workerID, offerIDs)
+		WHERE worker_id = $1 AND offer_id = ANY($2) AND `+countsToward, workerID, offerIDs, now)
 	if err != nil {
 		return nil, interpretError(err, "claims")
 	}

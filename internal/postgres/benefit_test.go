@@ -846,3 +846,33 @@ func TestWelcomeClaimPaysTheDebt(t *testing.T) {
 		t.Errorf("%d welcome claims (%v), want the first worker's one", n, err)
 	}
 }
+
+// A claim past its expiry no longer counts toward the worker's limit, even
+// before the sweep has marked it expired: the worker may claim again at
+// once, and the available list says so.
+func TestOverdueClaimsStopCountingBeforeTheSweep(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 1)
+	ctx := context.Background()
+	o := e.mustOffer(ptr[int64](5), 1, benefit.Once)
+	w := e.mustWorkers(1)[0]
+	if _, _, err := e.service(0).Claim(ctx, w, o.ID, "first"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.service(0).Claim(ctx, w, o.ID, "second"); !apperr.Is(err, apperr.LimitReached) {
+		t.Fatalf("a second claim while the first waits: %v, want limit_reached", err)
+	}
+	e.advance(benefit.DefaultConfig.ClaimTTL + time.Second) // overdue, not swept
+	list, err := e.service(0).Available(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		if a.Offer.ID == o.ID && a.Allowance != 1 {
+			t.Errorf("available allowance %d, want 1", a.Allowance)
+		}
+	}
+	if _, _, err := e.service(0).Claim(ctx, w, o.ID, "third"); err != nil {
+		t.Errorf("a claim once the first is overdue: %v", err)
+	}
+}
