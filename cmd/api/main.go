@@ -5,6 +5,9 @@
 //	api migrate                  apply database migrations
 //	api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
 //	                             create a staff account; the password is the first line of stdin
+//	api staff list               list the staff accounts, disabled and locked ones marked
+//	api staff passwd|disable|enable|unlock --username NAME
+//	                             reset a password (from stdin), disable or enable an account, clear its login lock
 //	api worker token --openid OPENID
 //	                             print a worker's bearer token, without WeChat (local demo)
 //	api demo                     load the demo data set and (re)set the demo admin's password
@@ -65,6 +68,13 @@ const usage = `usage:
   api migrate                 apply database migrations
   api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
                               create a staff account (password: first line of stdin)
+  api staff list              list the staff accounts
+  api staff passwd --username NAME
+                              set a new password (first line of stdin) and sign the account out
+  api staff disable|enable --username NAME
+                              stop an account (its sessions end at once) or let it sign in again
+  api staff unlock --username NAME
+                              forget the account's failed logins
   api worker token --openid OPENID
                               print a worker's bearer token without WeChat (local demo)
   api demo                    load demo data and print the demo admin's password
