@@ -4,6 +4,9 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"yizhan"
+	"yizhan/internal/apidocs"
 )
 
 // routes lists every route of the API in one place.
@@ -19,6 +22,12 @@ func (s *server) routes(e *echo.Echo) {
 	e.HEAD("/healthz", s.healthz)
 	e.HEAD("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics)
+
+	// The contract and its rendered reference (internal/apidocs).
+	docs := echo.WrapHandler(apidocs.New(yizhan.OpenAPI))
+	e.GET("/openapi.yaml", docs)
+	e.GET("/docs", docs)
+	e.GET("/docs/:file", docs)
 
 	v1 := e.Group("/v1")
 	v1.GET("/amenities", s.listAmenities)
