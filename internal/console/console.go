@@ -123,12 +123,17 @@ func (h *handler) routes() {
 	m.HandleFunc("POST /console/login", h.login)
 	m.HandleFunc("POST /console/logout", h.page(h.logout))
 	m.HandleFunc("GET /console/{$}", h.page(h.home))
+	m.HandleFunc("/console/", h.page(h.notFound))
 
 	h.stationRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/console/stations", http.StatusSeeOther)
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.renderError(w, r, http.StatusNotFound, "error.not_found")
 }
 
 // ServeHTTP sets the console's headers, checks the CSRF token of every
