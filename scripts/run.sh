@@ -17,5 +17,6 @@ fi
 
 bin/api migrate
 bin/api demo
+echo "run.sh: the staff console: http://${API_ADDR:-127.0.0.1:8080}/console/ (sign in as demo-admin with the password above)"
 echo "run.sh: serving on ${API_ADDR:-127.0.0.1:8080} — try: curl -s http://${API_ADDR:-127.0.0.1:8080}/v1/stations | head -c 600"
 exec bin/api serve

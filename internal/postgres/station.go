@@ -187,6 +187,21 @@ func (st *StationStore) List(ctx context.Context, f station.ListFilter) ([]*stat
 	default:
 		where = append(where, "district_code = "+arg(c))
 	}
+	if f.Within != nil {
+		// A county code matches itself; a city's or province's its prefix.
+		prefixes := make([]string, 0, len(f.Within))
+		for _, c := range f.Within {
+			switch {
+			case strings.HasSuffix(c, "0000"):
+				prefixes = append(prefixes, likeEscaper.Replace(c[:2])+"%")
+			case strings.HasSuffix(c, "00"):
+				prefixes = append(prefixes, likeEscaper.Replace(c[:4])+"%")
+			default:
+				prefixes = append(prefixes, likeEscaper.Replace(c))
+			}
+		}
+		where = append(where, "district_code LIKE ANY ("+arg(prefixes)+"::text[])")
+	}
 	if f.Status != "" {
 		where = append(where, "status = "+arg(string(f.Status)))
 	}

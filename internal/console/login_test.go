@@ -1,0 +1,177 @@
+package console_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"yizhan/internal/auth"
+)
+
+func TestLoginAndLogout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "pujiang", auth.DistrictStaff, "330726")
+	for _, sz := range sizes {
+		t.Run(sz.Name, func(t *testing.T) {
+			tb := e.browser(t, sz)
+			tb.open("/console/stations")
+			if got := tb.location(); !strings.Contains(got, "/console/login?next=") {
+				t.Fatalf("signed out, /console/stations went to %s, want the sign-in form", got)
+			}
+			tb.shot("login")
+			// A wrong password is refused in Chinese.
+			tb.do(
+				chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "pujiang"),
+				chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "wrong password!"),
+				chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+				chromedp.WaitReady(chromedp.CSS(`.flash-error`)),
+			)
+			if got := tb.text(".flash-error"); !strings.Contains(got, "用户名或密码不正确") {
+				t.Errorf("wrong password says %q", got)
+			}
+			tb.shot("login-error")
+			tb.login("pujiang")
+			if got := tb.location(); !strings.HasSuffix(got, "/console/stations") {
+				t.Errorf("after signing in the browser is at %s, want /console/stations", got)
+			}
+			if got := tb.text(".flash-ok"); !strings.Contains(got, "pujiang") {
+				t.Errorf("welcome flash = %q", got)
+			}
+			if got := tb.text("header.top"); strings.Contains(got, "账号") {
+				t.Errorf("a district staff member sees the admins' 账号 link: %q", got)
+			}
+			tb.shot("stations-empty")
+			tb.do(chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitReady(chromedp.CSS(`form[action="/console/login"]`)))
+			tb.open("/console/stations")
+			if got := tb.location(); !strings.Contains(got, "/console/login") {
+				t.Errorf("after logout /console/stations is at %s, want the sign-in form", got)
+			}
+		})
+	}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// TestCSRF: every POST without its token is refused with 403 and changes
+// nothing, the sign-in form included.
+func TestCSRF(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "admin1", auth.Admin)
+	c := e.client(t)
+
+	// The sign-in form without its token: 403, no session cookie.
+	res, err := c.PostForm(e.URL+"/console/login", url.Values{"username": {"admin1"}, "password": {testPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in without a CSRF token: %d, want 403", res.StatusCode)
+	}
+	if hasCookie(res, "yz_session") {
+		t.Errorf("sign-in without a CSRF token set a session cookie")
+	}
+	// With another browser's token: 403 too.
+	token := formToken(t, c, e.URL+"/console/login")
+	other := e.client(t)
+	formToken(t, other, e.URL+"/console/login")
+	res, err = other.PostForm(e.URL+"/console/login", url.Values{"username": {"admin1"}, "password": {testPassword}, "csrf": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("sign-in with another browser's token: %d, want 403", res.StatusCode)
+	}
+	// With its own token it works.
+	res, err = c.PostForm(e.URL+"/console/login", url.Values{"username": {"admin1"}, "password": {testPassword}, "csrf": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || !hasCookie(res, "yz_session") {
+		t.Fatalf("sign-in with the token: %d, want 303 and a session", res.StatusCode)
+	}
+	// Signed in, logout without the token is refused and the session lives.
+	res, err = c.PostForm(e.URL+"/console/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("logout without a token: %d, want 403", res.StatusCode)
+	}
+	res, err = c.Get(e.URL + "/console/stations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("after a refused logout the session is gone: %d", res.StatusCode)
+	}
+}
+
+func hasCookie(res *http.Response, name string) bool {
+	for _, c := range res.Cookies() {
+		if c.Name == name && c.Value != "" && c.MaxAge >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// formToken GETs a page and returns its CSRF field.
+func formToken(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	m := csrfField.FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("%s has no CSRF field (status %d)", u, res.StatusCode)
+	}
+	return string(m[1])
+}
+
+// TestHeaders: the console's pages carry its CSP and framing rules.
+func TestHeaders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res, err := http.Get(e.URL + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for k, want := range map[string]string{
+		"X-Frame-Options": "DENY",
+		"Referrer-Policy": "same-origin",
+	} {
+		if got := res.Header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	csp := res.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP allows inline code: %q", csp)
+	}
+	for _, c := range res.Cookies() {
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+			t.Errorf("cookie %s is not HttpOnly and SameSite=Lax", c.Name)
+		}
+	}
+}
