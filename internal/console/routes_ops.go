@@ -1,0 +1,18 @@
+package console
+
+// opsRoutes are the pages of union staff's daily work beside the stations:
+// membership applications, benefits, redemption at the counter, and (for
+// admins) staff accounts.
+func (h *handler) opsRoutes() {
+	m := h.mux
+	m.HandleFunc("GET /console/applications", h.page(h.applicationList))
+	m.HandleFunc("POST /console/applications/{id}/approve", h.page(h.approveApplication))
+	m.HandleFunc("POST /console/applications/{id}/reject", h.page(h.rejectApplication))
+
+	m.HandleFunc("GET /console/staff", h.admin(h.staffList))
+	m.HandleFunc("POST /console/staff", h.admin(h.staffCreate))
+	m.HandleFunc("POST /console/staff/{username}/password", h.admin(h.staffPassword))
+	m.HandleFunc("POST /console/staff/{username}/disable", h.admin(h.staffDisable))
+	m.HandleFunc("POST /console/staff/{username}/enable", h.admin(h.staffEnable))
+	m.HandleFunc("POST /console/staff/{username}/unlock", h.admin(h.staffUnlock))
+}
