@@ -53,7 +53,7 @@ func TestApproveApplication(t *testing.T) {
 				}
 				tb.shot("applications")
 				tb.do(chromedp.Click(chromedp.Search(`//tr[contains(., "王小明")]//button[contains(., "批准入会")]`)),
-					chromedp.WaitReady(chromedp.CSS(`.flash-ok`)))
+					waitFlash("已批准 王小明"))
 				if got := tb.text(".flash-ok"); !strings.Contains(got, "已批准 王小明") {
 					t.Errorf("after approving: %q", got)
 				}
@@ -69,7 +69,7 @@ func TestApproveApplication(t *testing.T) {
 				chromedp.SendKeys(chromedp.Search(`//tr[contains(., "李大山")]//input[@name="reason"]`), "请补充雇主证明"))
 			tb.shot("applications-reject")
 			tb.do(chromedp.Click(chromedp.Search(`//tr[contains(., "李大山")]//button[contains(., "确认拒绝")]`)),
-				chromedp.WaitReady(chromedp.CSS(`.flash-ok`)))
+				waitFlash("已拒绝 李大山"))
 			a, err := e.Workers.MyApplication(ctx, li)
 			if err != nil || a.Status != worker.Rejected || a.Reason != "请补充雇主证明" {
 				t.Errorf("李大山's application: %+v %v", a, err)
