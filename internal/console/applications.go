@@ -114,4 +114,3 @@ func (h *handler) decideApplication(w http.ResponseWriter, r *http.Request, deci
 	}
 	h.fail(w, r, err)
 }
-
