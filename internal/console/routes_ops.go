@@ -9,6 +9,10 @@ func (h *handler) opsRoutes() {
 	m.HandleFunc("POST /console/applications/{id}/approve", h.page(h.approveApplication))
 	m.HandleFunc("POST /console/applications/{id}/reject", h.page(h.rejectApplication))
 
+	m.HandleFunc("GET /console/redeem", h.page(h.redeemForm))
+	m.HandleFunc("POST /console/redeem/check", h.page(h.redeemCheck))
+	m.HandleFunc("POST /console/redeem", h.page(h.redeem))
+
 	m.HandleFunc("GET /console/staff", h.admin(h.staffList))
 	m.HandleFunc("POST /console/staff", h.admin(h.staffCreate))
 	m.HandleFunc("POST /console/staff/{username}/password", h.admin(h.staffPassword))
