@@ -26,7 +26,7 @@ func waitFlash(text string) chromedp.Action[chromedp.Void] {
 // clearInput empties a text field (SetValue cannot set "").
 func clearInput(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){ var el = document.querySelector(` + strconv.Quote(sel) + `); el.value = ""; return true; })()`))
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){ var el = document.querySelector(`+strconv.Quote(sel)+`); el.value = ""; return true; })()`))
 		return err
 	})
 }
