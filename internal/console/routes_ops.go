@@ -9,6 +9,15 @@ func (h *handler) opsRoutes() {
 	m.HandleFunc("POST /console/applications/{id}/approve", h.page(h.approveApplication))
 	m.HandleFunc("POST /console/applications/{id}/reject", h.page(h.rejectApplication))
 
+	m.HandleFunc("GET /console/benefits", h.page(h.benefitList))
+	m.HandleFunc("GET /console/benefits/new", h.page(h.benefitNew))
+	m.HandleFunc("POST /console/benefits", h.page(h.benefitCreate))
+	m.HandleFunc("GET /console/benefits/{id}", h.page(h.benefitEdit))
+	m.HandleFunc("POST /console/benefits/{id}", h.page(h.benefitUpdate))
+	m.HandleFunc("POST /console/benefits/{id}/status", h.page(h.benefitStatus))
+	m.HandleFunc("GET /console/benefits/{id}/stats", h.page(h.benefitStats))
+	m.HandleFunc("GET /console/benefits/{id}/claims.csv", h.page(h.benefitCSV))
+
 	m.HandleFunc("GET /console/redeem", h.page(h.redeemForm))
 	m.HandleFunc("POST /console/redeem/check", h.page(h.redeemCheck))
 	m.HandleFunc("POST /console/redeem", h.page(h.redeem))
