@@ -64,7 +64,7 @@ func TestEditConflict(t *testing.T) {
 // colleague is another staff member of the county.
 type colleague struct{}
 
-func (colleague) ActorName() string                 { return "staff:同事" }
+func (colleague) ActorName() string                  { return "staff:同事" }
 func (colleague) CanManageDistrict(code string) bool { return code == "330726" }
 
 // TestDistrictScope: a district staff member sees only their districts'

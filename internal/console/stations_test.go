@@ -38,9 +38,9 @@ func (e *env) mustStation(t *testing.T, name, district string, lat, lng float64)
 // mapView is the picker's start: its data attributes and its box in the
 // viewport.
 type mapView struct {
-	Lat, Lng, Zoom      float64
-	Left, Top, W, H     float64
-	ClientW, ClientH    float64
+	Lat, Lng, Zoom   float64
+	Left, Top, W, H  float64
+	ClientW, ClientH float64
 }
 
 // clickedPoint is where a click at container pixel (x, y) lands, by Web
