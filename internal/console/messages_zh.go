@@ -249,6 +249,7 @@ var zhCN = map[string]string{
 	"flash.error.station_moved_on": "站点“%s”刚被别人修改过，没有关闭；请核对后再操作。",
 	"flash.imported":               "已导入 %s 个站点。",
 
+	"problem.location.lng.out_of_range": "经度超出范围，请检查纬度和经度是否填反",
 	"problem.location.number":           "请填写数字，如 29.4521",
 	"problem.lat.out_of_range":          "不在中国境内，请检查纬度和经度是否填反",
 	"problem.location.lat.out_of_range": "不在中国境内，请检查纬度和经度是否填反",

@@ -171,6 +171,12 @@ func importProblem(path, code string) string {
 	switch {
 	case strings.HasPrefix(path, "geometry"):
 		label, rest = t("field.location"), "location"
+		switch {
+		case strings.HasSuffix(path, "coordinates[0]"):
+			rest = "location.lng"
+		case strings.HasSuffix(path, "coordinates[1]"):
+			rest = "location.lat"
+		}
 	case path == "" || path == "properties":
 		label = t("import.feature")
 	default:

@@ -103,7 +103,7 @@ func ImportFeature(raw json.RawMessage, crs geo.CRS) ImportItem {
 		doc = d
 	}
 	if err := p.Err(); err != nil {
-		return ImportItem{Problem: err}
+		return ImportItem{Doc: doc, Problem: err} // the document only to show which row this is
 	}
 	return ImportItem{Doc: doc, Location: loc}
 }

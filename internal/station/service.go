@@ -168,7 +168,8 @@ type ImportItem struct {
 	Doc      Document
 	Location *orb.Point
 	// Problem is set when the feature itself was malformed (its geometry, or
-	// properties that did not decode); the item is reported, not stored.
+	// properties that did not decode); the item is reported, not stored, and
+	// Doc holds what could be decoded, to name the row.
 	Problem error
 }
 

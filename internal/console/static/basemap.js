@@ -14,7 +14,7 @@
     create: function (el) {
       var d = el.dataset;
       var center = [parseFloat(d.lat) || 29.452, parseFloat(d.lng) || 119.892];
-      var map = L.map(el, { center: center, zoom: parseInt(d.zoom, 10) || 12, zoomControl: true });
+      var map = L.map(el, { center: center, zoom: parseInt(d.zoom, 10) || 12, minZoom: 3, maxZoom: 18 });
       if (d.tiles) {
         var failed = 0;
         var layer = L.tileLayer(d.tiles, {

@@ -36,7 +36,7 @@
       });
       cluster.addLayers(markers);
       map.addLayer(cluster);
-      if (markers.length > 0) { map.fitBounds(cluster.getBounds(), { maxZoom: 15, padding: [20, 20] }); }
+      if (markers.length > 0) { map.fitBounds(cluster.getBounds(), { maxZoom: 15, padding: [30, 30], animate: false }); }
       status.textContent = (data.more ? msg.more : msg.count).replace('%d', String(markers.length));
       // The benchmark waits for this: the markers are drawn in the next frame.
       requestAnimationFrame(function () {
@@ -46,7 +46,8 @@
         });
       });
     })
-    .catch(function () {
+    .catch(function (err) {
+      console.error('station map:', err);
       status.textContent = msg.failed;
       status.classList.add('field-error');
     });
