@@ -10,10 +10,12 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -279,7 +281,8 @@ func (tb *tab) consoleErrors() []string {
 func (tb *tab) do(actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
 	if err := chromedp.Do(tb.ctx, actions...); err != nil {
-		tb.t.Fatalf("browser: %v", err)
+		tb.failShot()
+		tb.t.Fatalf("browser: %v (at %s)", err, tb.lastURL())
 	}
 }
 
@@ -287,6 +290,28 @@ func (tb *tab) do(actions ...chromedp.Action[chromedp.Void]) {
 func (tb *tab) open(path string) {
 	tb.t.Helper()
 	tb.do(chromedp.Navigate(tb.env.URL+path), chromedp.WaitReady(chromedp.CSS("main")))
+}
+
+// failShot saves what the tab shows when a step fails, as
+// console-shots/FAIL-<test>-<size>.png, if the browser still answers.
+func (tb *tab) failShot() {
+	// The tab's context may be past its deadline: keep its target, drop
+	// its deadline.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.ctx), 5*time.Second)
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return
+	}
+	_ = os.MkdirAll(shotsDir(), 0o755)
+	_ = os.WriteFile(filepath.Join(shotsDir(), "FAIL-"+shotName.ReplaceAllString(strings.ToLower(tb.t.Name()), "-")+"-"+tb.size.Name+".png"), buf, 0o644)
+}
+
+func (tb *tab) lastURL() string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.ctx), 5*time.Second)
+	defer cancel()
+	s, _ := chromedp.Run(ctx, chromedp.Location())
+	return s
 }
 
 // text returns the text of the first element the selector finds.
@@ -358,4 +383,59 @@ func (e *env) client(t *testing.T) *http.Client {
 		t.Fatal(err)
 	}
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// signedIn returns a client signed in as username through the sign-in form.
+func (e *env) signedIn(t *testing.T, username string) *http.Client {
+	t.Helper()
+	c := e.client(t)
+	token := formToken(t, c, e.URL+"/console/login")
+	res, err := c.PostForm(e.URL+"/console/login", url.Values{"username": {username}, "password": {testPassword}, "csrf": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in as %s: %d", username, res.StatusCode)
+	}
+	return c
+}
+
+// post sends a form with the client's CSRF token (read from a page) and
+// returns the answer, its body read.
+func (e *env) post(t *testing.T, c *http.Client, path string, form url.Values) *response {
+	t.Helper()
+	form.Set("csrf", formToken(t, c, e.URL+"/console/stations"))
+	return e.postRaw(t, c, path, form)
+}
+
+// postRaw sends the form as it is.
+func (e *env) postRaw(t *testing.T, c *http.Client, path string, form url.Values) *response {
+	t.Helper()
+	res, err := c.PostForm(e.URL+path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return &response{StatusCode: res.StatusCode, Header: res.Header, Body: string(body)}
+}
+
+// get fetches a page.
+func (e *env) get(t *testing.T, c *http.Client, path string) *response {
+	t.Helper()
+	res, err := c.Get(e.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return &response{StatusCode: res.StatusCode, Header: res.Header, Body: string(body)}
+}
+
+// response is an answer with its body.
+type response struct {
+	StatusCode int
+	Header     http.Header
+	Body       string
 }

@@ -15,6 +15,16 @@ import (
 func (h *handler) stationRoutes() {
 	m := h.mux
 	m.HandleFunc("GET /console/stations", h.page(h.stationList))
+	m.HandleFunc("GET /console/stations/map", h.page(h.stationMap))
+	m.HandleFunc("GET /console/stations/map.json", h.page(h.stationMapData))
+	m.HandleFunc("GET /console/stations/new", h.page(h.newStationForm))
+	m.HandleFunc("POST /console/stations/new", h.page(h.createStation))
+	m.HandleFunc("GET /console/stations/import", h.page(h.importForm))
+	m.HandleFunc("POST /console/stations/import", h.page(h.importStations))
+	m.HandleFunc("GET /console/stations/{id}", h.page(h.stationDetail))
+	m.HandleFunc("GET /console/stations/{id}/edit", h.page(h.editStationForm))
+	m.HandleFunc("POST /console/stations/{id}/edit", h.page(h.updateStation))
+	m.HandleFunc("POST /console/stations/{id}/close", h.page(h.closeStation))
 }
 
 // stationsPerPage is the list's page size.
