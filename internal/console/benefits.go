@@ -248,8 +248,8 @@ func (f offerForm) document() ([]byte, map[string]string) {
 	return b, errs
 }
 
-// formPage builds the form's choices around the form.
-func (h *handler) formPage(r *http.Request, f offerForm, errs map[string]string) (offerFormPage, error) {
+// offerFormPage builds the offer form's choices around the form.
+func (h *handler) offerFormPage(r *http.Request, f offerForm, errs map[string]string) (offerFormPage, error) {
 	page := offerFormPage{Form: f, Errors: errs, New: f.ID == ""}
 	for _, c := range benefit.Categories {
 		page.Categories = append(page.Categories, option{Value: string(c), Label: t("offer.category." + string(c)), Selected: f.Category == string(c)})
@@ -281,7 +281,7 @@ func (h *handler) formPage(r *http.Request, f offerForm, errs map[string]string)
 }
 
 func (h *handler) renderOfferForm(w http.ResponseWriter, r *http.Request, status int, f offerForm, errs map[string]string, stale bool) {
-	page, err := h.formPage(r, f, errs)
+	page, err := h.offerFormPage(r, f, errs)
 	if err != nil {
 		h.fail(w, r, err)
 		return

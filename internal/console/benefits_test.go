@@ -15,22 +15,6 @@ import (
 	"yizhan/internal/benefit"
 )
 
-// signedIn returns an HTTP client signed in as username through the form.
-func (e *env) signedIn(t *testing.T, username string) *http.Client {
-	t.Helper()
-	c := e.client(t)
-	token := formToken(t, c, e.URL+"/console/login")
-	res, err := c.PostForm(e.URL+"/console/login", url.Values{"username": {username}, "password": {testPassword}, "csrf": {token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign-in: %d", res.StatusCode)
-	}
-	return c
-}
-
 // A district clerk creates a 赶集日 offer collected at one station, sees a
 // mistake explained in Chinese, publishes it, then pauses it.
 func TestCreateOffer(t *testing.T) {

@@ -40,7 +40,6 @@ var opsZhCN = map[string]string{
 	"flash.error.apps.done":   "这份申请已经处理过了（或申请人已经是会员），没有再改动。",
 	"flash.error.apps.reason": "请填写拒绝理由（1 到 200 个字），劳动者会看到它。",
 
-	"day.mon": "周一", "day.tue": "周二", "day.wed": "周三", "day.thu": "周四", "day.fri": "周五", "day.sat": "周六", "day.sun": "周日",
 
 	"offer.category.gift_pack":    "礼包",
 	"offer.category.phone_credit": "话费",
