@@ -40,7 +40,6 @@ var opsZhCN = map[string]string{
 	"flash.error.apps.done":   "这份申请已经处理过了（或申请人已经是会员），没有再改动。",
 	"flash.error.apps.reason": "请填写拒绝理由（1 到 200 个字），劳动者会看到它。",
 
-
 	"offer.category.gift_pack":    "礼包",
 	"offer.category.phone_credit": "话费",
 	"offer.category.voucher":      "代金券",
