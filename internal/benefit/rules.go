@@ -91,7 +91,7 @@ func (o *Offer) checkClaimable(now time.Time) error {
 		// claim it by hand would take a new member's gift.
 		return apperr.New(apperr.NotOpen, "the welcome benefit is granted when a membership is approved, not claimed")
 	case o.Status != Published:
-		return apperr.New(apperr.NotOpen, "this benefit is %s", o.Status)
+		return apperr.New(apperr.NotOpen, "this benefit is %s", apperr.Word(o.Status))
 	case now.Before(o.Window.StartsAt):
 		return apperr.New(apperr.NotOpen, "this benefit opens at %s", o.Window.StartsAt.In(Shanghai).Format(time.RFC3339))
 	case !now.Before(o.Window.EndsAt):

@@ -208,7 +208,7 @@ func (s *Service) PatchOffer(ctx context.Context, actor Actor, id uuid.UUID, ifV
 }
 
 func staleOffer(have, want int64) error {
-	return &apperr.Error{Code: apperr.Stale, Message: fmt.Sprintf("the offer is at version %d, not %d; fetch it again and reapply your change", have, want)}
+	return apperr.New(apperr.Stale, "the offer is at version %d, not %d; fetch it again and reapply your change", have, want)
 }
 
 // GetOffer returns an offer the actor may manage. Returns NotFound or
@@ -326,7 +326,7 @@ func (s *Service) claim(ctx context.Context, c NewClaim, open func(o *Offer, now
 	}
 }
 
-var periodWords = map[Period]string{Once: "already", Day: "today", Week: "this week", Month: "this month"}
+var periodWords = map[Period]apperr.Word{Once: "already", Day: "today", Week: "this week", Month: "this month"}
 
 // GrantWelcome settles the welcome benefit a membership approval owes the
 // worker: it claims the welcome offer for them, once — a second call
