@@ -65,7 +65,7 @@ type offerJSON struct {
 }
 
 func toWindowJSON(w benefit.Window) windowJSON {
-	out := windowJSON{StartsAt: w.StartsAt.UTC(), EndsAt: w.EndsAt.UTC()}
+	out := windowJSON{StartsAt: wireTime(w.StartsAt), EndsAt: wireTime(w.EndsAt)}
 	if wk := w.Weekly; wk != nil {
 		days := make([]string, len(wk.Days))
 		for i, d := range wk.Days {
@@ -94,7 +94,7 @@ func toOfferJSON(o *benefit.Offer) offerJSON {
 			DistrictCodes: nonNil(o.Eligibility.DistrictCodes)},
 		RedeemAt: make([]string, 0, len(o.RedeemAt)),
 		Status:   string(o.Status), Welcome: o.Welcome, Version: o.Version,
-		CreatedAt: o.CreatedAt.UTC(), CreatedBy: o.CreatedBy, UpdatedAt: o.UpdatedAt.UTC(), UpdatedBy: o.UpdatedBy,
+		CreatedAt: wireTime(o.CreatedAt), CreatedBy: o.CreatedBy, UpdatedAt: wireTime(o.UpdatedAt), UpdatedBy: o.UpdatedBy,
 	}
 	for _, id := range o.RedeemAt {
 		out.RedeemAt = append(out.RedeemAt, id.String())
@@ -126,13 +126,13 @@ type claimJSON struct {
 
 func toClaimJSON(c benefit.Claim) claimJSON {
 	out := claimJSON{ClaimID: c.ID.String(), OfferID: c.OfferID.String(), OfferTitle: c.OfferTitle, Code: c.Code,
-		QRPayload: c.QRPayload(), Status: string(c.Status), Welcome: c.Welcome, ClaimedAt: c.ClaimedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC()}
+		QRPayload: c.QRPayload(), Status: string(c.Status), Welcome: c.Welcome, ClaimedAt: wireTime(c.ClaimedAt), ExpiresAt: wireTime(c.ExpiresAt)}
 	if !c.RedeemedAt.IsZero() {
-		t := c.RedeemedAt.UTC()
+		t := wireTime(c.RedeemedAt)
 		out.RedeemedAt, out.RedeemedStationID = &t, c.RedeemedStation.String()
 	}
 	if !c.ExpiredAt.IsZero() {
-		t := c.ExpiredAt.UTC()
+		t := wireTime(c.ExpiredAt)
 		out.ExpiredAt = &t
 	}
 	return out
