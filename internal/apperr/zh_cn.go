@@ -266,7 +266,7 @@ var zhCN = map[string]string{
 	"this benefit can be claimed only in its weekly hours":                                                                  "该福利只能在每周规定的时段内领取",
 	"this benefit has been claimed out":                                                                                     "该福利已被领完",
 	"you have claimed this benefit %d time(s) %s, the most allowed":                                                         "您已领取该福利 %d 次%s，已达上限",
-	"must be the 8-character claim code or the claim's qr_payload": "必须是 8 位领取码，或领取记录的二维码内容（qr_payload）",
+	"must be the 8-character claim code or the claim's qr_payload":                                                          "必须是 8 位领取码，或领取记录的二维码内容（qr_payload）",
 	"you may not redeem claims at stations of district %s":                                                                  "您无权在 %s 地区的驿站核销",
 	"this claim was redeemed at %s":                                                                                         "该领取码已于 %s 核销",
 	"this claim expired at %s":                                                                                              "该领取码已于 %s 过期",
