@@ -357,8 +357,11 @@ func (s *server) exportClaims(c echo.Context) error {
 		err = start()
 	}
 	if err != nil {
-		// The status line is sent: the client sees a truncated file.
-		s.log.ErrorContext(ctx, "claims export failed", "request_id", requestID(c), "error", err)
+		// The status line is sent: the client sees a truncated file, or
+		// has hung up.
+		if ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "claims export failed", "request_id", requestID(c), "error", err)
+		}
 		return nil
 	}
 	w.Flush()
