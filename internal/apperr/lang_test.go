@@ -68,6 +68,10 @@ func TestLocalize(t *testing.T) {
 	if got := Localize(New(NotFound, "%s not found", Word("station")), ZhCN).Message; got != "未找到驿站" {
 		t.Errorf("word: %q", got)
 	}
+	// A translation may put the arguments in another order.
+	if got := Localize(New(LimitReached, "you have claimed this benefit %d time(s) %s, the most allowed", 2, Word("this week")), ZhCN).Message; got != "您本周已领取该福利 2 次，已达上限" {
+		t.Errorf("reordered: %q", got)
+	}
 	if got := Localize(&Error{Code: Stale, Message: "the database was busy; try again"}, ZhCN).Message; got != "数据库繁忙，请重试" {
 		t.Errorf("literal: %q", got)
 	}

@@ -127,7 +127,7 @@ func MergePatch(target, patch any) any {
 // DecodePatch decodes the body of a JSON merge patch, which must be one JSON
 // object, keeping numbers as json.Number so that merging never rounds them.
 // what names the resource in the error ("a station").
-func DecodePatch(patch []byte, what string) (map[string]any, error) {
+func DecodePatch(patch []byte, what apperr.Word) (map[string]any, error) {
 	var pm map[string]any
 	dec := json.NewDecoder(bytes.NewReader(patch))
 	dec.UseNumber()
