@@ -35,13 +35,14 @@ type Preview struct {
 	Refusal error
 }
 
-// Preview shows the claim with the code as Redeem at the station would
+// Preview shows the claim with the code (or its qr_payload) as Redeem at the station would
 // treat it, and changes nothing. Returns Invalid (a malformed code) or
 // NotFound (no such claim).
 func (s *Service) Preview(ctx context.Context, actor Actor, code string, stationID uuid.UUID) (Preview, error) {
-	if !ValidCode(code) {
+	code, ok := ParseCode(code)
+	if !ok {
 		var p apperr.Problems
-		p.Add("code", "format", "must be the 8-character claim code")
+		p.Add("code", "format", "must be the 8-character claim code or the claim's qr_payload")
 		return Preview{}, p.Err()
 	}
 	c, o, st, h, err := s.store.LookupClaim(ctx, code, stationID)
