@@ -124,6 +124,9 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 	}{
 		{"GET", "/healthz", public, func(c credential) req { return req{Path: "/healthz"} }, 200},
 		{"GET", "/readyz", public, func(c credential) req { return req{Path: "/readyz"} }, 200},
+		{"GET", "/openapi.yaml", public, func(c credential) req { return req{Path: "/openapi.yaml"} }, 200},
+		{"GET", "/docs", public, func(c credential) req { return req{Path: "/docs"} }, 200},
+		{"GET", "/docs/:file", public, func(c credential) req { return req{Path: "/docs/init.js"} }, 200},
 		{"GET", "/v1/amenities", public, func(c credential) req { return req{Path: "/v1/amenities"} }, 200},
 		{"POST", "/v1/auth/staff/login", public, func(c credential) req {
 			return req{Path: "/v1/auth/staff/login", Body: map[string]string{"username": "admin1", "password": "correct horse battery"}}
