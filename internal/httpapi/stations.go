@@ -236,7 +236,7 @@ func (s *server) stationHistory(c echo.Context) error {
 	}
 	out := historyJSON{Items: make([]changeJSON, 0, len(changes))}
 	for _, ch := range changes {
-		out.Items = append(out.Items, changeJSON{ch.Version, ch.Action, ch.ChangedAt.UTC(), ch.ChangedBy, ch.Fields})
+		out.Items = append(out.Items, changeJSON{ch.Version, ch.Action, wireTime(ch.ChangedAt), ch.ChangedBy, ch.Fields})
 	}
 	return c.JSON(http.StatusOK, out)
 }

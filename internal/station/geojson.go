@@ -86,7 +86,8 @@ func ImportFeature(raw json.RawMessage, crs geo.CRS) ImportItem {
 			// Name the offending coordinate by its GeoJSON position.
 			for _, f := range e.Fields {
 				idx := map[string]string{"lng": "[0]", "lat": "[1]"}[f.Field]
-				p.Add("geometry.coordinates"+idx, f.Code, "%s", f.Message)
+				f.Field = "geometry.coordinates" + idx
+				p.AddField(f)
 			}
 		} else if err != nil {
 			return ImportItem{Problem: err}
