@@ -68,10 +68,24 @@ func formErrors(err error) map[string]string {
 	}
 	for _, f := range e.Fields {
 		if _, seen := out[f.Field]; !seen {
-			out[f.Field] = problemText(f.Field, f.Code)
+			out[f.Field] = fieldProblemText(f.Field, f)
 		}
 	}
 	return out
+}
+
+// fieldProblemText is the Chinese message of a field error shown at field:
+// the console's own words for the field when it has them, else the
+// apperr catalogue's translation of the message, else the code's words.
+func fieldProblemText(field string, f apperr.FieldError) string {
+	general := indexRe.ReplaceAllString(field, "")
+	if m, ok := zhCN["problem."+general+"."+f.Code]; ok {
+		return m
+	}
+	if f.Format != "" && apperr.Translated(f.Format) {
+		return apperr.Message(apperr.ZhCN, f.Format, f.Args...)
+	}
+	return problemText(field, f.Code)
 }
 
 var indexRe = regexp.MustCompile(`\[\d+\]`)

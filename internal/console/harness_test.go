@@ -109,6 +109,7 @@ func sharedBrowser(t testing.TB) context.Context {
 // env is one server, API and console, on its own database.
 type env struct {
 	URL      string
+	Handler  http.Handler // the server's handler, for benchmarks without the network
 	DB       *postgres.DB
 	Auth     *auth.Service
 	Stations *station.Service
@@ -128,7 +129,7 @@ var testAuthConfig = func() auth.Config {
 
 // newEnv starts the server. The console has no tile server unless opts set
 // one, so that tests need no network: the map shows a plain background.
-func newEnv(t *testing.T, opts ...func(*console.Config)) *env {
+func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, pgtest.NewDatabase(t))
@@ -165,22 +166,23 @@ func newEnv(t *testing.T, opts ...func(*console.Config)) *env {
 		t.Fatal(err)
 	}
 	// As cmd/api's withConsole mounts them.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, console.Prefix) {
 			c.ServeHTTP(w, r)
 			return
 		}
 		api.ServeHTTP(w, r)
-	}))
+	})
+	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
-	return &env{URL: srv.URL, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Config: cfg}
+	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Config: cfg}
 }
 
 // testPassword is every test account's password.
 const testPassword = "correct horse battery"
 
 // staff creates an account with testPassword.
-func (e *env) staff(t *testing.T, username string, role auth.Role, districts ...string) {
+func (e *env) staff(t testing.TB, username string, role auth.Role, districts ...string) {
 	t.Helper()
 	if _, err := e.Auth.CreateStaff(context.Background(), username, testPassword, role, districts, station.ValidDivisionCode); err != nil {
 		t.Fatalf("create staff %s: %v", username, err)
@@ -204,7 +206,7 @@ var (
 // Any JavaScript error, uncaught exception or browser-log error (a CSP
 // violation, a failed asset) fails the test when it ends; checkConsole
 // fails it sooner.
-func (e *env) browser(t *testing.T, sz size) *tab {
+func (e *env) browser(t testing.TB, sz size) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(sharedBrowser(t), chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
@@ -248,7 +250,7 @@ func (e *env) browser(t *testing.T, sz size) *tab {
 
 // tab is one browser tab of a test.
 type tab struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	env  *env
 	size size
@@ -376,7 +378,7 @@ func (tb *tab) shot(name string) {
 
 // client is an HTTP client with its own cookie jar, for the tests that
 // speak to the console without a browser.
-func (e *env) client(t *testing.T) *http.Client {
+func (e *env) client(t testing.TB) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -386,7 +388,7 @@ func (e *env) client(t *testing.T) *http.Client {
 }
 
 // signedIn returns a client signed in as username through the sign-in form.
-func (e *env) signedIn(t *testing.T, username string) *http.Client {
+func (e *env) signedIn(t testing.TB, username string) *http.Client {
 	t.Helper()
 	c := e.client(t)
 	token := formToken(t, c, e.URL+"/console/login")

@@ -1,12 +1,14 @@
 package console_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -128,7 +130,7 @@ func hasCookie(res *http.Response, name string) bool {
 }
 
 // formToken GETs a page and returns its CSRF field.
-func formToken(t *testing.T, c *http.Client, u string) string {
+func formToken(t testing.TB, c *http.Client, u string) string {
 	t.Helper()
 	res, err := c.Get(u)
 	if err != nil {
@@ -173,5 +175,36 @@ func TestHeaders(t *testing.T) {
 		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
 			t.Errorf("cookie %s is not HttpOnly and SameSite=Lax", c.Name)
 		}
+	}
+}
+
+// TestIdleExpiry: a session lives 12 hours after its last request, not 12
+// hours after sign-in; once idle that long it is gone.
+func TestIdleExpiry(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "admin1", auth.Admin)
+	c := e.signedIn(t, "admin1")
+	ctx := context.Background()
+	// As if signed in 11 hours ago: an hour left.
+	if _, err := e.DB.Pool.Exec(ctx, `UPDATE staff_sessions SET created_at = now() - interval '11 hours', expires_at = now() + interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.get(t, c, "/console/stations"); res.StatusCode != http.StatusOK {
+		t.Fatalf("a live session: %d", res.StatusCode)
+	}
+	var left time.Duration
+	if err := e.DB.Pool.QueryRow(ctx, `SELECT extract(epoch FROM expires_at - now())::bigint * interval '1 second' FROM staff_sessions`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left < 11*time.Hour+50*time.Minute || left > 12*time.Hour+time.Minute {
+		t.Errorf("after a request the session has %v left, want 12h", left)
+	}
+	// Idle past its expiry: signed out.
+	if _, err := e.DB.Pool.Exec(ctx, `UPDATE staff_sessions SET expires_at = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.get(t, c, "/console/stations"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/console/login") {
+		t.Errorf("an expired session: %d to %q, want the sign-in form", res.StatusCode, res.Header.Get("Location"))
 	}
 }

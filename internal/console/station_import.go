@@ -158,14 +158,14 @@ func (h *handler) previewRows(page *importPage, items []station.ImportItem, err 
 			byRow[i] = pos
 			page.Rows = append(page.Rows, row(i))
 		}
-		page.Rows[pos].Errors = append(page.Rows[pos].Errors, importProblem(m[2], f.Code))
+		page.Rows[pos].Errors = append(page.Rows[pos].Errors, importProblem(m[2], f))
 	}
 	page.Shown = len(page.Rows)
 }
 
 // importProblem is "站点名称：必填" for a feature's field path
 // ("properties.name", "geometry.coordinates[1]").
-func importProblem(path, code string) string {
+func importProblem(path string, f apperr.FieldError) string {
 	rest := strings.TrimPrefix(path, "properties.")
 	var label string
 	switch {
@@ -186,5 +186,5 @@ func importProblem(path, code string) string {
 		}
 		label = fieldLabel(top)
 	}
-	return label + "：" + problemText(rest, code)
+	return label + "：" + fieldProblemText(rest, f)
 }

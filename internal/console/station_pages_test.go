@@ -130,7 +130,10 @@ func TestStationPages(t *testing.T) {
 			}
 			tb.shot("station-history")
 			tb.open("/console/stations/new")
-			tb.do(chromedp.WaitReady(chromedp.CSS(`#picker[data-ready="1"]`)))
+			tb.do(chromedp.WaitReady(chromedp.CSS(`#picker[data-ready="1"]`)), chromedp.Click(chromedp.CSS(`input[name=hours_mode][value=always]`)))
+			if hidden, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.getElementById('weekly').offsetParent === null`)); !hidden {
+				t.Errorf("choosing 24 小时 leaves the weekly grid showing")
+			}
 			tb.open("/console/nowhere")
 			tb.shot("not-found")
 		})

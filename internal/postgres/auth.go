@@ -96,8 +96,9 @@ func (s *AuthStore) RevokeSession(ctx context.Context, tokenHash []byte, now tim
 
 // ExtendSession implements auth.Store.
 func (s *AuthStore) ExtendSession(ctx context.Context, tokenHash []byte, now, expires time.Time) error {
-	_, err := s.db.Pool.Exec(ctx, `UPDATE staff_sessions SET expires_at = $3
-		WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND expires_at < $3 - interval '1 minute'`, tokenHash, now, expires)
+	_, err := s.db.Pool.Exec(ctx, `UPDATE staff_sessions SET expires_at = $3::timestamptz
+		WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2::timestamptz
+		AND expires_at < $3::timestamptz - interval '1 minute'`, tokenHash, now, expires)
 	return interpretError(err, "session")
 }
 

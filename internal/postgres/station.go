@@ -188,19 +188,29 @@ func (st *StationStore) List(ctx context.Context, f station.ListFilter) ([]*stat
 		where = append(where, "district_code = "+arg(c))
 	}
 	if f.Within != nil {
-		// A county code matches itself; a city's or province's its prefix.
-		prefixes := make([]string, 0, len(f.Within))
+		// Counties by equality, cities and provinces by their prefix, so
+		// that the (district_code, id) index serves both.
+		var (
+			or       []string
+			counties []string
+		)
 		for _, c := range f.Within {
 			switch {
 			case strings.HasSuffix(c, "0000"):
-				prefixes = append(prefixes, likeEscaper.Replace(c[:2])+"%")
+				or = append(or, "district_code LIKE "+arg(likeEscaper.Replace(c[:2])+"%"))
 			case strings.HasSuffix(c, "00"):
-				prefixes = append(prefixes, likeEscaper.Replace(c[:4])+"%")
+				or = append(or, "district_code LIKE "+arg(likeEscaper.Replace(c[:4])+"%"))
 			default:
-				prefixes = append(prefixes, likeEscaper.Replace(c))
+				counties = append(counties, c)
 			}
 		}
-		where = append(where, "district_code LIKE ANY ("+arg(prefixes)+"::text[])")
+		if len(counties) > 0 {
+			or = append(or, "district_code = ANY ("+arg(counties)+"::text[])")
+		}
+		if len(or) == 0 {
+			or = append(or, "false")
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
 	}
 	if f.Status != "" {
 		where = append(where, "status = "+arg(string(f.Status)))

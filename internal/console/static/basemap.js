@@ -14,11 +14,11 @@
     create: function (el) {
       var d = el.dataset;
       var center = [parseFloat(d.lat) || 29.452, parseFloat(d.lng) || 119.892];
-      var map = L.map(el, { center: center, zoom: parseInt(d.zoom, 10) || 12, minZoom: 3, maxZoom: 18 });
+      var map = L.map(el, { center: center, zoom: parseInt(d.zoom, 10) || 12, minZoom: 4, maxZoom: 18 });
       if (d.tiles) {
         var failed = 0;
         var layer = L.tileLayer(d.tiles, {
-          subdomains: d.subdomains || 'abc', maxZoom: 18, minZoom: 3,
+          subdomains: d.subdomains || 'abc', maxZoom: 18, minZoom: 4,
           attribution: d.crs === 'gcj02' ? '© 高德地图' : '© OpenStreetMap'
         });
         // Offline, the map still works on the plain background.

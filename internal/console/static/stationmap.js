@@ -28,7 +28,7 @@
       return res.json();
     })
     .then(function (data) {
-      var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 60 });
+      var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 60, disableClusteringAtZoom: 17 });
       var markers = data.items.map(function (it) {
         var m = L.marker([it[0], it[1]], { title: it[3], keyboard: false });
         m.bindPopup(function () { return popup(it); });
