@@ -47,6 +47,11 @@ type AccountStore interface {
 	ClearLoginFailures(ctx context.Context, username string) error
 }
 
+// ErrDisabled is Login's answer for the right password of a disabled
+// account (a store's CreateSession returns it): the owner learns why, and
+// nobody without the password learns anything.
+var ErrDisabled = apperr.New(apperr.Unauthorized, "this staff account is disabled; ask an administrator")
+
 // CommandLine is the principal of the operator at the server's command
 // line (api staff …): an administrator who is no staff account, so that it
 // can act on every account, its own included.

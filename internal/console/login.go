@@ -1,10 +1,12 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/auth"
 )
 
 type loginPage struct {
@@ -42,6 +44,13 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
+	case apperr.Unauthorized:
+		page.Error = t("login.bad")
+		if errors.Is(err, auth.ErrDisabled) {
+			page.Error = t("login.disabled")
+		}
+		h.render(w, r, "login.html", "", page)
+		return
 	case apperr.RateLimited:
 		page.Error = t("login.throttled")
 		h.renderStatus(w, r, http.StatusTooManyRequests, "login.html", "", page)

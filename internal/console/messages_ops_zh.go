@@ -187,6 +187,8 @@ var opsZhCN = map[string]string{
 	"redeem.missing":          "查无此码",
 	"redeem.missing.advice":   "没有这个领取码，请核对后重新输入。",
 
+	"login.disabled": "您的账号已停用，请联系管理员。",
+
 	"staff.title":                "工作人员账号",
 	"staff.lead":                 "只有管理员能看到本页。停用的账号立即退出登录，不能再登录；被锁定的账号是因为多次输错密码。",
 	"staff.username":             "用户名",

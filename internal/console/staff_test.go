@@ -73,6 +73,13 @@ func TestStaffAdmin(t *testing.T) {
 	if got := other.location(); !strings.Contains(got, "/console/login") {
 		t.Errorf("a disabled account's open session still reaches %s", got)
 	}
+	other.do(chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "pujiang"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash-error`)))
+	if got := other.text(".flash-error"); !strings.Contains(got, "账号已停用") {
+		t.Errorf("signing in to a disabled account says %q", got)
+	}
 	tb.do(chromedp.Click(chromedp.Search(row("pujiang")+`//button[contains(., "重新启用")]`)), waitFlash("已重新启用 pujiang"))
 	if e.account(t, "pujiang").Disabled() {
 		t.Errorf("pujiang is still disabled")

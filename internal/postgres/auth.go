@@ -63,7 +63,7 @@ func (s *AuthStore) CreateSession(ctx context.Context, se auth.Session) error {
 	tag, err := s.db.Pool.Exec(ctx, `INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at)
 		SELECT $1, id, $3, $4 FROM staff WHERE id = $2 AND disabled_at IS NULL`, se.TokenHash, se.StaffID, se.CreatedAt, se.ExpiresAt)
 	if err == nil && tag.RowsAffected() == 0 {
-		return apperr.New(apperr.Unauthorized, "this staff account is disabled; ask an administrator")
+		return auth.ErrDisabled
 	}
 	return interpretError(err, "session")
 }
