@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -137,11 +136,8 @@ func niceMax(n int) int {
 	return 10 * p
 }
 
-var claimStatusZh = map[benefit.ClaimStatus]string{benefit.Claimed: "待领取", benefit.Redeemed: "已核销", benefit.Expired: "已过期"}
-
-// benefitCSV downloads the offer's claims for Excel: UTF-8 with a byte
-// order mark, Chinese headers, no claim codes and no workers (as the API's
-// export).
+// benefitCSV downloads the offer's claims for Excel: the API's sheet
+// (benefit.ExportHeader), UTF-8 with a byte order mark.
 func (h *handler) benefitCSV(w http.ResponseWriter, r *http.Request) {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
@@ -160,27 +156,13 @@ func (h *handler) benefitCSV(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Disposition", `attachment; filename="claims-`+id.String()+`.csv"`)
 		w.WriteHeader(http.StatusOK)
 		_, _ = bw.WriteString("\uFEFF")
-		return cw.Write(strings.Split(t("stats.csv_header"), ","))
-	}
-	at := func(ts interface{ IsZero() bool }, s string) string {
-		if ts.IsZero() {
-			return ""
-		}
-		return s
+		return cw.Write(benefit.ExportHeader)
 	}
 	err = h.Benefits.Export(r.Context(), principal(r), id, func(row benefit.ExportRow) error {
 		if err := start(); err != nil {
 			return err
 		}
-		c := row.Claim
-		welcome := ""
-		if c.Welcome {
-			welcome = t("common.yes")
-		}
-		return cw.Write([]string{c.ID.String(), spreadsheetSafe(c.OfferTitle), claimStatusZh[c.Status], welcome,
-			c.ClaimedAt.In(shanghai).Format("2006-01-02 15:04:05"), c.ExpiresAt.In(shanghai).Format("2006-01-02 15:04:05"),
-			at(c.RedeemedAt, c.RedeemedAt.In(shanghai).Format("2006-01-02 15:04:05")), spreadsheetSafe(row.StationName),
-			spreadsheetSafe(c.RedeemedBy), at(c.ExpiredAt, c.ExpiredAt.In(shanghai).Format("2006-01-02 15:04:05"))})
+		return cw.Write(row.Record())
 	})
 	if err != nil && !started {
 		h.fail(w, r, err)
@@ -199,12 +181,4 @@ func (h *handler) benefitCSV(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "console claims export", "err", err)
 	}
-}
-
-// spreadsheetSafe keeps a cell from being read as a formula by Excel.
-func spreadsheetSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -159,7 +159,7 @@ func TestOfferStats(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	text := string(body)
-	if res.StatusCode != 200 || !strings.HasPrefix(text, "\uFEFF领取编号,福利,状态") || strings.Count(text, "已核销") != 2 || strings.Count(text, "待领取") != 1 {
+	if res.StatusCode != 200 || !strings.HasPrefix(text, "\uFEFF领取编号,福利名称,状态") || strings.Count(text, "已核销") != 2 || strings.Count(text, "待核销") != 1 {
 		t.Errorf("claims.csv: %d\n%s", res.StatusCode, text)
 	}
 	for _, code := range codes {

@@ -146,7 +146,6 @@ var opsZhCN = map[string]string{
 	"stats.day_tip":         "%s：领取 %d，核销 %d，过期 %d",
 	"stats.legend_claimed":  "领取",
 	"stats.legend_redeemed": "核销",
-	"stats.csv_header":      "领取编号,福利,状态,入会礼,领取时间,有效期至,核销时间,核销站点,核销人,过期时间",
 
 	"redeem.title":            "核销领取码",
 	"redeem.lead":             "劳动者出示领取码或二维码，核对后发放物品。",
