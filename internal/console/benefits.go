@@ -336,6 +336,9 @@ func (h *handler) offerRefused(w http.ResponseWriter, r *http.Request, f offerFo
 		h.renderOfferForm(w, r, http.StatusConflict, f, map[string]string{"welcome": t("problem.welcome.conflict")}, false)
 	case apperr.Stale:
 		h.renderOfferForm(w, r, http.StatusConflict, f, map[string]string{"": t("offer.stale")}, true)
+	case apperr.Forbidden:
+		// Outside the staff member's districts, or none given: say where.
+		h.renderOfferForm(w, r, http.StatusForbidden, f, map[string]string{"eligibility.district_codes": t("problem.offer.districts.forbidden")}, false)
 	default:
 		h.fail(w, r, err)
 	}

@@ -49,6 +49,15 @@ func TestCreateOffer(t *testing.T) {
 		t.Errorf("an overnight 赶集日 says %q", got)
 	}
 	tb.shot("benefit-form-error")
+	// Another county's offer: refused beside the district codes.
+	tb.do(chromedp.SetValue(chromedp.CSS(`input[name=districts]`), "330782"),
+		chromedp.SetValue(chromedp.CSS(`input[name=from]`), "09:00"),
+		chromedp.SetValue(chromedp.CSS(`input[name=to]`), "17:00"),
+		chromedp.Click(chromedp.CSS(`input[name=redeem_at][value="`+st.ID.String()+`"]`)),
+		chromedp.Click(chromedp.CSS(`form.offer-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(@class, "field-error")][contains(., "您负责的区县")]`)))
+	tb.do(chromedp.SetValue(chromedp.CSS(`input[name=districts]`), "330726"),
+		chromedp.Click(chromedp.CSS(`input[name=redeem_at][value="`+st.ID.String()+`"]`)))
 	tb.do(
 		chromedp.SetValue(chromedp.CSS(`input[name=from]`), "09:00"),
 		chromedp.SetValue(chromedp.CSS(`input[name=to]`), "17:00"),
