@@ -30,6 +30,7 @@ const (
 	RateLimited          Code = "rate_limited"          // too many requests (429)
 	Unavailable          Code = "unavailable"           // a dependency is down; retry later (503)
 	Internal             Code = "internal"              // a bug or an unexpected failure (500)
+	TooSoon              Code = "too_soon"              // a change allowed only so often came too soon after the last (409)
 
 	// Refusals of benefit claims and redemptions.
 	SoldOut         Code = "sold_out"         // the offer has no stock left (409)

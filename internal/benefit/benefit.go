@@ -168,5 +168,8 @@ type Claimant struct {
 	ID           uuid.UUID
 	Member       bool
 	Occupation   string // empty when not given
-	DistrictCode string // home county; empty when not given
+	// DistrictCode is the county whose benefits the worker may claim: a
+	// member's approved membership county, a non-member's home county;
+	// empty when not given.
+	DistrictCode string
 }

@@ -19,6 +19,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.Forbidden:            http.StatusForbidden,
 	apperr.NotFound:             http.StatusNotFound,
 	apperr.Conflict:             http.StatusConflict,
+	apperr.TooSoon:              http.StatusConflict,
 	apperr.Gone:                 http.StatusGone,
 	apperr.Stale:                http.StatusPreconditionFailed,
 	apperr.TooLarge:             http.StatusRequestEntityTooLarge,

@@ -35,13 +35,17 @@ type workerJSON struct {
 	IsMember         bool       `json:"is_member"`
 	MembershipNumber string     `json:"membership_number,omitempty"`
 	MemberSince      *time.Time `json:"member_since,omitempty"`
-	CreatedAt        time.Time  `json:"created_at"`
+	// MembershipDistrictCode is the county of the approved membership,
+	// whose benefits a member may claim.
+	MembershipDistrictCode string    `json:"membership_district_code,omitempty"`
+	CreatedAt              time.Time `json:"created_at"`
 }
 
 func toWorkerJSON(w worker.Worker) workerJSON {
 	out := workerJSON{
 		ID: w.ID, Nickname: w.Nickname, Phone: w.Phone, Occupation: string(w.Occupation), Employer: w.Employer,
 		DistrictCode: w.DistrictCode, IsMember: w.IsMember(), MembershipNumber: w.MembershipNo, CreatedAt: w.CreatedAt.UTC(),
+		MembershipDistrictCode: w.MemberDistrictCode,
 	}
 	if w.IsMember() {
 		since := w.MemberSince.UTC()

@@ -310,8 +310,11 @@ func scanClaimant(row pgx.Row) (benefit.Claimant, error) {
 	return w, err
 }
 
-const claimantQuery = `SELECT id, membership_no IS NOT NULL, occupation, district_code FROM workers
-	WHERE id = $1 AND deleted_at IS NULL`
+// A member's county is that of their approved membership, never the
+// profile's home county, which the worker sets (migration 00008).
+const claimantQuery = `SELECT id, membership_no IS NOT NULL, occupation,
+	CASE WHEN membership_no IS NOT NULL THEN member_district_code ELSE district_code END
+	FROM workers WHERE id = $1 AND deleted_at IS NULL`
 
 // Claimant implements benefit.Store.
 func (s *BenefitStore) Claimant(ctx context.Context, workerID uuid.UUID) (benefit.Claimant, error) {

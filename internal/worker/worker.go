@@ -66,16 +66,37 @@ type Worker struct {
 	Occupation   Occupation
 	Employer     string // the platform or employer
 	DistrictCode string // home county
-	// MembershipNo and MemberSince are set together when an application is
-	// approved.
-	MembershipNo string
-	MemberSince  time.Time
+	// DistrictChangedAt is when DistrictCode last changed; zero when it
+	// never did.
+	DistrictChangedAt time.Time
+	// MembershipNo, MemberSince and MemberDistrictCode are set together when
+	// an application is approved. MemberDistrictCode is the county of the
+	// approved application: it decides which county's benefits a member may
+	// claim, and never changes.
+	MembershipNo       string
+	MemberSince        time.Time
+	MemberDistrictCode string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
 
 // IsMember reports whether the worker is a union member.
 func (w Worker) IsMember() bool { return w.MembershipNo != "" }
+
+// EligibilityCounty is the county whose benefits the worker may claim: a
+// member's is the county of their approved membership, which the worker
+// cannot change; a non-member's is their home county.
+func (w Worker) EligibilityCounty() string {
+	if w.IsMember() {
+		return w.MemberDistrictCode
+	}
+	return w.DistrictCode
+}
+
+// CountyChangeInterval is how long a non-member's home county stays put
+// after a change: eligibility for a county's benefits follows it, so a
+// worker who could switch it at will could claim every county's offers.
+const CountyChangeInterval = 30 * 24 * time.Hour
 
 // LogValue keeps personal data out of logs: only the id, whether the worker
 // is a member, and a masked phone number.
@@ -112,9 +133,12 @@ const (
 	maxReason   = 200
 )
 
-// apply validates the patch and applies it to w, reporting every offending
-// field at once. w is changed only when the patch is valid.
-func (pp ProfilePatch) apply(w *Worker) error {
+// apply validates the patch and applies it to w at now, reporting every
+// offending field at once. w is changed only when the patch is valid. A
+// non-member's home county may change once per CountyChangeInterval
+// (TooSoon otherwise); a member's may change freely, since their
+// membership's county decides their benefits.
+func (pp ProfilePatch) apply(w *Worker, now time.Time) error {
 	var p apperr.Problems
 	next := *w
 	if pp.Nickname != nil {
@@ -135,9 +159,19 @@ func (pp ProfilePatch) apply(w *Worker) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
+	if next.DistrictCode != w.DistrictCode {
+		if !w.IsMember() && !w.DistrictChangedAt.IsZero() && now.Before(w.DistrictChangedAt.Add(CountyChangeInterval)) {
+			return apperr.New(apperr.TooSoon, "your home county was changed on %s; it may change again from %s",
+				w.DistrictChangedAt.In(shanghai).Format(time.DateOnly), w.DistrictChangedAt.Add(CountyChangeInterval).In(shanghai).Format(time.DateOnly))
+		}
+		next.DistrictChangedAt = now
+	}
 	*w = next
 	return nil
 }
+
+// shanghai is the time zone dates are told in: UTC+8 all year.
+var shanghai = time.FixedZone("Asia/Shanghai", 8*60*60)
 
 // text trims s and checks that it is text of at most max characters;
 // empty is refused only when required.
