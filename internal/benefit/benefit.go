@@ -165,9 +165,9 @@ func (c Claim) QRPayload() string { return "yizhan:claim:" + c.Code }
 
 // Claimant is what eligibility needs to know of a worker.
 type Claimant struct {
-	ID           uuid.UUID
-	Member       bool
-	Occupation   string // empty when not given
+	ID         uuid.UUID
+	Member     bool
+	Occupation string // empty when not given
 	// DistrictCode is the county whose benefits the worker may claim: a
 	// member's approved membership county, a non-member's home county;
 	// empty when not given.

@@ -76,8 +76,8 @@ type Worker struct {
 	MembershipNo       string
 	MemberSince        time.Time
 	MemberDistrictCode string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // IsMember reports whether the worker is a union member.
