@@ -112,7 +112,8 @@ type Offer struct {
 	RedeemAt []uuid.UUID
 	Status   Status
 	// Welcome marks the offer granted to every worker whose membership is
-	// approved. At most one published offer is the welcome offer.
+	// approved. A welcome offer names at most one district code, its scope;
+	// at most one published offer is the welcome offer of each scope.
 	Welcome   bool
 	Version   int64
 	CreatedAt time.Time

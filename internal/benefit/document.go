@@ -219,6 +219,9 @@ func (d Document) Validate() (Fields, error) {
 		}
 	}
 	f.Welcome = d.Welcome
+	if f.Welcome && len(f.Eligibility.DistrictCodes) > 1 {
+		p.Add("eligibility.district_codes", "too_many", "a welcome offer names at most one district code: the county, city or province whose new members it welcomes")
+	}
 	if err := p.Err(); err != nil {
 		return Fields{}, err
 	}

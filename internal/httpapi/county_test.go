@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -128,5 +129,105 @@ func TestHomeCountyChangesOncePer30Days(t *testing.T) {
 	e.clock.Set(e.clock.Now().Add(24 * time.Hour))
 	if r := e.patchCounty(token, "330726"); r.Status != http.StatusConflict || r.Problem(t).Code != "too_soon" {
 		t.Errorf("switching back a day later: %d %s, want 409 too_soon", r.Status, r.Body)
+	}
+}
+
+// member signs a new worker in, has their application in county approved
+// by staff, and returns their token once the welcome grant is done.
+func (e *env) member(staff, openid, county string) string {
+	e.t.Helper()
+	token, id := e.worker(openid)
+	a, err := e.workers.Apply(e.t.Context(), id, validApplicationInput(county))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if r := e.do(req{Method: "POST", Path: "/v1/membership-applications/" + a.ID.String() + "/approve", Token: staff}); r.Status != 200 {
+		e.t.Fatalf("approve: %d %s", r.Status, r.Body)
+	}
+	e.benefits.WaitGrants()
+	return token
+}
+
+// One published welcome offer per district scope, and a new member gets the
+// most specific one covering their county: county, then city, then
+// province.
+func TestWelcomeOfferPerScope(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := e.staff("admin1", auth.Admin)
+	yiwuStaff := e.staff("yiwu", auth.DistrictStaff, "330782")
+	welcome := func(title string, districts ...string) map[string]any {
+		body := e.offerBody(title, 10)
+		body["welcome"] = true
+		body["eligibility"] = map[string]any{"members_only": true, "district_codes": districts}
+		return body
+	}
+	province := e.createOffer(admin, welcome("浙江省入会礼", "330000"))
+	city := e.createOffer(admin, welcome("金华市入会礼", "330700"))
+	county := e.createOffer(admin, welcome("浦江县入会礼", "330726"))
+	// A county's union publishes its own, beside the province's and city's.
+	yiwu := e.createOffer(yiwuStaff, welcome("义乌市入会礼", "330782"))
+	if r := e.do(req{Method: "POST", Path: "/v1/benefits", Token: admin, Body: welcome("浦江县第二个入会礼", "330726")}); r.Status != http.StatusConflict {
+		t.Errorf("a second welcome offer for one scope: %d %s, want 409", r.Status, r.Body)
+	}
+	if r := e.do(req{Method: "POST", Path: "/v1/benefits", Token: admin, Body: welcome("两县入会礼", "330781", "330783")}); r.Status != http.StatusBadRequest {
+		t.Errorf("a welcome offer of two districts: %d %s, want 400", r.Status, r.Body)
+	}
+	// A draft for a taken scope is fine; publishing it is not.
+	draft := welcome("浦江县草稿", "330726")
+	draft["status"] = "draft"
+	d := e.createOffer(admin, draft)
+	if r := e.do(req{Method: "PATCH", Path: "/v1/benefits/" + d.ID, Token: admin, ContentType: "application/merge-patch+json",
+		Body: map[string]any{"status": "published"}}); r.Status != http.StatusConflict {
+		t.Errorf("publishing a second welcome offer for one scope: %d %s, want 409", r.Status, r.Body)
+	}
+
+	for _, tc := range []struct {
+		openid, county string
+		want           string // offer id, "" for none
+	}{
+		{"oPujiang", "330726", county.ID},    // the county's own
+		{"oLanxi", "330781", city.ID},        // Lanxi: Jinhua's
+		{"oYiwu", "330782", yiwu.ID},         // Yiwu: its own, not Jinhua's
+		{"oHangzhou", "330102", province.ID}, // Hangzhou: the province's
+		{"oBeijing", "110101", ""},           // no welcome offer covers Beijing
+	} {
+		token := e.member(admin, tc.openid, tc.county)
+		var mine struct{ Items []claimOut }
+		e.do(req{Method: "GET", Path: "/v1/me/claims", Token: token}).JSON(t, &mine)
+		var got []string
+		for _, c := range mine.Items {
+			got = append(got, c.OfferID)
+			if !c.Welcome {
+				t.Errorf("%s: claim %+v is not a welcome claim", tc.county, c)
+			}
+		}
+		want := []string{tc.want}
+		if tc.want == "" {
+			want = nil
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("member of %s got offers %v, want %v", tc.county, got, want)
+		}
+	}
+	for _, o := range []struct {
+		offer offerOut
+		want  int
+	}{{province, 9}, {city, 9}, {county, 9}, {yiwu, 9}} {
+		if got := e.remaining(o.offer.ID); got != o.want {
+			t.Errorf("%s: %d left, want %d", o.offer.Title, got, o.want)
+		}
+	}
+
+	// When the county's offer has ended, its new members get the city's.
+	if r := e.do(req{Method: "PATCH", Path: "/v1/benefits/" + county.ID, Token: admin, ContentType: "application/merge-patch+json",
+		Body: map[string]any{"status": "ended"}}); r.Status != 200 {
+		t.Fatalf("end the county's welcome offer: %d %s", r.Status, r.Body)
+	}
+	token := e.member(admin, "oPujiang2", "330726")
+	var mine struct{ Items []claimOut }
+	e.do(req{Method: "GET", Path: "/v1/me/claims", Token: token}).JSON(t, &mine)
+	if len(mine.Items) != 1 || mine.Items[0].OfferID != city.ID {
+		t.Errorf("a Pujiang member after the county's offer ended got %+v, want the city's %s", mine.Items, city.ID)
 	}
 }
