@@ -289,7 +289,7 @@ func (s *BenefitStore) OpenOffers(ctx context.Context, now time.Time) ([]*benefi
 // WelcomeOffer implements benefit.Store. The worker's row is key-share
 // locked first, which waits for an approval in flight (it holds the row
 // FOR UPDATE) to commit, so that the member's county is read as approved.
-// A welcome offer's scope is its one district code, or ” for everywhere
+// A welcome offer's scope is its one district code, or none (everywhere)
 // (migration 00009).
 func (s *BenefitStore) WelcomeOffer(ctx context.Context, workerID uuid.UUID, now time.Time) (*benefit.Offer, error) {
 	var o *benefit.Offer
