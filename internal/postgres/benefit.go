@@ -294,10 +294,16 @@ func (s *BenefitStore) OpenOffers(ctx context.Context, now time.Time) ([]*benefi
 func (s *BenefitStore) WelcomeOffer(ctx context.Context, workerID uuid.UUID, now time.Time) (*benefit.Offer, error) {
 	var o *benefit.Offer
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		var county string
+		// The approval's column is read, not filtered on: a row filtered
+		// out by the snapshot taken before the wait would never be locked,
+		// nor read again once the approval commits.
+		var county *string
 		if err := tx.QueryRow(ctx, `SELECT member_district_code FROM workers
-			WHERE id = $1 AND deleted_at IS NULL AND member_district_code IS NOT NULL FOR KEY SHARE`, workerID).Scan(&county); err != nil {
+			WHERE id = $1 AND deleted_at IS NULL FOR KEY SHARE`, workerID).Scan(&county); err != nil {
 			return err
+		}
+		if county == nil {
+			return pgx.ErrNoRows // no member
 		}
 		var err error
 		o, err = scanOffer(tx.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o
@@ -305,7 +311,7 @@ func (s *BenefitStore) WelcomeOffer(ctx context.Context, workerID uuid.UUID, now
 				AND coalesce(o.district_codes[1], '') IN ($1, left($1, 4) || '00', left($1, 2) || '0000', '')
 			ORDER BY CASE coalesce(o.district_codes[1], '') WHEN $1 THEN 0 WHEN left($1, 4) || '00' THEN 1
 				WHEN left($1, 2) || '0000' THEN 2 ELSE 3 END
-			LIMIT 1`, county, now))
+			LIMIT 1`, *county, now))
 		return err
 	})
 	return o, interpretError(err, "welcome offer")
