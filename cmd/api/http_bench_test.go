@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/labstack/echo/v4"
 
 	"yizhan/internal/benchdata"
 	"yizhan/internal/pgtest"
@@ -52,7 +53,7 @@ func BenchmarkHTTPNearest(b *testing.B) {
 		`CREATE INDEX stations_earth_idx ON stations USING gist (ll_to_earth(lat, lng)) WHERE status = 'active'`,
 		`VACUUM ANALYZE stations`)
 	base := benchServer(b, dbURL)
-	floor := floorServer(b, base+"/v1/stations/nearest?lat=28.1&lng=118.1&limit=10")
+	floor, echoFloor := floorServers(b, base+"/v1/stations/nearest?lat=28.1&lng=118.1&limit=10")
 
 	dir := b.TempDir()
 	lua := filepath.Join(dir, "nearest.lua")
@@ -94,10 +95,16 @@ ORDER BY ll_to_earth(lat, lng) <-> ll_to_earth(:lat, :lng) LIMIT 10;
 			rps, _, p99 := load(threads, floor, seconds)
 			b.ReportMetric(rps, t+"floor-req/s")
 			b.ReportMetric(p99, t+"floor-p99-ms")
+			echoRPS, _, p99 := load(threads, echoFloor, seconds)
+			b.ReportMetric(echoRPS, t+"echo-req/s")
+			b.ReportMetric(p99, t+"echo-p99-ms")
 			rps, p50, p99 := load(threads, base, seconds)
 			b.ReportMetric(rps, t+"api-req/s")
 			b.ReportMetric(p50, t+"api-p50-ms")
 			b.ReportMetric(p99, t+"api-p99-ms")
+			// The share of a bare echo server's throughput that the API
+			// keeps: what routing and rendering aside, the middleware costs.
+			b.ReportMetric(rps/echoRPS, t+"api/echo")
 			apiRPS[threads] = rps
 		}
 
@@ -135,10 +142,12 @@ func benchServer(b *testing.B, dbURL string) string {
 	return base
 }
 
-// floorServer serves, on a new loopback port, the bytes of the answer at
-// url for every request, as the API would (JSON, same length), and returns
-// its base URL.
-func floorServer(b *testing.B, url string) string {
+// floorServers serve, each on a new loopback port, the bytes of the answer
+// at url for every request, as the API would (JSON, same length), and
+// return their base URLs: a bare net/http server, and a bare echo server
+// (the framework the API is built on: routing, its context and response
+// writer, no middleware) with one route, the nearest search's path.
+func floorServers(b *testing.B, url string) (netHTTP, bareEcho string) {
 	res, err := http.Get(url)
 	if err != nil {
 		b.Fatal(err)
@@ -160,7 +169,21 @@ func floorServer(b *testing.B, url string) string {
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	b.Cleanup(func() { _ = srv.Close() })
-	return "http://" + ln.Addr().String()
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET("/v1/stations/nearest", func(c echo.Context) error {
+		c.Response().Header()[echo.HeaderContentLength] = []string{length}
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+	})
+	eln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	esrv := &http.Server{Handler: e}
+	go func() { _ = esrv.Serve(eln) }()
+	b.Cleanup(func() { _ = esrv.Close() })
+	return "http://" + ln.Addr().String(), "http://" + eln.Addr().String()
 }
 
 // benchSeconds is how long each load runs: BENCH_HTTP_SECONDS, default 10.
