@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 
 	"yizhan/internal/auth"
@@ -60,7 +62,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		stations: station.NewService(store, nil, func(ss ...*station.Station) { engine.Apply(ss...) }),
 		auth:     authSvc,
 		search:   engine,
-		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, worker.DefaultConfig, nil),
+		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, cfg.Workers, nil),
 		benefits: benefits,
 	}, nil
 }
@@ -99,6 +101,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		}
 		return a.db.Ready(ctx)
 	}
+	metrics := httpapi.NewMetrics(newRegistry(a))
 	h, err := httpapi.New(httpapi.Deps{
 		Log:            log,
 		Stations:       a.stations,
@@ -106,7 +109,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Search:         a.search,
 		Workers:        a.workers,
 		Benefits:       a.benefits,
-		Metrics:        httpapi.NewMetrics(newRegistry(a)),
+		Metrics:        metrics,
+		MetricsApart:   cfg.MetricsAddr != "",
 		Limits:         cfg.Limits,
 		Ready:          readyCheck,
 		TrustedProxies: cfg.TrustedProxies,
@@ -114,7 +118,27 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
-	return httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, ready)
+	if cfg.MetricsAddr == "" {
+		return httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, ready)
+	}
+	// /metrics on a listener of its own, off the public port. When either
+	// listener fails, both stop.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler())
+	metricsErr := make(chan error, 1)
+	go func() {
+		err := httpapi.Serve(ctx, cfg.MetricsAddr, mux, log.With("listener", "metrics"), cfg.ShutdownGrace, nil)
+		cancel()
+		metricsErr <- err
+	}()
+	err = httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, ready)
+	cancel()
+	if merr := <-metricsErr; err == nil && merr != nil {
+		err = fmt.Errorf("METRICS_ADDR: %w", merr)
+	}
+	return err
 }
 
 func migrate(ctx context.Context, cfg config, log *slog.Logger) error {

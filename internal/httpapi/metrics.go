@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -69,10 +70,15 @@ func (m *Metrics) Claim(result string) {
 	}
 }
 
+// Handler serves everything the registry gathers, in Prometheus's format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.gatherer, promhttp.HandlerOpts{})
+}
+
 func (s *server) metrics(c echo.Context) error {
-	if s.Metrics == nil {
+	if s.Metrics == nil || s.MetricsApart {
 		return echo.ErrNotFound
 	}
-	promhttp.HandlerFor(s.Metrics.gatherer, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
+	s.Metrics.Handler().ServeHTTP(c.Response(), c.Request())
 	return nil
 }
