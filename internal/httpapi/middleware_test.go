@@ -1,0 +1,43 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The middleware every request passes — request id, security headers,
+// access log and metrics, panic recovery, rate limits, the query check —
+// allocates only the request id it echoes (its string and header slice),
+// and nothing to chain itself together: echo would otherwise wrap every
+// middleware around each request anew.
+func TestMiddlewareAllocatesOnlyTheRequestID(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	s := &server{
+		Deps:   Deps{Log: log, Metrics: NewMetrics(prometheus.NewRegistry())},
+		log:    log,
+		limits: newRateLimiters(RateLimits{Public: Rate{PerSecond: 1e9, Burst: 1e9}, Token: Rate{PerSecond: 1e9, Burst: 1e9}}),
+	}
+	e := echo.New()
+	e.HTTPErrorHandler = s.errorHandler
+	s.routes(e)
+	e.GET("/v1/noop", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
+	r := httptest.NewRequest(http.MethodGet, "/v1/noop?lat=29.45&lng=119.89", nil)
+	w := &discardWriter{h: http.Header{}}
+	serve := func() {
+		clear(w.h)
+		w.status = 0
+		e.ServeHTTP(w, r)
+	}
+	serve()
+	if w.status != http.StatusNoContent || len(w.h["X-Request-Id"]) != 1 || w.h.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("status %d, headers %v", w.status, w.h)
+	}
+	if got := testing.AllocsPerRun(200, serve); got > 2 {
+		t.Errorf("the middleware chain allocates %.1f times per request, want at most 2 (the request id)", got)
+	}
+}
