@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,13 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// The middleware every request passes — request id, security headers,
-// access log and metrics, panic recovery, rate limits, the query check —
-// allocates only the request id it echoes (its string and header slice),
-// and nothing to chain itself together: echo would otherwise wrap every
-// middleware around each request anew.
-func TestMiddlewareAllocatesOnlyTheRequestID(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
+// middlewareServer is the API's echo with its middleware, rate limits that
+// never refuse and metrics on, and one more route, /v1/noop, answering 204.
+func middlewareServer(log *slog.Logger) *echo.Echo {
 	s := &server{
 		Deps:   Deps{Log: log, Metrics: NewMetrics(prometheus.NewRegistry())},
 		log:    log,
@@ -26,6 +23,46 @@ func TestMiddlewareAllocatesOnlyTheRequestID(t *testing.T) {
 	e.HTTPErrorHandler = s.errorHandler
 	s.routes(e)
 	e.GET("/v1/noop", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
+	return e
+}
+
+// BenchmarkMiddleware is what the middleware costs a request that does
+// nothing else: request id, security headers, metrics, the access log (off,
+// as at LOG_LEVEL=warn, or a JSON line at info), panic recovery, the
+// address and token rate limits, the query check.
+func BenchmarkMiddleware(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		log  *slog.Logger
+	}{
+		{"log=off", slog.New(slog.DiscardHandler)},
+		{"log=info", slog.New(slog.NewJSONHandler(io.Discard, nil))},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := middlewareServer(tc.log)
+			r := httptest.NewRequest(http.MethodGet, "/v1/noop?lat=29.45&lng=119.89", nil)
+			r.Header.Set("Authorization", "Bearer yzw_0123456789abcdef0123456789abcdef")
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				w.status = 0
+				e.ServeHTTP(w, r)
+			}
+			if w.status != http.StatusNoContent {
+				b.Fatalf("status %d", w.status)
+			}
+		})
+	}
+}
+
+// The middleware every request passes — request id, security headers,
+// access log and metrics, panic recovery, rate limits, the query check —
+// allocates only the request id it echoes (its string and header slice),
+// and nothing to chain itself together: echo would otherwise wrap every
+// middleware around each request anew.
+func TestMiddlewareAllocatesOnlyTheRequestID(t *testing.T) {
+	e := middlewareServer(slog.New(slog.DiscardHandler))
 	r := httptest.NewRequest(http.MethodGet, "/v1/noop?lat=29.45&lng=119.89", nil)
 	w := &discardWriter{h: http.Header{}}
 	serve := func() {
