@@ -173,6 +173,13 @@ func TestWelcomeOfferPerScope(t *testing.T) {
 	if r := e.do(req{Method: "POST", Path: "/v1/benefits", Token: admin, Body: welcome("两县入会礼", "330781", "330783")}); r.Status != http.StatusBadRequest {
 		t.Errorf("a welcome offer of two districts: %d %s, want 400", r.Status, r.Body)
 	}
+	// The schema holds both rules, whatever code writes the rows.
+	if _, err := e.db.Pool.Exec(t.Context(), `UPDATE benefit_offers SET district_codes = '{330781,330783}' WHERE id = $1`, province.ID); err == nil {
+		t.Error("the database let a welcome offer name two districts")
+	}
+	if _, err := e.db.Pool.Exec(t.Context(), `UPDATE benefit_offers SET district_codes = '{330726}' WHERE id = $1`, city.ID); err == nil {
+		t.Error("the database let two published welcome offers share a scope")
+	}
 	// A draft for a taken scope is fine; publishing it is not.
 	draft := welcome("浦江县草稿", "330726")
 	draft["status"] = "draft"

@@ -83,16 +83,6 @@ type Worker struct {
 // IsMember reports whether the worker is a union member.
 func (w Worker) IsMember() bool { return w.MembershipNo != "" }
 
-// EligibilityCounty is the county whose benefits the worker may claim: a
-// member's is the county of their approved membership, which the worker
-// cannot change; a non-member's is their home county.
-func (w Worker) EligibilityCounty() string {
-	if w.IsMember() {
-		return w.MemberDistrictCode
-	}
-	return w.DistrictCode
-}
-
 // CountyChangeInterval is how long a non-member's home county stays put
 // after a change: eligibility for a county's benefits follows it, so a
 // worker who could switch it at will could claim every county's offers.
