@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,7 +19,7 @@ import (
 	"yizhan/internal/strictjson"
 )
 
-func etag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
 // queryCRS reads ?crs=, defaulting to WGS-84.
 func queryCRS(c echo.Context, p *apperr.Problems) geo.CRS {
@@ -98,9 +97,11 @@ func ifMatch(c echo.Context, required bool) (version int64, present bool, err er
 	if h == "*" {
 		return 0, true, nil
 	}
+	// Only the exact spelling etag gives matches: "01" and "+1" name no
+	// version the server ever sent.
 	quoted := len(h) >= 3 && h[0] == '"' && h[len(h)-1] == '"'
 	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if err != nil || v < 1 || !quoted {
+	if err != nil || v < 1 || !quoted || etag(v) != h {
 		return 0, true, apperr.New(apperr.Stale, "If-Match %s is not an ETag this server issued", h)
 	}
 	return v, true, nil
