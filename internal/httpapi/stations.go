@@ -182,13 +182,9 @@ func (s *server) listStations(c echo.Context) error {
 			p.Add("status", "unknown", "must be active, suspended or closed")
 		}
 	}
-	if v := q.Get("amenity"); v != "" {
-		set, unknown := station.ParseAmenityList(v)
-		if len(unknown) > 0 {
-			p.Add("amenity", "unknown", "unknown amenities: %s", strings.Join(unknown, ", "))
-		}
-		f.Amenities = set
-	}
+	// amenity is the older name of amenities, kept as an alias; both
+	// filters apply when both are given.
+	f.Amenities = parseAmenities(&p, "amenities", q.Get("amenities")) | parseAmenities(&p, "amenity", q.Get("amenity"))
 	if v := q.Get("q"); v != "" {
 		if utf8.RuneCountInString(v) > 100 || strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
 			p.Add("q", "format", "must be at most 100 characters of text")
