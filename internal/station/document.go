@@ -6,13 +6,13 @@ import (
 	"math"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/geo"
 	"yizhan/internal/strictjson"
+	"yizhan/internal/text"
 )
 
 // Document is the editable part of a station as clients send it: the body of
@@ -145,13 +145,7 @@ func (d Document) Validate(loc *orb.Point) (Fields, error) {
 			f.Host.Type = *d.Host.Type
 		}
 		if d.Host.Name != nil {
-			f.Host.Name = strings.TrimSpace(*d.Host.Name)
-			switch {
-			case utf8.RuneCountInString(f.Host.Name) > 100:
-				p.Add("host.name", "too_long", "must be at most 100 characters")
-			case hasControl(f.Host.Name):
-				p.Add("host.name", "format", "must not contain control or text-direction characters")
-			}
+			f.Host.Name = text.Field(&p, "host.name", *d.Host.Name, text.Rule{Max: 100})
 		}
 	}
 
@@ -232,27 +226,7 @@ func requiredText(p *apperr.Problems, field string, v *string, max int) string {
 		p.Add(field, "required", "is required")
 		return ""
 	}
-	s := strings.TrimSpace(*v)
-	switch n := utf8.RuneCountInString(s); {
-	case n == 0:
-		p.Add(field, "required", "must not be empty")
-	case n > max:
-		p.Add(field, "too_long", "must be at most %d characters", max)
-	case hasControl(s):
-		p.Add(field, "format", "must not contain control or text-direction characters")
-	}
-	return s
-}
-
-// hasControl reports control characters and the bidirectional overrides
-// that can make a station's name display as something else.
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
-			return true
-		}
-	}
-	return false
+	return text.Field(p, field, *v, text.Rule{Max: max, Required: true})
 }
 
 func contains(list []string, s string) bool {
