@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"yizhan/internal/apperr"
-	"yizhan/internal/station"
+	"yizhan/internal/district"
 	"yizhan/internal/strictjson"
 	yztext "yizhan/internal/text"
 	"yizhan/internal/worker"
@@ -184,9 +184,10 @@ func (d Document) Validate() (Fields, error) {
 		}
 		for i, c := range e.DistrictCodes {
 			field := fmt.Sprintf("eligibility.district_codes[%d]", i)
+			code, msg := district.Problem(c, false)
 			switch {
-			case !station.ValidDivisionCode(c):
-				p.Add(field, "format", "must be a 6-digit administrative division code (county, city or province)")
+			case code != "":
+				p.Add(field, code, "%s", msg)
 			case slices.Contains(f.Eligibility.DistrictCodes, c):
 				p.Add(field, "duplicate", "is listed twice")
 			default:

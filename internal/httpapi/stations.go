@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/district"
 	"yizhan/internal/geo"
 	"yizhan/internal/station"
 	"yizhan/internal/strictjson"
@@ -171,8 +172,8 @@ func (s *server) listStations(c echo.Context) error {
 	)
 	crs := queryCRS(c, &p)
 	if v := q.Get("district_code"); v != "" {
-		if !station.ValidDivisionCode(v) {
-			p.Add("district_code", "format", "must be a 6-digit administrative division code")
+		if code, msg := district.Problem(v, false); code != "" {
+			p.Add("district_code", code, "%s", msg)
 		}
 		f.DistrictCode = v
 	}

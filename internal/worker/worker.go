@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/district"
 	"yizhan/internal/station"
 	yztext "yizhan/internal/text"
 )
@@ -183,8 +184,10 @@ func county(p *apperr.Problems, field, s string, required bool) string {
 		if required {
 			p.Add(field, "required", "is required")
 		}
-	case !station.ValidCountyCode(s):
-		p.Add(field, "format", "must be a 6-digit county-level administrative division code, such as 330726")
+	default:
+		if code, msg := district.Problem(s, true); code != "" {
+			p.Add(field, code, "%s", msg)
+		}
 	}
 	return s
 }
