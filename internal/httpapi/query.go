@@ -18,37 +18,32 @@ import (
 // "amenity=toilet" sent to a route that reads "amenities" would otherwise
 // be answered, unfiltered, as if the filter had been applied. Each route's
 // parameters are listed beside the route table (routes.go); routes checks at
-// start-up that every route has its list, and a test checks the lists
-// against openapi.yaml.
+// start-up that every route has its list, strictQuery (middleware.go)
+// checks each request, and a test checks the lists against openapi.yaml.
 
 // paramTable is the routes' query parameters: path template → method →
 // names. It is read by every request and written only while the routes are
 // built.
 type paramTable map[string]map[string][]string
 
-// knownParams refuses a query parameter the route does not read, and one
-// given twice (which of the two would be meant?).
-func (t paramTable) knownParams(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if c.Request().URL.RawQuery == "" {
-			return next(c)
-		}
-		known, ok := t[c.Path()][c.Request().Method]
-		if !ok {
-			return next(c) // no such route: the router answers 404 or 405
-		}
-		for name, values := range c.QueryParams() {
-			if !slices.Contains(known, name) {
-				return unknownParameter(name, known)
-			}
-			if len(values) > 1 {
-				var p apperr.Problems
-				p.Add(name, "repeated", "is given %d times; give it once", len(values))
-				return p.Err()
-			}
-		}
-		return next(c)
+// check refuses a query parameter the route does not read, and one given
+// twice (which of the two would be meant?).
+func (t paramTable) check(c echo.Context) error {
+	known, ok := t[c.Path()][c.Request().Method]
+	if !ok {
+		return nil // no such route: the router answers 404 or 405
 	}
+	for name, values := range c.QueryParams() {
+		if !slices.Contains(known, name) {
+			return unknownParameter(name, known)
+		}
+		if len(values) > 1 {
+			var p apperr.Problems
+			p.Add(name, "repeated", "is given %d times; give it once", len(values))
+			return p.Err()
+		}
+	}
+	return nil
 }
 
 // unknownParameter is the problem of a query parameter the route does not

@@ -12,7 +12,7 @@ func (s *server) routes(e *echo.Echo) {
 	// The rate limits apply to /v1 through e.Use rather than as group
 	// middleware: a group with middleware adds catch-all routes, which made
 	// a known path with the wrong method answer 404 instead of 405.
-	e.Use(requestIDs, securityHeaders, s.accessLog, s.recoverPanics, onlyUnder("/v1/", s.limitRequests), wellFormedQuery, queryParams.knownParams)
+	e.Use(requestIDs, securityHeaders, s.accessLog, s.recoverPanics, onlyUnder("/v1/", s.limitRequests), strictQuery)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -61,7 +61,7 @@ func (s *server) routes(e *echo.Echo) {
 }
 
 // queryParams are the query parameters each route reads (path template →
-// method → names); knownParams refuses any other. Routes that read none
+// method → names); strictQuery refuses any other. Routes that read none
 // are listed with none. A route added above without its line here makes
 // the server refuse to start (checkParamTable).
 var queryParams = paramTable{
