@@ -12,9 +12,10 @@
 //     is multi-line), nor the invisible "format" characters: bidirectional
 //     embeddings, overrides, isolates and marks (which can make "浦江驿站"
 //     display as something else), zero-width spaces and joiners, soft
-//     hyphens, byte order marks and tag characters. The one exception is the
+//     hyphens, byte order marks and tag characters. The exceptions are the
 //     zero-width joiner inside an emoji sequence (👩‍🔧), which WeChat
-//     nicknames carry;
+//     nicknames carry, and the Mongolian vowel separator between Mongolian
+//     letters, which spelling needs;
 //   - nor line or paragraph separators, nor Unicode noncharacters.
 //
 // Full-width punctuation, emoji, private-use characters (old fonts' rare
@@ -98,6 +99,11 @@ func firstRefused(s string, multiline bool) (rune, bool) {
 			if !emoji(prev) || size == 0 || !emoji(next) {
 				return r, true
 			}
+		case r == mvs: // spelling, not hiding: some Mongolian words need it
+			next, size := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+			if !mongolian(prev) || size == 0 || !mongolian(next) {
+				return r, true
+			}
 		case unicode.Is(unicode.Cc, r), unicode.Is(unicode.Cf, r), r == '\u2028', r == '\u2029', nonCharacter(r):
 			return r, true
 		}
@@ -108,7 +114,14 @@ func firstRefused(s string, multiline bool) (rune, bool) {
 	return 0, false
 }
 
-const zwj = '\u200d'
+const (
+	zwj = '\u200d'
+	mvs = '\u180e' // MONGOLIAN VOWEL SEPARATOR
+)
+
+// mongolian reports the letters of the traditional Mongolian script, which
+// Inner Mongolia's place names are also written in.
+func mongolian(r rune) bool { return r >= 0x1820 && r <= 0x18aa }
 
 // emoji reports whether r can stand on either side of a zero-width joiner
 // in an emoji sequence: the pictographs are all "other symbols".

@@ -53,6 +53,8 @@ func TestCheck(t *testing.T) {
 		{"noncharacter", "a\uffffb", line, "", "format"},
 		{"invalid UTF-8", "a\xffb", line, "", "format"},
 		{"private use", "王\ue000", line, "王\ue000", ""},
+		{"Mongolian vowel separator in a word", "\u182d\u1820\u180e\u1820", line, "\u182d\u1820\u180e\u1820", ""},
+		{"Mongolian vowel separator after Chinese", "浦\u180e江", line, "", "format"},
 		{"full-width punctuation", "（浦江）！", line, "（浦江）！", ""},
 	} {
 		got, code, msg := Check(tc.in, tc.r)
