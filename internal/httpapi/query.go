@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -22,48 +23,54 @@ import (
 // checks each request, and a test checks the lists against openapi.yaml.
 
 // paramTable is the routes' query parameters: path template → method →
-// names. It is read by every request and written only while the routes are
-// built.
+// names. It is never written after start-up.
 type paramTable map[string]map[string][]string
 
-// check refuses a query parameter the route does not read, and one given
-// twice (which of the two would be meant?).
+// check refuses the query parameters the route does not read, and those
+// given twice (which of the two would be meant?), naming each of them.
 func (t paramTable) check(c echo.Context) error {
 	known, ok := t[c.Path()][c.Request().Method]
 	if !ok {
 		return nil // no such route: the router answers 404 or 405
 	}
-	for name, values := range c.QueryParams() {
-		if !slices.Contains(known, name) {
-			return unknownParameter(name, known)
+	q := c.QueryParams()
+	bad := false
+	for name, values := range q {
+		bad = bad || len(values) > 1 || !slices.Contains(known, name)
+	}
+	if !bad {
+		return nil
+	}
+	var (
+		p       apperr.Problems
+		unknown []string
+	)
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		shown := strings.ToValidUTF8(name, "\uFFFD")
+		if len(shown) > 64 {
+			shown = strings.ToValidUTF8(shown[:64], "") + "…"
 		}
-		if len(values) > 1 {
-			var p apperr.Problems
-			p.Add(name, "repeated", "is given %d times; give it once", len(values))
-			return p.Err()
+		switch {
+		case !slices.Contains(known, name) && len(known) == 0:
+			p.Add(shown, "unknown", "this route takes no query parameters")
+			unknown = append(unknown, fmt.Sprintf("%q", shown))
+		case !slices.Contains(known, name):
+			best := closest(name, known)
+			p.Add(shown, "unknown", "is not a parameter of this route; did you mean %s? It takes %s", best, strings.Join(sorted(known), ", "))
+			unknown = append(unknown, fmt.Sprintf("%q (did you mean %q?)", shown, best))
+		case len(q[name]) > 1:
+			p.Add(shown, "repeated", "is given %d times; give it once", len(q[name]))
 		}
 	}
-	return nil
-}
-
-// unknownParameter is the problem of a query parameter the route does not
-// read, naming the closest one it does.
-func unknownParameter(name string, known []string) error {
-	shown := name
-	if len(shown) > 64 {
-		shown = shown[:64] + "…"
+	err := p.Err().(*apperr.Error)
+	if len(unknown) > 0 {
+		err.Code = apperr.UnknownParameter
+		err.Message = "unknown query parameter " + strings.Join(unknown, ", ")
+		if len(known) == 0 {
+			err.Message += ": this route takes no query parameters"
+		}
 	}
-	e := &apperr.Error{Code: apperr.UnknownParameter}
-	if len(known) == 0 {
-		e.Message = fmt.Sprintf("unknown query parameter %q: this route takes no query parameters", shown)
-		e.Fields = []apperr.FieldError{{Field: shown, Code: "unknown", Message: "this route takes no query parameters"}}
-		return e
-	}
-	best := closest(name, known)
-	e.Message = fmt.Sprintf("unknown query parameter %q; did you mean %q?", shown, best)
-	e.Fields = []apperr.FieldError{{Field: shown, Code: "unknown",
-		Message: fmt.Sprintf("is not a parameter of this route; did you mean %s? It takes %s", best, strings.Join(sorted(known), ", "))}}
-	return e
+	return err
 }
 
 func sorted(s []string) []string {

@@ -48,8 +48,13 @@ func TestUnknownQueryParameters(t *testing.T) {
 			t.Errorf("%s: detail %q does not suggest %s", tc.path, p.Detail, tc.advice)
 		}
 	}
+	// Every unknown parameter is named, in order.
+	r := e.do(req{Method: "GET", Path: "/v1/stations/nearest?lat=29.45&lng=119.89&zoom=3&amenity=toilet"})
+	if p := r.Problem(t); r.Status != 400 || p.Code != apperr.UnknownParameter || len(p.Errors) != 2 || p.Errors[0].Field != "amenity" || p.Errors[1].Field != "zoom" {
+		t.Errorf("two unknown parameters: %d %s", r.Status, r.Body)
+	}
 	// A parameter given twice is refused too: which one was meant?
-	r := e.do(req{Method: "GET", Path: "/v1/stations?limit=5&limit=50"})
+	r = e.do(req{Method: "GET", Path: "/v1/stations?limit=5&limit=50"})
 	if p := r.Problem(t); r.Status != 400 || len(p.Errors) != 1 || p.Errors[0].Field != "limit" {
 		t.Errorf("a repeated limit: %d %s", r.Status, r.Body)
 	}
