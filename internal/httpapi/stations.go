@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -18,6 +17,7 @@ import (
 	"yizhan/internal/geo"
 	"yizhan/internal/station"
 	"yizhan/internal/strictjson"
+	"yizhan/internal/text"
 )
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
@@ -187,10 +187,8 @@ func (s *server) listStations(c echo.Context) error {
 	// filters apply when both are given.
 	f.Amenities = parseAmenities(&p, "amenities", q.Get("amenities")) | parseAmenities(&p, "amenity", q.Get("amenity"))
 	if v := q.Get("q"); v != "" {
-		if utf8.RuneCountInString(v) > 100 || strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
-			p.Add("q", "format", "must be at most 100 characters of text")
-		}
-		f.Query = v
+		// Searched as names are stored: by the text policy.
+		f.Query = text.Field(&p, "q", v, text.Rule{Max: 100})
 	}
 	f.Limit, f.After = parsePage(c, &p)
 	if err := p.Err(); err != nil {

@@ -57,6 +57,13 @@ func TestOneTextPolicy(t *testing.T) {
 	if got := e.create(admin, station); got.Name != "Café 驿站" {
 		t.Errorf("station name stored as %q", got.Name)
 	}
+	var page struct {
+		Items []stationOut `json:"items"`
+	}
+	e.do(req{Method: "GET", Path: "/v1/stations?q=Cafe%CC%81"}).JSON(t, &page) // searched for decomposed, as typed
+	if len(page.Items) != 1 {
+		t.Errorf("a search for the decomposed name found %d stations", len(page.Items))
+	}
 	var me workerOut
 	r := e.do(req{Method: "PATCH", Path: "/v1/me", Token: tok, Body: map[string]any{"nickname": "小王👩\u200d🔧", "employer": "Rene\u0301"}})
 	r.JSON(t, &me)
