@@ -184,10 +184,8 @@ func (d Document) Validate() (Fields, error) {
 		}
 		for i, c := range e.DistrictCodes {
 			field := fmt.Sprintf("eligibility.district_codes[%d]", i)
-			code, msg := district.Problem(c, false)
 			switch {
-			case code != "":
-				p.Add(field, code, "%s", msg)
+			case !district.Check(&p, field, c, false):
 			case slices.Contains(f.Eligibility.DistrictCodes, c):
 				p.Add(field, "duplicate", "is listed twice")
 			default:

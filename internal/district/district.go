@@ -11,6 +11,8 @@ package district
 import (
 	_ "embed"
 	"strings"
+
+	"yizhan/internal/apperr"
 )
 
 // Level is a division's place in the hierarchy.
@@ -105,30 +107,25 @@ func IsCounty(code string) bool {
 	return ok && (d.Level == County || d.Level == City && !hasCounties[code])
 }
 
-// Problem says what is wrong with code as a district code: "" when it
-// names a division (a county-level one when county is true), or a field
-// error code ("format" or "unknown") and message.
-func Problem(code string, county bool) (errCode, message string) {
+// Check records a problem for field in p unless code names a division (a
+// county-level one, as IsCounty, when county is true): "format" for a code
+// that is not six digits, "unknown" for one the table does not hold at
+// that level. It reports whether code is good.
+func Check(p *apperr.Problems, field, code string, county bool) bool {
+	d, exists := table[code]
 	switch {
+	case !wellFormed(code) && county:
+		p.Add(field, "format", "must be a 6-digit county-level administrative division code, such as 330726")
 	case !wellFormed(code):
-		if county {
-			return "format", "must be a 6-digit county-level administrative division code, such as 330726"
-		}
-		return "format", "must be a 6-digit administrative division code (county, city or province), such as 330726"
-	case county && IsCounty(code), !county && Exists(code):
-		return "", ""
-	case county && Exists(code):
-		return "unknown", code + " is a " + table[code].Level.String() + " (" + Name(code) + "), not a county-level division"
+		p.Add(field, "format", "must be a 6-digit administrative division code (county, city or province), such as 330726")
+	case !exists:
+		p.Add(field, "unknown", "%s is not in the national table of administrative divisions (GB/T 2260)", code)
+	case county && !IsCounty(code) && d.Level == Province:
+		p.Add(field, "unknown", "%s is a province (%s), not a county-level division", code, d.Name)
+	case county && !IsCounty(code):
+		p.Add(field, "unknown", "%s is a prefecture-level city (%s), not a county-level division", code, d.Name)
+	default:
+		return true
 	}
-	return "unknown", code + " is not in the national table of administrative divisions (GB/T 2260)"
-}
-
-func (l Level) String() string {
-	switch l {
-	case Province:
-		return "province"
-	case City:
-		return "prefecture-level city"
-	}
-	return "county"
+	return false
 }

@@ -1,6 +1,10 @@
 package district
 
-import "testing"
+import (
+	"testing"
+
+	"yizhan/internal/apperr"
+)
 
 func TestTable(t *testing.T) {
 	for _, tc := range []struct {
@@ -43,7 +47,7 @@ func TestTable(t *testing.T) {
 	}
 }
 
-func TestProblem(t *testing.T) {
+func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
 		code   string
 		county bool
@@ -52,14 +56,21 @@ func TestProblem(t *testing.T) {
 		{"330726", true, ""},
 		{"330700", false, ""},
 		{"330700", true, "unknown"},
+		{"330000", true, "unknown"},
 		{"330799", true, "unknown"},
 		{"330799", false, "unknown"},
 		{"3307260", true, "format"},
 		{"０30726", true, "format"},
 		{"033072", false, "format"},
 	} {
-		if got, _ := Problem(tc.code, tc.county); got != tc.want {
-			t.Errorf("Problem(%s, %v) = %q, want %q", tc.code, tc.county, got, tc.want)
+		var p apperr.Problems
+		ok := Check(&p, "district_code", tc.code, tc.county)
+		got := ""
+		if l := p.List(); len(l) == 1 {
+			got = l[0].Code
+		}
+		if got != tc.want || ok != (tc.want == "") || p.Len() > 1 {
+			t.Errorf("Check(%s, %v) = %v, %+v; want %q", tc.code, tc.county, ok, p.List(), tc.want)
 		}
 	}
 }

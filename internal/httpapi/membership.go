@@ -46,11 +46,11 @@ type applicationJSON struct {
 func toApplicationJSON(a worker.Application, staffView bool) applicationJSON {
 	out := applicationJSON{
 		ID: a.ID, Status: string(a.Status), RealName: a.RealName, Phone: a.Phone, Occupation: string(a.Occupation),
-		Employer: a.Employer, DistrictCode: a.DistrictCode, DistrictName: district.Name(a.DistrictCode), CreatedAt: a.CreatedAt.UTC(), Reason: a.Reason,
+		Employer: a.Employer, DistrictCode: a.DistrictCode, DistrictName: district.Name(a.DistrictCode), CreatedAt: wireTime(a.CreatedAt), Reason: a.Reason,
 		MembershipNumber: a.MembershipNo,
 	}
 	if !a.DecidedAt.IsZero() {
-		at := a.DecidedAt.UTC()
+		at := wireTime(a.DecidedAt)
 		out.DecidedAt = &at
 	}
 	if staffView {
@@ -100,9 +100,7 @@ func (s *server) listMembershipApplications(c echo.Context) error {
 		}
 	}
 	if v := q.Get("district_code"); v != "" {
-		if code, msg := district.Problem(v, false); code != "" {
-			p.Add("district_code", code, "%s", msg)
-		}
+		district.Check(&p, "district_code", v, false)
 		f.DistrictCode = v
 	}
 	f.Limit, f.After = parsePage(c, &p)

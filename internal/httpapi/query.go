@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
 	"maps"
 	"math"
 	"net/url"
@@ -42,8 +41,8 @@ func (t paramTable) check(c echo.Context) error {
 		return nil
 	}
 	var (
-		p       apperr.Problems
-		unknown []string
+		p     apperr.Problems
+		first string // the first unknown parameter, named in the detail
 	)
 	for _, name := range slices.Sorted(maps.Keys(q)) {
 		shown := strings.ToValidUTF8(name, "\uFFFD")
@@ -53,24 +52,29 @@ func (t paramTable) check(c echo.Context) error {
 		switch {
 		case !slices.Contains(known, name) && len(known) == 0:
 			p.Add(shown, "unknown", "this route takes no query parameters")
-			unknown = append(unknown, fmt.Sprintf("%q", shown))
 		case !slices.Contains(known, name):
-			best := closest(name, known)
-			p.Add(shown, "unknown", "is not a parameter of this route; did you mean %s? It takes %s", best, strings.Join(sorted(known), ", "))
-			unknown = append(unknown, fmt.Sprintf("%q (did you mean %q?)", shown, best))
+			p.Add(shown, "unknown", "is not a parameter of this route; did you mean %s? It takes %s", closest(name, known), strings.Join(sorted(known), ", "))
 		case len(q[name]) > 1:
 			p.Add(shown, "repeated", "is given %d times; give it once", len(q[name]))
+			continue
+		default:
+			continue
+		}
+		if first == "" {
+			first = shown
 		}
 	}
-	err := p.Err().(*apperr.Error)
-	if len(unknown) > 0 {
-		err.Code = apperr.UnknownParameter
-		err.Message = "unknown query parameter " + strings.Join(unknown, ", ")
-		if len(known) == 0 {
-			err.Message += ": this route takes no query parameters"
-		}
+	if first == "" {
+		return p.Err() // only repeated parameters
 	}
-	return err
+	var e *apperr.Error
+	if len(known) == 0 {
+		e = apperr.New(apperr.UnknownParameter, "unknown query parameter %q: this route takes no query parameters", first)
+	} else {
+		e = apperr.New(apperr.UnknownParameter, "unknown query parameter %q; did you mean %q?", first, closest(first, known))
+	}
+	e.Fields = p.Err().(*apperr.Error).Fields
+	return e
 }
 
 func sorted(s []string) []string {
@@ -154,7 +158,7 @@ func queryInt(p *apperr.Problems, q url.Values, name string, def, lo, hi int) in
 	}
 	n, err := strconv.Atoi(v)
 	if !isDecimal(v, false) || err != nil || n < lo || n > hi {
-		p.Add(name, "out_of_range", "must be a whole number from %d to %d, written in decimal digits", lo, hi)
+		p.Add(name, "out_of_range", "must be an integer from %d to %d", lo, hi)
 		return def
 	}
 	return n

@@ -172,9 +172,7 @@ func (s *server) listStations(c echo.Context) error {
 	)
 	crs := queryCRS(c, &p)
 	if v := q.Get("district_code"); v != "" {
-		if code, msg := district.Problem(v, false); code != "" {
-			p.Add("district_code", code, "%s", msg)
-		}
+		district.Check(&p, "district_code", v, false)
 		f.DistrictCode = v
 	}
 	if v := q.Get("status"); v != "" {
@@ -235,7 +233,7 @@ func (s *server) stationHistory(c echo.Context) error {
 	}
 	out := historyJSON{Items: make([]changeJSON, 0, len(changes))}
 	for _, ch := range changes {
-		out.Items = append(out.Items, changeJSON{ch.Version, ch.Action, ch.ChangedAt.UTC(), ch.ChangedBy, ch.Fields})
+		out.Items = append(out.Items, changeJSON{ch.Version, ch.Action, wireTime(ch.ChangedAt), ch.ChangedBy, ch.Fields})
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -333,7 +331,8 @@ func importItem(raw json.RawMessage, crs geo.CRS) station.ImportItem {
 			// Name the offending coordinate by its GeoJSON position.
 			for _, f := range e.Fields {
 				idx := map[string]string{"lng": "[0]", "lat": "[1]"}[f.Field]
-				p.Add("geometry.coordinates"+idx, f.Code, "%s", f.Message)
+				f.Field = "geometry.coordinates" + idx
+				p.AddField(f)
 			}
 		} else if err != nil {
 			return station.ImportItem{Problem: err}

@@ -94,9 +94,7 @@ func (d Document) Validate(loc *orb.Point) (Fields, error) {
 
 	if d.DistrictCode == nil {
 		p.Add("district_code", "required", "is required")
-	} else if code, msg := district.Problem(*d.DistrictCode, true); code != "" {
-		p.Add("district_code", code, "%s", msg)
-	} else {
+	} else if district.Check(&p, "district_code", *d.DistrictCode, true) {
 		f.DistrictCode = *d.DistrictCode
 	}
 

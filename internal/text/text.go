@@ -47,35 +47,35 @@ type Rule struct {
 // most one problem for field in p (codes "required", "format" or
 // "too_long"). It returns the normalised text.
 func Field(p *apperr.Problems, field, s string, r Rule) string {
-	out, code, msg := Check(s, r)
-	if code != "" {
-		p.Add(field, code, "%s", msg)
+	if !utf8.ValidString(s) {
+		p.Add(field, "format", "must be valid UTF-8 text")
+		return ""
+	}
+	if r.Multiline {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+	}
+	out := strings.TrimSpace(norm.NFC.String(s))
+	switch bad, refused := firstRefused(out, r.Multiline); {
+	case out == "":
+		if r.Required {
+			p.Add(field, "required", "is required")
+		}
+	case refused:
+		p.Add(field, "format", "must not contain control, formatting or invisible characters (found %s)", fmt.Sprintf("%U", bad))
+	case r.Max > 0 && utf8.RuneCountInString(out) > r.Max:
+		p.Add(field, "too_long", "must be at most %d characters", r.Max)
 	}
 	return out
 }
 
 // Check normalises s by the policy and checks it against r. code is empty
 // when s is acceptable; otherwise it is "required", "format" or "too_long",
-// and msg says why.
+// and msg says why, in English.
 func Check(s string, r Rule) (out, code, msg string) {
-	if !utf8.ValidString(s) {
-		return "", "format", "must be valid UTF-8 text"
-	}
-	if r.Multiline {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
-	}
-	out = strings.TrimSpace(norm.NFC.String(s))
-	if out == "" {
-		if r.Required {
-			return out, "required", "is required"
-		}
-		return out, "", ""
-	}
-	if bad, ok := firstRefused(out, r.Multiline); ok {
-		return out, "format", fmt.Sprintf("must not contain control, formatting or invisible characters (found %U)", bad)
-	}
-	if r.Max > 0 && utf8.RuneCountInString(out) > r.Max {
-		return out, "too_long", fmt.Sprintf("must be at most %d characters", r.Max)
+	var p apperr.Problems
+	out = Field(&p, "", s, r)
+	if l := p.List(); len(l) > 0 {
+		return out, l[0].Code, l[0].Message
 	}
 	return out, "", ""
 }

@@ -185,9 +185,7 @@ func county(p *apperr.Problems, field, s string, required bool) string {
 			p.Add(field, "required", "is required")
 		}
 	default:
-		if code, msg := district.Problem(s, true); code != "" {
-			p.Add(field, code, "%s", msg)
-		}
+		district.Check(p, field, s, true)
 	}
 	return s
 }
