@@ -80,13 +80,6 @@ func Check(s string, r Rule) (out, code, msg string) {
 	return out, "", ""
 }
 
-// Valid reports whether s is acceptable under r as it stands: already
-// normalised and trimmed.
-func Valid(s string, r Rule) bool {
-	out, code, _ := Check(s, r)
-	return code == "" && out == s
-}
-
 // firstRefused returns the first character the policy refuses in s, which
 // is valid UTF-8.
 func firstRefused(s string, multiline bool) (rune, bool) {
