@@ -72,11 +72,13 @@ func TestDistrictCodesExistAndAreNamed(t *testing.T) {
 		}
 	}
 	// 东城区 (110101) is a county-level district of Beijing; 东莞 (441900), a
-	// city with no counties, is its own county.
+	// city with no counties, is its own county. (A worker for each: a
+	// non-member's home county changes once per 30 days.)
 	for code, name := range map[string]string{"110101": "东城区", "441900": "东莞市"} {
 		var me struct {
 			DistrictName string `json:"district_name"`
 		}
+		tok, _ := e.worker("oDistrict" + code)
 		r = e.do(req{Method: "PATCH", Path: "/v1/me", Token: tok, Body: map[string]any{"district_code": code}})
 		if r.JSON(t, &me); r.Status != 200 || me.DistrictName != name {
 			t.Errorf("home county %s: %d %s", code, r.Status, r.Body)
