@@ -9,7 +9,7 @@
 
 -- +goose Up
 ALTER TABLE workers
-    ADD COLUMN member_district_code text CHECK (member_district_code ~ '^[1-9][0-9]{3}(0[1-9]|[1-9][0-9])$'),
+    ADD COLUMN member_district_code text CHECK (member_district_code ~ '^[1-9][0-9]{5}$'),
     ADD COLUMN district_changed_at timestamptz;
 
 UPDATE workers w SET member_district_code = a.district_code

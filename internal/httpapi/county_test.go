@@ -198,6 +198,7 @@ func TestWelcomeOfferPerScope(t *testing.T) {
 		{"oYiwu", "330782", yiwu.ID},         // Yiwu: its own, not Jinhua's
 		{"oHangzhou", "330102", province.ID}, // Hangzhou: the province's
 		{"oBeijing", "110101", ""},           // no welcome offer covers Beijing
+		{"oDongguan", "441900", ""},          // nor Dongguan, a city that is its own county
 	} {
 		token := e.member(admin, tc.openid, tc.county)
 		var mine struct{ Items []claimOut }
