@@ -290,7 +290,7 @@ func (s *BenefitStore) OpenOffers(ctx context.Context, now time.Time) ([]*benefi
 // locked first, which waits for an approval in flight (it holds the row
 // FOR UPDATE) to commit, so that the member's county is read as approved.
 // A welcome offer's scope is its one district code, or none (everywhere)
-// (migration 00009).
+// (migration 00015).
 func (s *BenefitStore) WelcomeOffer(ctx context.Context, workerID uuid.UUID, now time.Time) (*benefit.Offer, error) {
 	var o *benefit.Offer
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
@@ -335,7 +335,7 @@ func scanClaimant(row pgx.Row) (benefit.Claimant, error) {
 }
 
 // A member's county is that of their approved membership, never the
-// profile's home county, which the worker sets (migration 00008).
+// profile's home county, which the worker sets (migration 00014).
 const claimantQuery = `SELECT id, membership_no IS NOT NULL, occupation,
 	CASE WHEN membership_no IS NOT NULL THEN member_district_code ELSE district_code END
 	FROM workers WHERE id = $1 AND deleted_at IS NULL`

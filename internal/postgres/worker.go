@@ -281,7 +281,7 @@ func (s *WorkerStore) DecideApplication(ctx context.Context, id uuid.UUID, decid
 		}
 		if a.Status == worker.Approved {
 			// The member's benefits go by the county of this application
-			// (member_district_code, fixed from now on: migration 00008). A
+			// (member_district_code, fixed from now on: migration 00014). A
 			// profile without a home county or an occupation takes the
 			// application's: occupations still go by the profile.
 			var occupation, district *string
