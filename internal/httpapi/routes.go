@@ -93,6 +93,10 @@ var queryParams = paramTable{
 	"/readyz":  {"GET": nil, "HEAD": nil},
 	"/metrics": {"GET": nil},
 
+	"/openapi.yaml": {"GET": nil},
+	"/docs":         {"GET": nil},
+	"/docs/:file":   {"GET": nil},
+
 	"/v1/amenities":                           {"GET": nil},
 	"/v1/auth/staff/login":                    {"POST": nil},
 	"/v1/auth/wechat/login":                   {"POST": nil},
