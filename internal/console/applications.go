@@ -65,7 +65,7 @@ func (h *handler) applicationList(w http.ResponseWriter, r *http.Request) {
 	for _, a := range list {
 		row := applicationRow{
 			ID: a.ID.String(), Name: a.RealName, Phone: a.Phone, Occupation: t("occupation." + string(a.Occupation)),
-			Employer: a.Employer, District: a.DistrictCode, Submitted: a.CreatedAt.In(shanghai).Format("2006-01-02 15:04"),
+			Employer: a.Employer, District: districtText(a.DistrictCode), Submitted: a.CreatedAt.In(shanghai).Format("2006-01-02 15:04"),
 			Status: a.Status, DecidedBy: a.DecidedBy, Reason: a.Reason, MembershipNo: a.MembershipNo,
 		}
 		if !a.DecidedAt.IsZero() {

@@ -275,7 +275,7 @@ func (h *handler) offerFormPage(r *http.Request, f offerForm, errs map[string]st
 		return page, err
 	}
 	for _, st := range list {
-		page.Stations = append(page.Stations, option{Value: st.ID.String(), Label: st.Name + "（" + st.DistrictCode + "）", Selected: f.RedeemAt[st.ID.String()]})
+		page.Stations = append(page.Stations, option{Value: st.ID.String(), Label: st.Name + " · " + districtText(st.DistrictCode), Selected: f.RedeemAt[st.ID.String()]})
 	}
 	return page, nil
 }

@@ -41,8 +41,12 @@ func (h *handler) renderStaff(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	for _, a := range list {
+		var districts []string
+		for _, d := range a.Districts {
+			districts = append(districts, districtText(d))
+		}
 		row := staffRow{
-			Username: a.Username, Role: t("role.district"), Districts: strings.Join(a.Districts, "、"),
+			Username: a.Username, Role: t("role.district"), Districts: strings.Join(districts, "、"),
 			Created: a.CreatedAt.In(shanghai).Format("2006-01-02"), Disabled: a.Disabled(), Locked: a.Locked,
 			Failures: a.Failures, You: a.Username == p.Username,
 		}
