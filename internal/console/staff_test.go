@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
@@ -146,4 +147,35 @@ func TestStaffAdminOnly(t *testing.T) {
 	if res.StatusCode != http.StatusForbidden || e.account(t, "root").Disabled() {
 		t.Errorf("district staff disabling root: %d", res.StatusCode)
 	}
+
+	// An admin's state-changing requests without the CSRF token change
+	// nothing either, on every page of this half of the console.
+	admin := e.signedIn(t, "root")
+	o := e.publishedOffer(t, "话费 50 元", "330726", 10)
+	for _, path := range []string{"/console/staff/pujiang/disable", "/console/staff", "/console/benefits/" + o.ID.String() + "/status",
+		"/console/applications/" + uuid.NewString() + "/approve", "/console/redeem", "/console/benefits"} {
+		res, err := admin.PostForm(e.URL+path, url.Values{"status": {"ended"}, "username": {"sneaky"}, "password": {"a long enough password"}, "role": {"admin"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s without a CSRF token: %d, want 403", path, res.StatusCode)
+		}
+	}
+	if e.account(t, "pujiang").Disabled() || len(mustList(t, e)) != 2 {
+		t.Errorf("a request without its CSRF token changed the accounts")
+	}
+	if got, _ := e.Benefits.GetOffer(context.Background(), testAdmin, o.ID); got.Status != "published" {
+		t.Errorf("a request without its CSRF token changed the offer to %s", got.Status)
+	}
+}
+
+func mustList(t *testing.T, e *env) []auth.Account {
+	t.Helper()
+	list, err := e.Auth.ListStaff(context.Background(), auth.CommandLine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
 }
