@@ -39,6 +39,11 @@ type config struct {
 	// ExpiryInterval is how often the sweeper expires overdue claims:
 	// BENEFIT_EXPIRY_INTERVAL, default 1m.
 	ExpiryInterval time.Duration
+	// MaxConns caps the connections held at once: MAX_CONNS, by default
+	// derived from the open-file limit (0 here); MaxConnsPerAddr caps them
+	// per client address: MAX_CONNS_PER_ADDR, default 256.
+	MaxConns        int
+	MaxConnsPerAddr int
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -112,6 +117,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*d.dst = x
 		}
+	}
+	var err error
+	if c.MaxConns, err = parseConnCap(getenv, "MAX_CONNS", 0); err != nil {
+		return c, err
+	}
+	if c.MaxConnsPerAddr, err = parseConnCap(getenv, "MAX_CONNS_PER_ADDR", defaultMaxConnsPerAddr); err != nil {
+		return c, err
 	}
 	return c, nil
 }

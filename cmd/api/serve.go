@@ -75,6 +75,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		// memory (see BENCHMARKS.md); GOGC, when set, wins.
 		debug.SetGCPercent(cfg.GCPercent)
 	}
+	// Connections are capped below the file limit, so that accept never
+	// fails for want of a descriptor.
+	conns, err := cfg.connLimits(raiseFileLimit())
+	if err != nil {
+		return err
+	}
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -114,7 +120,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
-	return httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, ready)
+	return httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, conns, ready)
 }
 
 func migrate(ctx context.Context, cfg config, log *slog.Logger) error {
