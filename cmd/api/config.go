@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/wechat"
@@ -44,6 +45,9 @@ type config struct {
 	// per client address: MAX_CONNS_PER_ADDR, default 256.
 	MaxConns        int
 	MaxConnsPerAddr int
+	// TOTPRequired says which staff must sign in with a second factor:
+	// STAFF_TOTP_REQUIRED, "" (none) or "admins".
+	TOTPRequired auth.TOTPPolicy
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -117,6 +121,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*d.dst = x
 		}
+	}
+	var ok bool
+	if c.TOTPRequired, ok = auth.ParseTOTPPolicy(getenv("STAFF_TOTP_REQUIRED")); !ok {
+		return c, fmt.Errorf("STAFF_TOTP_REQUIRED: %q is neither admins nor off", getenv("STAFF_TOTP_REQUIRED"))
 	}
 	var err error
 	if c.MaxConns, err = parseConnCap(getenv, "MAX_CONNS", 0); err != nil {

@@ -36,7 +36,9 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	authSvc, err := auth.NewService(postgres.NewAuthStore(db), auth.DefaultConfig, nil)
+	authCfg := auth.DefaultConfig
+	authCfg.TOTPRequired = cfg.TOTPRequired
+	authSvc, err := auth.NewService(postgres.NewAuthStore(db), authCfg, nil)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -39,6 +39,11 @@ const (
 	AlreadyRedeemed Code = "already_redeemed" // the claim was redeemed before (409)
 	WrongStation    Code = "wrong_station"    // the claim cannot be collected at this station (422)
 	Expired         Code = "expired"          // the claim expired before it was redeemed (410)
+
+	// Refusals of a staff login's second factor.
+	TOTPRequired          Code = "totp_required"           // the password was right; send the one-time code too (401)
+	TOTPInvalid           Code = "totp_invalid"            // the one-time code is wrong, expired or used (401)
+	TOTPEnrolmentRequired Code = "totp_enrolment_required" // the account must enrol a second factor first (403)
 )
 
 // FieldError names one offending field of a request. Field is a JSON path

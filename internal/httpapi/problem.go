@@ -36,6 +36,11 @@ var statusOf = map[apperr.Code]int{
 	apperr.AlreadyRedeemed:      http.StatusConflict,
 	apperr.WrongStation:         http.StatusUnprocessableEntity,
 	apperr.Expired:              http.StatusGone,
+
+	// A staff login's second factor.
+	apperr.TOTPRequired:          http.StatusUnauthorized,
+	apperr.TOTPInvalid:           http.StatusUnauthorized,
+	apperr.TOTPEnrolmentRequired: http.StatusForbidden,
 }
 
 // codeMethodNotAllowed is for a known path with the wrong method; only the
