@@ -179,10 +179,12 @@ type Config struct {
 	KnownNetworkTTL time.Duration
 	// TOTPRequired says who must have a second factor (STAFF_TOTP_REQUIRED).
 	TOTPRequired TOTPPolicy
-	// HashWorkers bounds the password checks running at once (0:
-	// GOMAXPROCS); HashQueue more logins may wait for one (see hashgate.go).
-	HashWorkers int
-	HashQueue   int
+	// LoginWorkers bounds the logins at work at once (0: half the cores,
+	// at least one); LoginQueue more may wait up to LoginWait (0: 1 s) for
+	// a turn before 503 (see logingate.go).
+	LoginWorkers int
+	LoginQueue   int
+	LoginWait    time.Duration
 }
 
 // DefaultConfig is the production configuration.
@@ -195,7 +197,7 @@ var DefaultConfig = Config{
 	UserAnyFailures: 100,
 	FailureWindow:   15 * time.Minute,
 	KnownNetworkTTL: 30 * 24 * time.Hour,
-	HashQueue:       8,
+	LoginQueue:      16,
 }
 
 // Service signs staff in and out and authenticates tokens.
@@ -206,7 +208,7 @@ type Service struct {
 	// dummyHash is checked when the username is unknown, so that an unknown
 	// user costs the same time as a wrong password.
 	dummyHash string
-	gate      *hashGate
+	gate      *loginGate
 }
 
 // NewService returns a Service; now may be nil.
@@ -218,7 +220,7 @@ func NewService(store Store, cfg Config, now func() time.Time) (*Service, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: store, cfg: cfg, now: now, dummyHash: dummy, gate: newHashGate(cfg.HashWorkers, cfg.HashQueue)}, nil
+	return &Service{store: store, cfg: cfg, now: now, dummyHash: dummy, gate: newLoginGate(cfg.LoginWorkers, cfg.LoginQueue, cfg.LoginWait)}, nil
 }
 
 const (

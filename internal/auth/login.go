@@ -26,17 +26,17 @@ func (s *Service) Login(ctx context.Context, username, password, clientAddr stri
 // A right password with no code gets TOTPRequired, with a wrong or reused
 // code TOTPInvalid; an administrator without a second factor under
 // STAFF_TOTP_REQUIRED=admins gets TOTPEnrolmentRequired. Beyond the logins
-// that may check passwords at once (see hashgate.go) it answers Unavailable
-// at once.
+// that may run or wait at once (see logingate.go) it answers Unavailable.
 //
 // The attempt is recorded as failed before the password is checked, and
 // taken back when the login succeeds, so that concurrent guesses count
 // each other. No database connection is held while the password is hashed.
 func (s *Service) LoginWithTOTP(ctx context.Context, username, password, totpCode, clientAddr string) (token string, expires time.Time, err error) {
-	if err := s.gate.enter(); err != nil {
+	leave, err := s.gate.enter(ctx)
+	if err != nil {
 		return "", time.Time{}, err
 	}
-	defer s.gate.leave()
+	defer leave()
 	now := s.now()
 	name := strings.ToLower(username)
 	var (
@@ -67,10 +67,7 @@ func (s *Service) LoginWithTOTP(ctx context.Context, username, password, totpCod
 	if found {
 		hash = rec.PasswordHash
 	}
-	match, herr := s.gate.check(ctx, hash, password)
-	if cerr := ctx.Err(); cerr != nil {
-		return "", time.Time{}, &apperr.Error{Code: apperr.Unavailable, Message: "the login was cancelled", Err: cerr}
-	}
+	match, herr := CheckPassword(hash, password) // no database connection is held meanwhile
 	if !found || herr != nil || !match {
 		return "", time.Time{}, errBadLogin // already counted
 	}

@@ -69,8 +69,8 @@ var testAuthConfig = func() auth.Config {
 	c := auth.DefaultConfig
 	c.Hash = auth.HashParams{Memory: 1024, Time: 1, Threads: 1}
 	// Tests fire dozens of logins at once to test the throttle, not the
-	// bound on concurrent hashing (hashgate_test.go does).
-	c.HashQueue = 100
+	// bound on concurrent logins (logingate_test.go does).
+	c.LoginQueue, c.LoginWait = 100, time.Minute
 	return c
 }()
 

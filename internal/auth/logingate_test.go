@@ -31,14 +31,14 @@ func (s *stalledStore) BeginLoginAttempt(context.Context, uuid.UUID, []string, [
 	return false, nil
 }
 
-// Logins beyond the workers and the queue are refused at once with 503 and
-// Retry-After, before they reach the database.
-func TestLoginsBeyondTheGateAreRefusedAtOnce(t *testing.T) {
+// Logins beyond the workers and the queue are refused with 503 and
+// Retry-After, before they reach the database; only the workers reach it.
+func TestLoginsBeyondTheGateAreRefused(t *testing.T) {
 	t.Parallel()
 	store := &stalledStore{entered: make(chan string, 10), release: make(chan struct{})}
 	cfg := DefaultConfig
 	cfg.Hash = HashParams{Memory: 64, Time: 1, Threads: 1}
-	cfg.HashWorkers, cfg.HashQueue = 1, 2
+	cfg.LoginWorkers, cfg.LoginQueue, cfg.LoginWait = 1, 2, time.Hour
 	svc, err := NewService(store, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -51,16 +51,18 @@ func TestLoginsBeyondTheGateAreRefusedAtOnce(t *testing.T) {
 			errs <- err
 		})
 	}
-	for range 3 {
-		<-store.entered
-	}
-	_, _, err = svc.Login(t.Context(), "someone", "a password", "192.0.2.1")
+	<-store.entered // one runs; two wait for their turn
+	waitFor(t, func() bool { return len(svc.gate.room) == 3 })
+	// The refusal comes after LoginWait, or when the request ends: here at once.
+	gone, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, _, err = svc.Login(gone, "someone", "a password", "192.0.2.1")
 	var e *apperr.Error
 	if !apperr.Is(err, apperr.Unavailable) || !errors.As(err, &e) || e.RetryAfter <= 0 {
-		t.Errorf("a fourth login while three are in: %v, want unavailable with Retry-After", err)
+		t.Errorf("a fourth login while one runs and two wait: %v, want unavailable with Retry-After", err)
 	}
 	if len(store.entered) != 0 {
-		t.Error("the refused login reached the store")
+		t.Error("a waiting or refused login reached the store")
 	}
 	close(store.release)
 	wg.Wait()
@@ -76,14 +78,38 @@ func TestLoginsBeyondTheGateAreRefusedAtOnce(t *testing.T) {
 	}
 }
 
-// A login waiting for a hashing slot gives up when its request ends.
-func TestHashSlotWaitEndsWithTheRequest(t *testing.T) {
+// A login that cannot get a turn within LoginWait, or whose request ends
+// first, is refused and leaves the queue.
+func TestLoginWaitIsBounded(t *testing.T) {
 	t.Parallel()
-	g := newHashGate(1, 1)
-	g.slots <- struct{}{} // a check in progress
+	g := newLoginGate(1, 1, time.Millisecond)
+	leave, err := g.enter(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.enter(t.Context()); !apperr.Is(err, apperr.Unavailable) {
+		t.Errorf("waited past LoginWait: %v, want unavailable", err)
+	}
+	g.maxWait = time.Hour
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := g.check(ctx, "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA", "x"); err == nil {
-		t.Error("a check ran while the only slot was taken")
+	if _, err := g.enter(ctx); !apperr.Is(err, apperr.Unavailable) {
+		t.Errorf("waited after the request ended: %v, want unavailable", err)
 	}
+	if len(g.room) != 1 {
+		t.Errorf("%d in the room, want the one running", len(g.room))
+	}
+	leave()
+}
+
+// waitFor polls cond: the goroutines it waits for block without a signal.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for range 5000 {
+		if cond() {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("the condition never held")
 }
