@@ -33,6 +33,10 @@ import (
 //
 // BENCH_API_BIN runs another build of `api` instead (say, an older commit's,
 // for a before-and-after); BENCH_HTTP_SECONDS sets each phase's length.
+// BENCH_FLOOD_FIXED=1 gives each client one address of its own instead of a
+// new one per request, and BENCH_RATE_LIMIT_LOGIN sets the server's
+// RATE_LIMIT_LOGIN (default 1:20, which a new address per request never
+// reaches).
 func BenchmarkLoginFlood(b *testing.B) {
 	const (
 		clients  = 150
