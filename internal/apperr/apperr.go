@@ -40,6 +40,13 @@ const (
 	WrongStation    Code = "wrong_station"    // the claim cannot be collected at this station (422)
 	Expired         Code = "expired"          // the claim expired before it was redeemed (410)
 
+	// MethodNotAllowed is for a known path with the wrong method; only the
+	// router produces it (405).
+	MethodNotAllowed Code = "method_not_allowed"
+	// ClientClosed is recorded, never sent: the client hung up before the
+	// answer was ready (499, as nginx logs it; outside the 5xx counts).
+	ClientClosed Code = "client_closed"
+
 	// Refusals of a staff login's second factor.
 	TOTPRequired          Code = "totp_required"           // the password was right; send the one-time code too (401)
 	TOTPInvalid           Code = "totp_invalid"            // the one-time code is wrong, expired or used (401)
@@ -48,10 +55,15 @@ const (
 
 // FieldError names one offending field of a request. Field is a JSON path
 // such as "location.lat" or "features[3].properties.name".
+//
+// Message is in English; Format and Args, kept from Problems.Add, let the
+// HTTP layer render it in the client's language (see Localize).
 type FieldError struct {
 	Field   string `json:"field"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Format  string `json:"-"`
+	Args    []any  `json:"-"`
 }
 
 // Error is a domain error with a stable code.
@@ -64,6 +76,11 @@ type Error struct {
 	RetryAfter time.Duration
 	// Err is an optional cause; it is never shown to clients.
 	Err error
+	// Format and Args are what Message was made from (New and Wrap keep
+	// them), the English format being the key of the translations. An Error
+	// built as a literal has none: its Message is the key.
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -75,9 +92,24 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// New returns an error with the given code and message.
+// New returns an error with the given code and message. format is an
+// English fmt format and the key of its translations (zh_cn.go): keep it a
+// literal, and mark any English word among args with Word.
 func New(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// Wrap is New with a cause, which is logged but never shown to clients.
+func Wrap(code Code, cause error, format string, args ...any) *Error {
+	e := New(code, format, args...)
+	e.Err = cause
+	return e
+}
+
+// Retry sets when the client may try again, and returns e.
+func (e *Error) Retry(after time.Duration) *Error {
+	e.RetryAfter = after
+	return e
 }
 
 // CodeOf returns the code of the first *Error in err's chain, or Internal.
@@ -107,8 +139,12 @@ const MaxProblems = 100
 // Add records that field is wrong. code is a short stable word such as
 // "required", "out_of_range", "unknown" or "format".
 func (p *Problems) Add(field, code, format string, args ...any) {
-	p.add(FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+	p.add(FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args})
 }
+
+// AddField records a field error as it is, such as one of a nested
+// validation renamed.
+func (p *Problems) AddField(f FieldError) { p.add(f) }
 
 func (p *Problems) add(f FieldError) {
 	if len(p.list) >= MaxProblems {
@@ -127,7 +163,7 @@ func (p *Problems) AddAll(prefix string, err error) {
 		return
 	}
 	if len(e.Fields) == 0 {
-		p.Add(prefix, string(e.Code), "%s", e.Message)
+		p.add(FieldError{Field: prefix, Code: string(e.Code), Message: e.Message, Format: e.Format, Args: e.Args})
 		return
 	}
 	for _, f := range e.Fields {
@@ -141,7 +177,8 @@ func (p *Problems) AddAll(prefix string, err error) {
 		default:
 			name = prefix + "." + name
 		}
-		p.add(FieldError{Field: name, Code: f.Code, Message: f.Message})
+		f.Field = name
+		p.add(f)
 	}
 }
 
@@ -162,7 +199,8 @@ func (p *Problems) Err() error {
 	}
 	fields := append([]FieldError(nil), p.list...)
 	if p.more > 0 {
-		fields = append(fields, FieldError{Field: "body", Code: "too_many", Message: fmt.Sprintf("%d more problems are not listed; fix these first", p.more)})
+		const format = "%d more problems are not listed; fix these first"
+		fields = append(fields, FieldError{Field: "body", Code: "too_many", Message: fmt.Sprintf(format, p.more), Format: format, Args: []any{p.more}})
 	}
 	return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: fields}
 }

@@ -115,7 +115,7 @@ func (s *Service) totpAccount(by *Principal, username string) (string, error) {
 		return "", apperr.New(apperr.Forbidden, "only the account's owner or an administrator may change its second factor")
 	}
 	if !validUsername(name) {
-		return "", apperr.New(apperr.NotFound, "there is no staff account with the username %q", username)
+		return "", apperr.New(apperr.NotFound, "staff account %q not found", username)
 	}
 	return name, nil
 }

@@ -161,7 +161,10 @@ type Claim struct {
 
 // QRPayload is what the worker's QR code holds: the code, for a station's
 // scanner.
-func (c Claim) QRPayload() string { return "yizhan:claim:" + c.Code }
+func (c Claim) QRPayload() string { return qrPrefix + c.Code }
+
+// qrPrefix begins a claim's QR payload.
+const qrPrefix = "yizhan:claim:"
 
 // Claimant is what eligibility needs to know of a worker.
 type Claimant struct {

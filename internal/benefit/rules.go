@@ -3,6 +3,7 @@ package benefit
 import (
 	"crypto/rand"
 	"slices"
+	"strings"
 	"time"
 
 	"yizhan/internal/apperr"
@@ -91,7 +92,7 @@ func (o *Offer) checkClaimable(now time.Time) error {
 		// claim it by hand would take a new member's gift.
 		return apperr.New(apperr.NotOpen, "the welcome benefit is granted when a membership is approved, not claimed")
 	case o.Status != Published:
-		return apperr.New(apperr.NotOpen, "this benefit is %s", o.Status)
+		return apperr.New(apperr.NotOpen, "this benefit is %s", apperr.Word(o.Status))
 	case now.Before(o.Window.StartsAt):
 		return apperr.New(apperr.NotOpen, "this benefit opens at %s", o.Window.StartsAt.In(Shanghai).Format(time.RFC3339))
 	case !now.Before(o.Window.EndsAt):
@@ -122,7 +123,20 @@ func NewCode() (string, error) {
 	return string(b), nil
 }
 
-// ValidCode reports whether s has a claim code's shape.
+// ParseCode reads a claim code as staff type it or a scanner reads it: in
+// either case, and either the code alone or the claim's whole qr_payload
+// ("yizhan:claim:CODE"), with spaces around. It returns the code as issued
+// (capitals), and whether s was one.
+func ParseCode(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > len(qrPrefix) && strings.EqualFold(s[:len(qrPrefix)], qrPrefix) {
+		s = s[len(qrPrefix):]
+	}
+	s = strings.ToUpper(s)
+	return s, ValidCode(s)
+}
+
+// ValidCode reports whether s has a claim code's shape, as issued.
 func ValidCode(s string) bool {
 	if len(s) != CodeLen {
 		return false

@@ -191,3 +191,27 @@ func TestClockMinutesIsStrict(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCode(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"ABCD2345", "ABCD2345", true},
+		{"abcd2345", "ABCD2345", true},              // typed in lower case
+		{" AbCd2345\n", "ABCD2345", true},           // pasted with spaces
+		{"yizhan:claim:ABCD2345", "ABCD2345", true}, // the whole QR payload, scanned
+		{"YIZHAN:CLAIM:abcd2345", "ABCD2345", true}, // a scanner in upper-case mode
+		{"yizhan:claim:", "YIZHAN:CLAIM:", false},
+		{"ABCD234", "ABCD234", false},   // too short
+		{"ABCD0345", "ABCD0345", false}, // 0 is not in the alphabet
+		{"yizhan:claim:ABCD2345X", "ABCD2345X", false},
+		{"other:claim:ABCD2345", "OTHER:CLAIM:ABCD2345", false},
+	} {
+		got, ok := ParseCode(tc.in)
+		if ok != tc.ok || ok && got != tc.want {
+			t.Errorf("ParseCode(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -208,7 +208,7 @@ func (s *Service) PatchOffer(ctx context.Context, actor Actor, id uuid.UUID, ifV
 }
 
 func staleOffer(have, want int64) error {
-	return &apperr.Error{Code: apperr.Stale, Message: fmt.Sprintf("the offer is at version %d, not %d; fetch it again and reapply your change", have, want)}
+	return apperr.New(apperr.Stale, "the offer is at version %d, not %d; fetch it again and reapply your change", have, want)
 }
 
 // GetOffer returns an offer the actor may manage. Returns NotFound or
@@ -326,7 +326,7 @@ func (s *Service) claim(ctx context.Context, c NewClaim, open func(o *Offer, now
 	}
 }
 
-var periodWords = map[Period]string{Once: "already", Day: "today", Week: "this week", Month: "this month"}
+var periodWords = map[Period]apperr.Word{Once: "already", Day: "today", Week: "this week", Month: "this month"}
 
 // GrantWelcome settles the welcome benefit a membership approval owes the
 // worker: it claims the welcome offer for them, once — a second call
@@ -402,9 +402,11 @@ type Available struct {
 }
 
 // Available lists the offers the worker may claim now: published, inside
-// their window (and weekly hours), and eligible; sold-out offers and those
-// whose allowance is used up are listed too, with their figures. Returns
-// NotFound when the worker does not exist.
+// their window (and weekly hours), eligible, and not sold out — a worker
+// cannot act on a sold-out offer, and their own claims of it are listed
+// with their claims. Offers whose allowance the worker has used up are
+// listed, with an allowance of 0. Returns NotFound when the worker does not
+// exist.
 func (s *Service) Available(ctx context.Context, workerID uuid.UUID) ([]Available, error) {
 	now := s.now()
 	w, err := s.store.Claimant(ctx, workerID)
@@ -421,7 +423,8 @@ func (s *Service) Available(ctx context.Context, workerID uuid.UUID) ([]Availabl
 	)
 	for _, o := range offers {
 		// The welcome offer is granted on approval, not claimed.
-		if !o.Welcome && o.Window.OpenAt(now) && o.Eligibility.Eligible(w) == nil {
+		soldOut := o.Limited() && o.Remaining <= 0
+		if !o.Welcome && !soldOut && o.Window.OpenAt(now) && o.Eligibility.Eligible(w) == nil {
 			open = append(open, o)
 			ids = append(ids, o.ID)
 		}
@@ -448,9 +451,10 @@ func (s *Service) WorkerClaims(ctx context.Context, workerID, before uuid.UUID, 
 // AlreadyRedeemed, or Expired (the claim's stock has gone back to the
 // offer).
 func (s *Service) Redeem(ctx context.Context, actor Actor, code string, stationID uuid.UUID) (Claim, error) {
-	if !ValidCode(code) {
+	code, ok := ParseCode(code)
+	if !ok {
 		var p apperr.Problems
-		p.Add("code", "format", "must be the 8-character claim code")
+		p.Add("code", "format", "must be the 8-character claim code or the claim's qr_payload")
 		return Claim{}, p.Err()
 	}
 	now := s.clock()

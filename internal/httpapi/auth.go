@@ -45,7 +45,7 @@ func (s *server) staffLogin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, tokenResponse{Token: token, ExpiresAt: exp})
+	return c.JSON(http.StatusOK, tokenResponse{Token: token, ExpiresAt: wireTime(exp)})
 }
 
 func loginResult(err error) string {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,7 +64,7 @@ type offerJSON struct {
 }
 
 func toWindowJSON(w benefit.Window) windowJSON {
-	out := windowJSON{StartsAt: w.StartsAt.UTC(), EndsAt: w.EndsAt.UTC()}
+	out := windowJSON{StartsAt: wireTime(w.StartsAt), EndsAt: wireTime(w.EndsAt)}
 	if wk := w.Weekly; wk != nil {
 		days := make([]string, len(wk.Days))
 		for i, d := range wk.Days {
@@ -94,7 +93,7 @@ func toOfferJSON(o *benefit.Offer) offerJSON {
 			DistrictCodes: nonNil(o.Eligibility.DistrictCodes)},
 		RedeemAt: make([]string, 0, len(o.RedeemAt)),
 		Status:   string(o.Status), Welcome: o.Welcome, Version: o.Version,
-		CreatedAt: o.CreatedAt.UTC(), CreatedBy: o.CreatedBy, UpdatedAt: o.UpdatedAt.UTC(), UpdatedBy: o.UpdatedBy,
+		CreatedAt: wireTime(o.CreatedAt), CreatedBy: o.CreatedBy, UpdatedAt: wireTime(o.UpdatedAt), UpdatedBy: o.UpdatedBy,
 	}
 	for _, id := range o.RedeemAt {
 		out.RedeemAt = append(out.RedeemAt, id.String())
@@ -126,13 +125,13 @@ type claimJSON struct {
 
 func toClaimJSON(c benefit.Claim) claimJSON {
 	out := claimJSON{ClaimID: c.ID.String(), OfferID: c.OfferID.String(), OfferTitle: c.OfferTitle, Code: c.Code,
-		QRPayload: c.QRPayload(), Status: string(c.Status), Welcome: c.Welcome, ClaimedAt: c.ClaimedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC()}
+		QRPayload: c.QRPayload(), Status: string(c.Status), Welcome: c.Welcome, ClaimedAt: wireTime(c.ClaimedAt), ExpiresAt: wireTime(c.ExpiresAt)}
 	if !c.RedeemedAt.IsZero() {
-		t := c.RedeemedAt.UTC()
+		t := wireTime(c.RedeemedAt)
 		out.RedeemedAt, out.RedeemedStationID = &t, c.RedeemedStation.String()
 	}
 	if !c.ExpiredAt.IsZero() {
-		t := c.ExpiredAt.UTC()
+		t := wireTime(c.ExpiredAt)
 		out.ExpiredAt = &t
 	}
 	return out
@@ -284,11 +283,24 @@ func (s *server) offerStats(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// csvHeader names the export's columns. Times are Asia/Shanghai, as the
-// staff reading the sheet live by them. Claim codes are left out: the sheet
-// travels by e-mail, and a code is as good as the item.
-var csvHeader = []string{"claim_id", "offer_title", "status", "welcome", "claimed_at", "expires_at",
-	"redeemed_at", "redeemed_station_id", "redeemed_station_name", "redeemed_by", "expired_at"}
+// csvHeader names the export's columns, in Chinese: the sheet is read by
+// county staff in Excel (openapi.yaml gives each column's English name).
+// Times are Asia/Shanghai, as the staff reading the sheet live by them.
+// Claim codes are left out: the sheet travels by e-mail, and a code is as
+// good as the item.
+var csvHeader = []string{"领取编号", "福利名称", "状态", "入会礼", "领取时间", "有效期至",
+	"核销时间", "核销驿站编号", "核销驿站", "核销人", "过期时间"}
+
+// csvStatus is a claim's status as the sheet shows it.
+var csvStatus = map[benefit.ClaimStatus]string{benefit.Claimed: "待核销", benefit.Redeemed: "已核销", benefit.Expired: "已过期"}
+
+// csvYesNo is a yes/no cell.
+func csvYesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
+}
 
 func shanghaiTime(t time.Time) string {
 	if t.IsZero() {
@@ -330,7 +342,11 @@ func (s *server) exportClaims(c echo.Context) error {
 		if r.Claim.RedeemedStation != uuid.Nil {
 			station = r.Claim.RedeemedStation.String()
 		}
-		return w.Write([]string{r.Claim.ID.String(), csvSafe(r.Claim.OfferTitle), string(r.Claim.Status), strconv.FormatBool(r.Claim.Welcome),
+		status, ok := csvStatus[r.Claim.Status]
+		if !ok {
+			status = string(r.Claim.Status)
+		}
+		return w.Write([]string{r.Claim.ID.String(), csvSafe(r.Claim.OfferTitle), status, csvYesNo(r.Claim.Welcome),
 			shanghaiTime(r.Claim.ClaimedAt), shanghaiTime(r.Claim.ExpiresAt), shanghaiTime(r.Claim.RedeemedAt), station,
 			csvSafe(r.StationName), csvSafe(r.Claim.RedeemedBy), shanghaiTime(r.Claim.ExpiredAt)})
 	})
@@ -341,8 +357,11 @@ func (s *server) exportClaims(c echo.Context) error {
 		err = start()
 	}
 	if err != nil {
-		// The status line is sent: the client sees a truncated file.
-		s.log.ErrorContext(ctx, "claims export failed", "request_id", requestID(c), "error", err)
+		// The status line is sent: the client sees a truncated file, or
+		// has hung up.
+		if ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "claims export failed", "request_id", requestID(c), "error", err)
+		}
 		return nil
 	}
 	w.Flush()
@@ -372,8 +391,8 @@ func (s *server) redeemClaim(c echo.Context) error {
 		return err
 	}
 	var p apperr.Problems
-	if !benefit.ValidCode(body.Code) {
-		p.Add("code", "format", "must be the 8-character claim code")
+	if _, ok := benefit.ParseCode(body.Code); !ok {
+		p.Add("code", "format", "must be the 8-character claim code or the claim's qr_payload")
 	}
 	stationID, err := uuid.Parse(body.StationID)
 	if err != nil || len(body.StationID) != 36 {
@@ -450,15 +469,34 @@ func (s *server) availableOffers(c echo.Context) error {
 		item := availableJSON{ID: o.ID.String(), Title: o.Title, Description: o.Description, Category: string(o.Category),
 			TotalStock: o.TotalStock, RemainingStock: remaining(o), PerWorkerLimit: limitJSON{o.PerWorker.Count, string(o.PerWorker.Period)},
 			Allowance: a.Allowance, Window: toWindowJSON(o.Window)}
-		for _, h := range hits {
-			if collects(o, h) {
-				item.NearestStation = &nearestCollectJSON{Station: toStationJSON(h.Station, crs, now), DistanceM: round2(h.DistanceM)}
-				break
-			}
+		if h, ok := nearestCollecting(o, hits, now); ok {
+			item.NearestStation = &nearestCollectJSON{Station: toStationJSON(h.Station, crs, now), DistanceM: round2(h.DistanceM)}
 		}
 		out.Items = append(out.Items, item)
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// nearestCollecting picks, from hits ordered by distance, where the worker
+// should go to collect the offer: the nearest station that hands it out and
+// is open now, or, when none of them is open, the nearest that hands it out.
+func nearestCollecting(o *benefit.Offer, hits []search.Hit, now time.Time) (search.Hit, bool) {
+	var (
+		first search.Hit
+		found bool
+	)
+	for _, h := range hits {
+		if !collects(o, h) {
+			continue
+		}
+		if h.Station.Hours.OpenAt(now) {
+			return h, true
+		}
+		if !found {
+			first, found = h, true
+		}
+	}
+	return first, found
 }
 
 // collects reports whether the offer's claims can be collected at the hit's

@@ -193,8 +193,9 @@ func TestBenefitClaimRedeemReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || rows[0][0] != "claim_id" || rows[1][0] != first.ClaimID || rows[1][1] != "冬季暖心礼包" || rows[1][2] != "redeemed" ||
-		rows[1][8] != "浦阳驿站" {
+	wantHeader := []string{"领取编号", "福利名称", "状态", "入会礼", "领取时间", "有效期至", "核销时间", "核销驿站编号", "核销驿站", "核销人", "过期时间"}
+	if len(rows) != 2 || !slices.Equal(rows[0], wantHeader) || rows[1][0] != first.ClaimID || rows[1][1] != "冬季暖心礼包" || rows[1][2] != "已核销" ||
+		rows[1][3] != "否" || rows[1][8] != "浦阳驿站" {
 		t.Errorf("csv = %q", rows)
 	}
 	if bytes.Contains(r.Body, []byte(first.Code)) {

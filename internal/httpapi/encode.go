@@ -168,11 +168,11 @@ func appendTail(b []byte, s *station.Station) []byte {
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, s.Version, 10)
 	b = append(b, `,"created_at":"`...)
-	b = s.CreatedAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = wireTime(s.CreatedAt).AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","created_by":`...)
 	b = appendString(b, s.CreatedBy)
 	b = append(b, `,"updated_at":"`...)
-	b = s.UpdatedAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = wireTime(s.UpdatedAt).AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","updated_by":`...)
 	return appendString(b, s.UpdatedBy)
 }

@@ -86,8 +86,8 @@ func TestStationViewIsValidJSON(t *testing.T) {
 		"amenities":     []any{"ebike_charging", "toilet"},
 		"hours":         map[string]any{"weekly": map[string]any{"sun": []any{[]any{"22:00", "06:00"}}}, "closed_dates": []any{"2027-01-28"}},
 		"contact_phone": "13800138000", "status": "active", "open_now": true, "demo": false, "version": float64(3),
-		"created_at": "2026-01-02T03:04:05.0000006Z", "created_by": "staff:a",
-		"updated_at": "2026-01-01T19:04:05Z", "updated_by": "staff:b", "distance_m": 1.5,
+		"created_at": "2026-01-02T11:04:05.0000006+08:00", "created_by": "staff:a", // Shanghai time, whatever the zone stored
+		"updated_at": "2026-01-02T03:04:05+08:00", "updated_by": "staff:b", "distance_m": 1.5,
 	}
 	gotJSON, _ := json.Marshal(got)
 	wantJSON, _ := json.Marshal(want)

@@ -4,22 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/httpapi"
@@ -226,6 +230,7 @@ func (e *env) do(r req) response {
 	}
 	out := response{Status: res.StatusCode, Header: res.Header, Body: raw}
 	checkContract(e.t, hr, out)
+	checkChineseFirst(e.t, hr, out)
 	if ct := res.Header.Get("Content-Type"); r.Method != "HEAD" && (strings.HasPrefix(ct, "application/json") || ct == "application/problem+json") && res.ContentLength != int64(len(raw)) {
 		e.t.Errorf("%s %s: %d bytes of JSON sent with Content-Length %d (-1: chunked)", r.Method, r.Path, len(raw), res.ContentLength)
 	}
@@ -296,4 +301,72 @@ func truncate(b []byte) string {
 		return string(b[:600]) + "…"
 	}
 	return string(b)
+}
+
+var rfc3339 = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
+
+// checkChineseFirst fails the test when an answer is not what a Chinese
+// user should get: a problem told to a client that did not prefer another
+// language must be in Chinese, title, detail and every field message; and
+// every timestamp in a JSON answer carries Shanghai's +08:00.
+func checkChineseFirst(t *testing.T, hr *http.Request, r response) {
+	t.Helper()
+	ct := r.Header.Get("Content-Type")
+	if ct != "application/problem+json" && !strings.HasPrefix(ct, "application/json") || len(r.Body) == 0 {
+		return
+	}
+	var v any
+	if err := json.Unmarshal(r.Body, &v); err != nil {
+		return // checkContract reports it
+	}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case string:
+			if rfc3339.MatchString(x) && !strings.HasSuffix(x, "+08:00") {
+				t.Errorf("%s %s: %s = %q, want a time with the +08:00 offset", hr.Method, hr.URL.Path, path, x)
+			}
+		case []any:
+			for i, y := range x {
+				walk(fmt.Sprintf("%s[%d]", path, i), y)
+			}
+		case map[string]any:
+			for k, y := range x {
+				walk(path+"."+k, y)
+			}
+		}
+	}
+	walk("", v)
+	if ct != "application/problem+json" {
+		return
+	}
+	lang := apperr.PreferredLang(hr.Header.Get("Accept-Language"))
+	if got := r.Header.Get("Content-Language"); got != string(lang) {
+		t.Errorf("%s %s: Content-Language %q, want %q", hr.Method, hr.URL.Path, got, lang)
+	}
+	if lang != apperr.ZhCN {
+		return
+	}
+	var p httpapi.Problem
+	if err := json.Unmarshal(r.Body, &p); err != nil {
+		return
+	}
+	texts := map[string]string{"title": p.Title, "detail": p.Detail}
+	for i, f := range p.Errors {
+		texts[fmt.Sprintf("errors[%d].message", i)] = f.Message
+	}
+	for name, text := range texts {
+		if !hasHan(text) {
+			t.Errorf("%s %s: the problem's %s %q is not in Chinese (add it to internal/apperr/zh_cn.go)", hr.Method, hr.URL.Path, name, text)
+		}
+	}
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }

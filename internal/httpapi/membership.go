@@ -45,11 +45,11 @@ type applicationJSON struct {
 func toApplicationJSON(a worker.Application, staffView bool) applicationJSON {
 	out := applicationJSON{
 		ID: a.ID, Status: string(a.Status), RealName: a.RealName, Phone: a.Phone, Occupation: string(a.Occupation),
-		Employer: a.Employer, DistrictCode: a.DistrictCode, CreatedAt: a.CreatedAt.UTC(), Reason: a.Reason,
+		Employer: a.Employer, DistrictCode: a.DistrictCode, CreatedAt: wireTime(a.CreatedAt), Reason: a.Reason,
 		MembershipNumber: a.MembershipNo,
 	}
 	if !a.DecidedAt.IsZero() {
-		at := a.DecidedAt.UTC()
+		at := wireTime(a.DecidedAt)
 		out.DecidedAt = &at
 	}
 	if staffView {

@@ -238,6 +238,10 @@ func readBody(c echo.Context, limit int64, types ...string) ([]byte, error) {
 		if errors.As(err, &tooBig) {
 			return nil, apperr.New(apperr.TooLarge, "the body is larger than %d bytes", limit)
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || c.Request().Context().Err() != nil {
+			// The client hung up mid-upload: nothing is acted on.
+			return nil, apperr.Wrap(apperr.ClientClosed, err, "the client closed the request before the answer was ready")
+		}
 		return nil, apperr.New(apperr.Invalid, "the body could not be read")
 	}
 	return body, nil

@@ -1,8 +1,8 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -28,7 +28,8 @@ var statusOf = map[apperr.Code]int{
 	apperr.RateLimited:          http.StatusTooManyRequests,
 	apperr.Unavailable:          http.StatusServiceUnavailable,
 	apperr.Internal:             http.StatusInternalServerError,
-	codeMethodNotAllowed:        http.StatusMethodNotAllowed,
+	apperr.MethodNotAllowed:     http.StatusMethodNotAllowed,
+	apperr.ClientClosed:         statusClientClosed,
 	apperr.SoldOut:              http.StatusConflict,
 	apperr.LimitReached:         http.StatusConflict,
 	apperr.NotEligible:          http.StatusForbidden,
@@ -43,9 +44,10 @@ var statusOf = map[apperr.Code]int{
 	apperr.TOTPEnrolmentRequired: http.StatusForbidden,
 }
 
-// codeMethodNotAllowed is for a known path with the wrong method; only the
-// router produces it.
-const codeMethodNotAllowed apperr.Code = "method_not_allowed"
+// statusClientClosed is nginx's status for a client that hung up before the
+// answer: it is logged and counted, never seen by the client, and kept
+// outside the 5xx counts, as no fault of the server's.
+const statusClientClosed = 499
 
 // Problem is an RFC 9457 problem document.
 type Problem struct {
@@ -58,9 +60,11 @@ type Problem struct {
 	RequestID string              `json:"request_id,omitempty"`
 }
 
-// errorHandler renders every error as application/problem+json. Errors
-// without a code are bugs or outages: they are logged in full and answered
-// with an opaque 500.
+// errorHandler renders every error as application/problem+json, its title,
+// detail and field messages in the language Accept-Language prefers (Chinese
+// unless another is preferred; the code is the same in every language).
+// Errors without a code are bugs or outages: they are logged in full and
+// answered with an opaque 500. A client that hung up is recorded as 499.
 func (s *server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -69,11 +73,14 @@ func (s *server) errorHandler(err error, c echo.Context) {
 		e    *apperr.Error
 		he   *echo.HTTPError
 		code apperr.Code
-		msg  string
 	)
+	lang := apperr.PreferredLang(c.Request().Header.Get("Accept-Language"))
 	switch {
+	case clientGone(c, err):
+		code = apperr.ClientClosed
+		e = apperr.New(code, "the client closed the request before the answer was ready")
 	case errors.As(err, &e):
-		code, msg = e.Code, e.Message
+		code = e.Code
 		if e.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 		}
@@ -81,23 +88,35 @@ func (s *server) errorHandler(err error, c echo.Context) {
 			c.Response().Header().Set("Retry-After", "5")
 		}
 	case errors.As(err, &he):
-		code, msg = codeOfHTTP(he.Code), fmt.Sprint(he.Message)
+		code = codeOfHTTP(he.Code)
+		msg := http.StatusText(he.Code) // echo's own message may be any text; the status's is in the catalogue
+		e = &apperr.Error{Code: code, Message: msg}
 	default:
-		code, msg = apperr.Internal, "an internal error occurred"
+		code = apperr.Internal
 	}
 	status, ok := statusOf[code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
+	var msg string
 	if status >= 500 && code != apperr.Unavailable {
 		s.log.ErrorContext(c.Request().Context(), "request failed", "request_id", requestID(c), "route", c.Path(), "error", err)
-		msg = "an internal error occurred; quote the request id when reporting it"
-	} else if code == apperr.Unavailable {
-		s.log.WarnContext(c.Request().Context(), "dependency unavailable", "request_id", requestID(c), "route", c.Path(), "error", err)
+		msg = apperr.Message(lang, "an internal error occurred; quote the request id when reporting it")
+		e = nil
+	} else {
+		if code == apperr.Unavailable {
+			s.log.WarnContext(c.Request().Context(), "dependency unavailable", "request_id", requestID(c), "route", c.Path(), "error", err)
+		}
+		e = apperr.Localize(e, lang)
+		msg = e.Message
+	}
+	title, ok := apperr.Title(code, lang)
+	if !ok {
+		title = statusTitle(status, lang)
 	}
 	p := Problem{
 		Type:      "urn:yizhan:problem:" + string(code),
-		Title:     http.StatusText(status),
+		Title:     title,
 		Status:    status,
 		Code:      code,
 		Detail:    msg,
@@ -106,20 +125,44 @@ func (s *server) errorHandler(err error, c echo.Context) {
 	if e != nil {
 		p.Errors = e.Fields
 	}
+	h := c.Response().Header()
+	h.Set("Content-Language", string(lang))
+	h.Add("Vary", "Accept-Language")
 	if status == http.StatusMethodNotAllowed {
 		if allow, ok := c.Get(echo.ContextKeyHeaderAllow).(string); ok && allow != "" {
-			c.Response().Header().Set("Allow", allow)
+			h.Set("Allow", allow)
 		}
 	}
 	if status == http.StatusUnauthorized {
-		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="yizhan"`)
+		h.Set("WWW-Authenticate", `Bearer realm="yizhan"`)
 	}
 	if c.Request().Method == http.MethodHead {
-		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+		h.Set(echo.HeaderContentType, "application/problem+json")
 		c.Response().WriteHeader(status)
 		return
 	}
 	_ = writeBody(c, status, "application/problem+json", mustJSON(p))
+}
+
+// clientGone reports whether the request failed because the client hung
+// up: its context ended (the server ends it when the connection closes), or
+// the body stopped short.
+func clientGone(c echo.Context, err error) bool {
+	if apperr.Is(err, apperr.ClientClosed) {
+		return true
+	}
+	return errors.Is(c.Request().Context().Err(), context.Canceled)
+}
+
+// statusTitle is the title of a status that no code names.
+func statusTitle(status int, lang apperr.Lang) string {
+	if lang == apperr.En {
+		return http.StatusText(status)
+	}
+	if status >= 500 {
+		return apperr.Message(lang, "Internal Server Error")
+	}
+	return apperr.Message(lang, "Bad Request")
 }
 
 func codeOfHTTP(status int) apperr.Code {
@@ -127,7 +170,7 @@ func codeOfHTTP(status int) apperr.Code {
 	case http.StatusNotFound:
 		return apperr.NotFound
 	case http.StatusMethodNotAllowed:
-		return codeMethodNotAllowed
+		return apperr.MethodNotAllowed
 	case http.StatusRequestEntityTooLarge:
 		return apperr.TooLarge
 	case http.StatusUnsupportedMediaType:

@@ -239,7 +239,7 @@ func (s *server) stationHistory(c echo.Context) error {
 	}
 	out := historyJSON{Items: make([]changeJSON, 0, len(changes))}
 	for _, ch := range changes {
-		out.Items = append(out.Items, changeJSON{ch.Version, ch.Action, ch.ChangedAt.UTC(), ch.ChangedBy, ch.Fields})
+		out.Items = append(out.Items, changeJSON{ch.Version, ch.Action, wireTime(ch.ChangedAt), ch.ChangedBy, ch.Fields})
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -337,7 +337,8 @@ func importItem(raw json.RawMessage, crs geo.CRS) station.ImportItem {
 			// Name the offending coordinate by its GeoJSON position.
 			for _, f := range e.Fields {
 				idx := map[string]string{"lng": "[0]", "lat": "[1]"}[f.Field]
-				p.Add("geometry.coordinates"+idx, f.Code, "%s", f.Message)
+				f.Field = "geometry.coordinates" + idx
+				p.AddField(f)
 			}
 		} else if err != nil {
 			return station.ImportItem{Problem: err}

@@ -360,7 +360,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	}
 	r = e.do(req{Method: "POST", Path: "/v1/stations/import", Token: admin, ContentType: "application/geo+json",
 		Body: `{"type":"FeatureCollection","features":[` + strings.Join(bad, ",") + `]}`})
-	if errs := r.Problem(t).Errors; r.Status != 400 || len(errs) != 101 || errs[100].Code != "too_many" || !strings.Contains(errs[100].Message, "200 more") {
+	if errs := r.Problem(t).Errors; r.Status != 400 || len(errs) != 101 || errs[100].Code != "too_many" || !strings.Contains(errs[100].Message, "另有 200 个问题") {
 		t.Errorf("300 bad features: %d, %d errors, the last %+v", r.Status, len(errs), errs[len(errs)-1])
 	}
 	var n int

@@ -41,10 +41,10 @@ type workerJSON struct {
 func toWorkerJSON(w worker.Worker) workerJSON {
 	out := workerJSON{
 		ID: w.ID, Nickname: w.Nickname, Phone: w.Phone, Occupation: string(w.Occupation), Employer: w.Employer,
-		DistrictCode: w.DistrictCode, IsMember: w.IsMember(), MembershipNumber: w.MembershipNo, CreatedAt: w.CreatedAt.UTC(),
+		DistrictCode: w.DistrictCode, IsMember: w.IsMember(), MembershipNumber: w.MembershipNo, CreatedAt: wireTime(w.CreatedAt),
 	}
 	if w.IsMember() {
-		since := w.MemberSince.UTC()
+		since := wireTime(w.MemberSince)
 		out.MemberSince = &since
 	}
 	return out
@@ -67,7 +67,7 @@ func (s *server) wechatLogin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, workerLoginResponse{Token: in.Token, ExpiresAt: in.ExpiresAt, IsNew: in.IsNew, Worker: toWorkerJSON(in.Worker)})
+	return c.JSON(http.StatusOK, workerLoginResponse{Token: in.Token, ExpiresAt: wireTime(in.ExpiresAt), IsNew: in.IsNew, Worker: toWorkerJSON(in.Worker)})
 }
 
 func (s *server) getMe(c echo.Context) error {

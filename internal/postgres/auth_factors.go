@@ -43,7 +43,7 @@ func (s *AuthStore) RememberNetwork(ctx context.Context, staffID uuid.UUID, netw
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM staff_known_networks WHERE staff_id = $1 AND last_success_at < $2`, staffID, forgetBefore)
 		return err
-	}), "known networks")
+	}), "login failures")
 }
 
 func noStaff(username string) error {

@@ -473,7 +473,7 @@ func (s *BenefitStore) Claim(ctx context.Context, c benefit.NewClaim, check bene
 				return err
 			}
 			if status != string(benefit.Published) {
-				return apperr.New(apperr.NotOpen, "this benefit is %s", status)
+				return apperr.New(apperr.NotOpen, "this benefit is %s", apperr.Word(status))
 			}
 			return errSoldOut
 		}
@@ -674,7 +674,7 @@ func (s *BenefitStore) ExpireDue(ctx context.Context, now time.Time, limit int) 
 		for { // all of a sound offer's overdue claims, limit at a time
 			m, err := s.expireDue(ctx, now, limit, &id)
 			if err != nil {
-				refused = append(refused, interpretError(err, "claims of offer "+id.String()))
+				refused = append(refused, interpretError(err, apperr.Word("claims of offer "+id.String())))
 				break
 			}
 			total += m

@@ -127,7 +127,7 @@ func (db *DB) Ready(ctx context.Context) error {
 
 // interpretError turns pgx and PostgreSQL errors into domain errors where
 // they have a meaning for the caller, and wraps everything else.
-func interpretError(err error, what string) error {
+func interpretError(err error, what apperr.Word) error {
 	if err == nil {
 		return nil
 	}
@@ -148,11 +148,11 @@ func interpretError(err error, what string) error {
 		}
 		switch pgErr.Code {
 		case "23505": // unique_violation
-			return &apperr.Error{Code: apperr.Conflict, Message: what + " already exists", Err: err}
+			return apperr.Wrap(apperr.Conflict, err, "%s already exists", what)
 		case "23503": // foreign_key_violation
-			return &apperr.Error{Code: apperr.Unprocessable, Message: what + " refers to something that does not exist", Err: err}
+			return apperr.Wrap(apperr.Unprocessable, err, "%s refers to something that does not exist", what)
 		case "23514", "22001", "22P02": // check_violation, string too long, invalid text
-			return &apperr.Error{Code: apperr.Invalid, Message: what + " breaks a rule of the schema", Err: err}
+			return apperr.Wrap(apperr.Invalid, err, "%s breaks a rule of the schema", what)
 		case "40001", "40P01": // serialization failure, deadlock
 			return &apperr.Error{Code: apperr.Unavailable, Message: "the database was busy; try again", Err: err}
 		}

@@ -90,7 +90,7 @@ func (s *Service) Patch(ctx context.Context, actor Actor, id uuid.UUID, ifMatch 
 			return "", forbidDistrict(st.DistrictCode)
 		}
 		if st.Version != ifMatch {
-			return "", &apperr.Error{Code: apperr.Stale, Message: fmt.Sprintf("the station is at version %d, not %d; fetch it again and reapply your change", st.Version, ifMatch)}
+			return "", apperr.New(apperr.Stale, "the station is at version %d, not %d; fetch it again and reapply your change", st.Version, ifMatch)
 		}
 		f, err := ApplyMergePatch(st, patch)
 		if err != nil {
@@ -128,7 +128,7 @@ func (s *Service) Close(ctx context.Context, actor Actor, id uuid.UUID, ifMatch 
 			return "", forbidDistrict(st.DistrictCode)
 		}
 		if ifMatch != 0 && st.Version != ifMatch {
-			return "", &apperr.Error{Code: apperr.Stale, Message: fmt.Sprintf("the station is at version %d, not %d", st.Version, ifMatch)}
+			return "", apperr.New(apperr.Stale, "the station is at version %d, not %d", st.Version, ifMatch)
 		}
 		if st.Status == Closed {
 			return "", nil

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -45,11 +44,11 @@ func describe(err error) error {
 	)
 	switch {
 	case errors.As(err, &syntax):
-		return &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("the request body is not valid JSON (at byte %d)", syntax.Offset)}
+		return apperr.New(apperr.Invalid, "the request body is not valid JSON (at byte %d)", syntax.Offset)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("the request body must be a JSON %s", jsonKind(typ.Type.Kind().String()))}
+			return apperr.New(apperr.Invalid, "the request body must be a JSON %s", jsonKind(typ.Type.Kind().String()))
 		}
 		if kind, number, ok := strings.Cut(typ.Value, " "); ok && kind == "number" && isInteger(typ.Type.Kind()) {
 			p.Add(field, "type", "must be a whole number in range, not %s", number)
@@ -69,25 +68,25 @@ func describe(err error) error {
 	if errors.As(err, &appErr) {
 		return appErr
 	}
-	return &apperr.Error{Code: apperr.Invalid, Message: "the request body could not be decoded: " + err.Error()}
+	return apperr.New(apperr.Invalid, "the request body could not be decoded: %v", err)
 }
 
 // withArticle turns encoding/json's name of a JSON value ("number",
 // "number 1.5", "bool") into the walk's ("a number", "a boolean").
-func withArticle(value string) string {
+func withArticle(value string) apperr.Word {
 	kind, _, _ := strings.Cut(value, " ")
 	switch kind {
 	case "bool":
 		return "a boolean"
 	case "array", "object":
-		return "an " + kind
+		return apperr.Word("an " + kind)
 	case "string", "number":
-		return "a " + kind
+		return apperr.Word("a " + kind)
 	}
-	return value
+	return apperr.Word(value)
 }
 
-func jsonKind(goKind string) string {
+func jsonKind(goKind string) apperr.Word {
 	switch goKind {
 	case "string":
 		return "string"
@@ -128,7 +127,7 @@ func MergePatch(target, patch any) any {
 // DecodePatch decodes the body of a JSON merge patch, which must be one JSON
 // object, keeping numbers as json.Number so that merging never rounds them.
 // what names the resource in the error ("a station").
-func DecodePatch(patch []byte, what string) (map[string]any, error) {
+func DecodePatch(patch []byte, what apperr.Word) (map[string]any, error) {
 	var pm map[string]any
 	dec := json.NewDecoder(bytes.NewReader(patch))
 	dec.UseNumber()

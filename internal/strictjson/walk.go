@@ -223,11 +223,7 @@ func (w *walker) decodeItself(path string, val any, t reflect.Type) {
 		}
 		w.add(field(path), "type", "must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), kindOf(val))
 	case errors.As(err, &e):
-		var nested apperr.Problems
-		nested.AddAll(path, err)
-		for _, f := range nested.List() {
-			w.add(f.Field, f.Code, "%s", f.Message)
-		}
+		w.p.AddAll(path, err)
 	case t == timeType:
 		w.add(field(path), "format", "must be an RFC 3339 time, such as \"2026-12-02T09:00:00+08:00\"")
 	default:
@@ -246,7 +242,7 @@ func isInteger(k reflect.Kind) bool {
 	return false
 }
 
-func (w *walker) wrongType(path, want string, val any) {
+func (w *walker) wrongType(path string, want apperr.Word, val any) {
 	w.add(field(path), "type", "must be a JSON %s, not %s", want, kindOf(val))
 }
 
@@ -276,7 +272,7 @@ func field(path string) string {
 	return path
 }
 
-func kindOf(val any) string {
+func kindOf(val any) apperr.Word {
 	switch val.(type) {
 	case string:
 		return "a string"

@@ -104,34 +104,34 @@ func (c *Client) Code2Session(ctx context.Context, code string) (worker.Identity
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint+"?"+q.Encode(), nil)
 	if err != nil {
-		return worker.Identity{}, unavailable("the request could not be made", nil)
+		return worker.Identity{}, unavailable(nil, "the request could not be made; try again shortly")
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return worker.Identity{}, unavailable(fmt.Sprintf("WeChat did not answer within %v", c.timeout), nil)
+			return worker.Identity{}, unavailable(nil, "WeChat did not answer within %v; try again shortly", c.timeout)
 		}
-		return worker.Identity{}, unavailable("WeChat could not be reached", withoutURL(err))
+		return worker.Identity{}, unavailable(withoutURL(err), "WeChat could not be reached; try again shortly")
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, 64<<10))
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return worker.Identity{}, unavailable(fmt.Sprintf("WeChat did not answer within %v", c.timeout), nil)
+			return worker.Identity{}, unavailable(nil, "WeChat did not answer within %v; try again shortly", c.timeout)
 		}
-		return worker.Identity{}, unavailable("WeChat's answer could not be read", withoutURL(err))
+		return worker.Identity{}, unavailable(withoutURL(err), "WeChat's answer could not be read; try again shortly")
 	}
 	if res.StatusCode != http.StatusOK {
-		return worker.Identity{}, unavailable(fmt.Sprintf("WeChat answered HTTP %d", res.StatusCode), nil)
+		return worker.Identity{}, unavailable(nil, "WeChat answered HTTP %d; try again shortly", res.StatusCode)
 	}
 	var r reply
 	if err := json.Unmarshal(body, &r); err != nil {
-		return worker.Identity{}, unavailable("WeChat's answer is not JSON", nil)
+		return worker.Identity{}, unavailable(nil, "WeChat's answer is not JSON; try again shortly")
 	}
 	switch r.ErrCode {
 	case 0:
 		if r.OpenID == "" {
-			return worker.Identity{}, unavailable("WeChat answered without an openid", nil)
+			return worker.Identity{}, unavailable(nil, "WeChat answered without an openid; try again shortly")
 		}
 		return worker.Identity{OpenID: r.OpenID, UnionID: r.UnionID}, nil
 	case 40029, 40163:
@@ -141,21 +141,21 @@ func (c *Client) Code2Session(ctx context.Context, code string) (worker.Identity
 	case 40226:
 		return worker.Identity{}, &apperr.Error{Code: apperr.Forbidden, Message: "WeChat refused this login (a high-risk user)"}
 	case -1:
-		return worker.Identity{}, unavailable("WeChat is busy", nil)
+		return worker.Identity{}, unavailable(nil, "WeChat is busy; try again shortly")
 	default:
 		// errmsg is WeChat's own text about our request, logged for the
 		// operator; the secret and the code are struck out in case it
 		// quotes them.
 		msg := strings.NewReplacer(c.secret, "[secret]", code, "[code]").Replace(r.ErrMsg)
-		return worker.Identity{}, unavailable("WeChat refused the login", fmt.Errorf("errcode %d: %.200s", r.ErrCode, msg))
+		return worker.Identity{}, unavailable(fmt.Errorf("errcode %d: %.200s", r.ErrCode, msg), "WeChat refused the login; try again shortly")
 	}
 }
 
 // retryAfter is what a client is told to wait when WeChat fails.
 const retryAfter = 5 * time.Second
 
-func unavailable(msg string, cause error) error {
-	return &apperr.Error{Code: apperr.Unavailable, Message: msg + "; try again shortly", RetryAfter: retryAfter, Err: cause}
+func unavailable(cause error, format string, args ...any) error {
+	return apperr.Wrap(apperr.Unavailable, cause, format, args...).Retry(retryAfter)
 }
 
 // withoutURL strips the request URL, which carries the secret and the code,

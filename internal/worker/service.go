@@ -303,7 +303,7 @@ func (s *Service) decide(staff Staff, to Status, reason string) func(*Applicatio
 			return apperr.New(apperr.Forbidden, "you may not decide applications of district %s", a.DistrictCode)
 		}
 		if a.Status != Pending {
-			return apperr.New(apperr.Conflict, "the application is already %s", a.Status)
+			return apperr.New(apperr.Conflict, "the application is already %s", apperr.Word(a.Status))
 		}
 		if to == Approved && w.IsMember() {
 			return apperr.New(apperr.Conflict, "the applicant is already a member")
