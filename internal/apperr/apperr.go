@@ -17,6 +17,7 @@ type Code string
 // The codes every package may return.
 const (
 	Invalid              Code = "invalid"               // the request is malformed or a field is wrong (400)
+	UnknownParameter     Code = "unknown_parameter"     // the query string names a parameter the route does not read (400)
 	Unauthorized         Code = "unauthorized"          // no, a malformed, an expired or a revoked credential (401)
 	Forbidden            Code = "forbidden"             // authenticated but not allowed (403)
 	NotFound             Code = "not_found"             // no such resource (404)

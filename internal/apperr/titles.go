@@ -7,6 +7,7 @@ type title struct{ en, zh string }
 // have one (TestEveryCodeHasATitle).
 var titles = map[Code]title{
 	Invalid:              {"Bad Request", "请求有误"},
+	UnknownParameter:     {"Unknown Query Parameter", "未知的查询参数"},
 	Unauthorized:         {"Unauthorized", "未登录或登录已失效"},
 	Forbidden:            {"Forbidden", "无权操作"},
 	NotFound:             {"Not Found", "未找到"},

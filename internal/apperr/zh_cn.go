@@ -277,6 +277,23 @@ var zhCN = map[string]string{
 	"this station is not active; collect the benefit at another the offer names":                                            "该驿站未在运营；请到该福利指定的其他驿站领取",
 	"this benefit is collected only at active stations of the offer's districts":                                            "该福利只能在其所属地区运营中的驿站领取",
 	"no welcome benefit is owed to this worker":                                                                             "该职工没有待发放的入会礼",
+	// Strict input: query strings, JSON text, the text policy, districts.
+	"unknown query parameter %q; did you mean %q?":                                                    "未知的查询参数 %q；您是否要用 %q？",
+	"unknown query parameter %q: this route takes no query parameters":                                "未知的查询参数 %q：该接口不接受任何查询参数",
+	"this route takes no query parameters":                                                            "该接口不接受任何查询参数",
+	"is not a parameter of this route; did you mean %s? It takes %s":                                  "不是该接口的参数；您是否要用 %s？该接口接受：%s",
+	"is given %d times; give it once":                                                                 "出现了 %d 次；只能给出一次",
+	"must be an integer from %d to %d":                                                                "必须是 %d 到 %d 之间的整数",
+	"must be a decimal number of metres above 0 and at most %d":                                       "必须是大于 0、不超过 %d 的十进制米数",
+	"must be a decimal number between %g and %g":                                                      "必须是 %g 到 %g 之间的十进制数",
+	"is given more than once in the same object":                                                      "在同一对象中出现了不止一次",
+	"must be valid UTF-8 text":                                                                        "必须是有效的 UTF-8 文本",
+	"must be valid UTF-8 text: a lone surrogate such as \\ud800 or invalid bytes encode no character": "必须是有效的 UTF-8 文本：单独的代理项（如 \\ud800）或无效字节不代表任何字符",
+	"must not contain control, formatting or invisible characters (found %s)":                         "不能包含控制字符、格式字符或不可见字符（发现 %s）",
+	"must be a 6-digit administrative division code (county, city or province), such as 330726":       "必须是 6 位行政区划代码（县、市或省），例如 330726",
+	"%s is not in the national table of administrative divisions (GB/T 2260)":                         "%s 不在全国行政区划代码表（GB/T 2260）中",
+	"%s is a province (%s), not a county-level division":                                              "%s 是省级行政区（%s），不是县级行政区",
+	"%s is a prefecture-level city (%s), not a county-level division":                                 "%s 是地级行政区（%s），不是县级行政区",
 
 	// Staff sign-in: the bound on logins at once and second factors.
 	"too many logins at once; try again in a moment": "同时登录的人过多，请稍后再试",

@@ -63,16 +63,26 @@ func requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// wellFormedQuery refuses a query string that does not parse (a bad
+// strictQuery refuses a query string that does not parse (a bad
 // %-escape, a semicolon): echo drops such pairs silently, so "limit=%" would
 // be answered as if no limit had been asked. Only a query holding % or ;
-// can be malformed, so the search path pays a byte scan.
-func wellFormedQuery(next echo.HandlerFunc) echo.HandlerFunc {
+// can be malformed, so the search path pays a byte scan. It then refuses a
+// parameter the route does not read (queryParams.check). One middleware
+// does both: echo wraps each request in its middleware afresh, and every
+// one costs an allocation.
+func strictQuery(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if q := c.Request().URL.RawQuery; strings.ContainsAny(q, "%;") {
+		q := c.Request().URL.RawQuery
+		if q == "" {
+			return next(c)
+		}
+		if strings.ContainsAny(q, "%;") {
 			if _, err := url.ParseQuery(q); err != nil {
 				return apperr.New(apperr.Invalid, "the query string is malformed: %s", strings.TrimPrefix(err.Error(), "invalid URL escape "))
 			}
+		}
+		if err := queryParams.check(c); err != nil {
+			return err
 		}
 		return next(c)
 	}

@@ -15,6 +15,7 @@ import (
 // statusOf is the one table from error code to HTTP status.
 var statusOf = map[apperr.Code]int{
 	apperr.Invalid:              http.StatusBadRequest,
+	apperr.UnknownParameter:     http.StatusBadRequest,
 	apperr.Unauthorized:         http.StatusUnauthorized,
 	apperr.Forbidden:            http.StatusForbidden,
 	apperr.NotFound:             http.StatusNotFound,

@@ -64,6 +64,9 @@ func New(d Deps) (http.Handler, error) {
 	}
 	e.IPExtractor = ipx
 	s.routes(e)
+	if err := checkParamTable(e); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 

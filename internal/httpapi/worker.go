@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"yizhan/internal/district"
 	"yizhan/internal/strictjson"
 	"yizhan/internal/worker"
 )
@@ -32,6 +33,7 @@ type workerJSON struct {
 	Occupation       string     `json:"occupation,omitempty"`
 	Employer         string     `json:"employer,omitempty"`
 	DistrictCode     string     `json:"district_code,omitempty"`
+	DistrictName     string     `json:"district_name,omitempty"`
 	IsMember         bool       `json:"is_member"`
 	MembershipNumber string     `json:"membership_number,omitempty"`
 	MemberSince      *time.Time `json:"member_since,omitempty"`
@@ -41,7 +43,7 @@ type workerJSON struct {
 func toWorkerJSON(w worker.Worker) workerJSON {
 	out := workerJSON{
 		ID: w.ID, Nickname: w.Nickname, Phone: w.Phone, Occupation: string(w.Occupation), Employer: w.Employer,
-		DistrictCode: w.DistrictCode, IsMember: w.IsMember(), MembershipNumber: w.MembershipNo, CreatedAt: wireTime(w.CreatedAt),
+		DistrictCode: w.DistrictCode, DistrictName: district.Name(w.DistrictCode), IsMember: w.IsMember(), MembershipNumber: w.MembershipNo, CreatedAt: wireTime(w.CreatedAt),
 	}
 	if w.IsMember() {
 		since := wireTime(w.MemberSince)

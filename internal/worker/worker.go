@@ -13,13 +13,13 @@ import (
 	"log/slog"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/district"
 	"yizhan/internal/station"
+	yztext "yizhan/internal/text"
 )
 
 // Occupation is the kind of outdoor work someone does.
@@ -139,23 +139,12 @@ func (pp ProfilePatch) apply(w *Worker) error {
 	return nil
 }
 
-// text trims s and checks that it is text of at most max characters;
-// empty is refused only when required.
+// text checks s by the one policy for text people write (internal/text):
+// normalised, trimmed, at most max characters, no control or invisible
+// characters (WeChat nicknames keep their emoji, joined or not); empty is
+// refused only when required.
 func text(p *apperr.Problems, field, s string, max int, required bool) string {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		if required {
-			p.Add(field, "required", "is required")
-		}
-	case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
-		// Only control characters are refused: WeChat nicknames carry emoji
-		// joined by U+200D, and Chinese text full-width spaces.
-		p.Add(field, "format", "must be text without control characters")
-	case utf8.RuneCountInString(s) > max:
-		p.Add(field, "too_long", "must be at most %d characters", max)
-	}
-	return s
+	return yztext.Field(p, field, s, yztext.Rule{Max: max, Required: required})
 }
 
 // mobile normalizes a phone number (spaces and a +86 prefix removed) and
@@ -195,8 +184,8 @@ func county(p *apperr.Problems, field, s string, required bool) string {
 		if required {
 			p.Add(field, "required", "is required")
 		}
-	case !station.ValidCountyCode(s):
-		p.Add(field, "format", "must be a 6-digit county-level administrative division code, such as 330726")
+	default:
+		district.Check(p, field, s, true)
 	}
 	return s
 }
