@@ -8,6 +8,8 @@
 //	api staff list               list the staff accounts, disabled and locked ones marked
 //	api staff passwd|disable|enable|unlock --username NAME
 //	                             reset a password (from stdin), disable or enable an account, clear its login lock
+//	api staff totp --username NAME [--code 123456 | --disable]
+//	                             enrol (print a secret, then confirm with a code) or remove a second factor
 //	api worker token --openid OPENID
 //	                             print a worker's bearer token, without WeChat (local demo)
 //	api demo                     load the demo data set and (re)set the demo admin's password
@@ -75,6 +77,9 @@ const usage = `usage:
                               stop an account (its sessions end at once) or let it sign in again
   api staff unlock --username NAME
                               forget the account's failed logins
+  api staff totp --username NAME [--code 123456 | --disable]
+                              enrol a second factor: print its secret and otpauth:// URI,
+                              then confirm with a code from the app; or remove it
   api worker token --openid OPENID
                               print a worker's bearer token without WeChat (local demo)
   api demo                    load demo data and print the demo admin's password

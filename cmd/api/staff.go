@@ -23,11 +23,15 @@ const staffUsage = `usage:
   api staff passwd --username NAME   (the new password is the first line of stdin)
   api staff disable --username NAME
   api staff enable --username NAME
-  api staff unlock --username NAME`
+  api staff unlock --username NAME
+  api staff totp --username NAME [--code 123456 | --disable]`
 
 // staffCommand is `api staff …`: the operator's account administration,
 // acting as auth.CommandLine. Its errors are sentences, never SQL.
 func staffCommand(ctx context.Context, cfg config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "totp" {
+		return staffTOTPCommand(ctx, cfg, log, args[1:], stdout)
+	}
 	if len(args) == 0 {
 		return errors.New(staffUsage)
 	}
