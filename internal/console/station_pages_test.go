@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/console"
 )
 
 // TestImportPreview: a file with mistakes is previewed row by row in
@@ -158,5 +159,32 @@ func TestBrowserHarnessSeesErrors(t *testing.T) {
 	}
 	if len(errs) < 2 || !strings.Contains(strings.Join(errs, "\n"), "boom") {
 		t.Errorf("the harness saw %q, want the exception and the console error", errs)
+	}
+}
+
+// TestMapWithoutTiles: when the tile server cannot be reached (offline),
+// the map falls back to its plain background, says so, and still places
+// the point.
+func TestMapWithoutTiles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *console.Config) {
+		c.TileURL = "http://127.0.0.1:9/{z}/{x}/{y}.png" // the discard port: nothing answers
+	})
+	e.staff(t, "admin1", auth.Admin)
+	tb := e.browser(t, desktop)
+	tb.login("admin1")
+	tb.open("/console/stations/new")
+	tb.do(
+		chromedp.WaitReady(chromedp.CSS(`#picker.tiles-off`)),
+		chromedp.WaitVisible(chromedp.CSS(`#picker-note`)),
+		chromedp.ScrollIntoView(chromedp.CSS(`#picker`)),
+	)
+	box, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.getElementById('picker').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.do(chromedp.MouseClickXY(box[0]+box[2]/2+40, box[1]+box[3]/2+30))
+	if lat, _ := chromedp.Run(tb.ctx, chromedp.Value(chromedp.CSS(`#lat`))); lat == "" {
+		t.Errorf("a click on the plain background placed no point")
 	}
 }
