@@ -211,6 +211,7 @@ var zhCN = map[string]string{
 	"conflict.reapply_hint": "核对别人做的修改后，可以把您的修改应用到最新版本上；同一项被两人都改过的，以您的为准。",
 	"conflict.reapply":      "在最新版本上应用我的修改",
 	"conflict.start_over":   "重新编辑最新版本",
+	"conflict.both":         "对方也改了这一项",
 	"conflict.discard":      "放弃我的修改",
 
 	"map.loading":  "正在加载站点……",

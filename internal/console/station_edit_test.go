@@ -38,11 +38,12 @@ func TestEditConflict(t *testing.T) {
 			}
 			tb.do(
 				chromedp.SetValue(chromedp.CSS(`input[name=contact_phone]`), "13800138000"),
+				chromedp.SetValue(chromedp.CSS(`input[name=address]`), "浦江县人民东路1号（我改的）"),
 				chromedp.Click(chromedp.CSS(`.station-form button[type=submit]`)),
 				chromedp.WaitReady(chromedp.CSS(`#reapply`)),
 			)
 			page := tb.text("main")
-			for _, want := range []string{"保存冲突", "新址", "无线网络", "13800138000", "同事"} {
+			for _, want := range []string{"保存冲突", "新址", "无线网络", "13800138000", "我改的", "同事", "对方也改了这一项"} {
 				if !strings.Contains(page, want) {
 					t.Errorf("the conflict page does not show %q:\n%s", want, page)
 				}
@@ -54,12 +55,14 @@ func TestEditConflict(t *testing.T) {
 			tb.shot("station-conflict")
 			tb.do(chromedp.Click(chromedp.CSS(`#reapply`)), chromedp.WaitReady(chromedp.CSS(`.flash-ok`)))
 			got, _ = e.Stations.Get(context.Background(), st.ID)
-			if got.ContactPhone != "13800138000" || !strings.Contains(got.Address, "新址") || got.Version != cur.Version+2 {
-				t.Errorf("after re-applying the station is %+v, want both edits at version %d", got, cur.Version+2)
+			if got.ContactPhone != "13800138000" || !strings.Contains(got.Address, "我改的") || !got.Amenities.Has(wifi) || got.Version != cur.Version+2 {
+				t.Errorf("after re-applying the station is %+v, want the clerk's phone and address and the colleague's wifi at version %d", got, cur.Version+2)
 			}
 		})
 	}
 }
+
+var wifi, _ = station.AmenityBit("wifi")
 
 // colleague is another staff member of the county.
 type colleague struct{}

@@ -37,6 +37,8 @@ type changeView struct {
 // fieldDiff is one field's value before and after a change, for people.
 type fieldDiff struct {
 	Field, Before, After string
+	// Both marks, on the conflict page, a field the other editor changed too.
+	Both bool
 }
 
 func (h *handler) stationDetail(w http.ResponseWriter, r *http.Request) {
