@@ -148,9 +148,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cache-Control", "no-store")
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if !safeMethod(r.Method) && !h.checkCSRF(r) {
-		h.forbiddenCSRF(rec, r)
-	} else {
+	ok, tooLarge := true, false
+	if !safeMethod(r.Method) {
+		ok, tooLarge = h.checkCSRF(r)
+	}
+	switch {
+	case tooLarge:
+		h.refuse(rec, r, http.StatusRequestEntityTooLarge, "error.too_large")
+	case !ok:
+		h.refuse(rec, r, http.StatusForbidden, "error.csrf")
+	default:
 		h.mux.ServeHTTP(rec, r)
 	}
 	// One line per request, as the API logs: the route pattern, never the

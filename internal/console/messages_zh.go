@@ -74,7 +74,7 @@ var zhCN = map[string]string{
 	"error.invalid":      "提交的内容有误。",
 	"error.conflict":     "这条记录刚被别人修改过，请刷新后再试。",
 	"error.rate_limited": "操作太频繁，请稍后再试。",
-	"error.too_large":    "上传的文件太大。",
+	"error.too_large":    "提交的内容太大（文件最大 20 MB），什么都没有保存。",
 	"error.unavailable":  "服务暂时不可用，请稍后再试。",
 	"error.internal":     "系统出错了，请稍后再试；如果一直出现，请联系管理员。",
 

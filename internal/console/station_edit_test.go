@@ -1,7 +1,10 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -203,5 +206,34 @@ func TestFormErrorsInChinese(t *testing.T) {
 	tb.shot("station-form-errors")
 	if n := e.countStations(t); n != 0 {
 		t.Errorf("%d stations stored from an invalid form", n)
+	}
+}
+
+// TestUploadTooLarge: a file over the 20 MiB limit is refused with 413 and
+// a Chinese explanation, and nothing is stored.
+func TestUploadTooLarge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "admin1", auth.Admin)
+	c := e.signedIn(t, "admin1")
+	token := formToken(t, c, e.URL+"/console/stations/import")
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("csrf", token)
+	_ = mw.WriteField("action", "preview")
+	fw, _ := mw.CreateFormFile("file", "big.geojson")
+	_, _ = fw.Write(bytes.Repeat([]byte(" "), 21<<20))
+	_ = mw.Close()
+	res, err := c.Post(e.URL+"/console/stations/import", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	page, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(page), "太大") {
+		t.Errorf("a 21 MiB upload: %d, want 413 and the Chinese explanation", res.StatusCode)
+	}
+	if n := e.countStations(t); n != 0 {
+		t.Errorf("%d stations stored", n)
 	}
 }
