@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -63,7 +64,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		stations: station.NewService(store, nil, func(ss ...*station.Station) { engine.Apply(ss...) }),
 		auth:     authSvc,
 		search:   engine,
-		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, worker.DefaultConfig, nil),
+		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, cfg.Workers, nil),
 		benefits: benefits,
 	}, nil
 }
@@ -102,6 +103,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		}
 		return a.db.Ready(ctx)
 	}
+	metrics := httpapi.NewMetrics(newRegistry(a))
 	h, err := httpapi.New(httpapi.Deps{
 		Log:            log,
 		Stations:       a.stations,
@@ -109,7 +111,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Search:         a.search,
 		Workers:        a.workers,
 		Benefits:       a.benefits,
-		Metrics:        httpapi.NewMetrics(newRegistry(a)),
+		Metrics:        metrics,
+		MetricsApart:   cfg.MetricsAddr != "",
 		Limits:         cfg.Limits,
 		Ready:          readyCheck,
 		TrustedProxies: cfg.TrustedProxies,
@@ -121,7 +124,27 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
-	return httpapi.Serve(ctx, cfg.Addr, root, log, cfg.ShutdownGrace, ready)
+	if cfg.MetricsAddr == "" {
+		return httpapi.Serve(ctx, cfg.Addr, root, log, cfg.ShutdownGrace, ready)
+	}
+	// /metrics on a listener of its own, off the public port. When either
+	// listener fails, both stop.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler())
+	metricsErr := make(chan error, 1)
+	go func() {
+		err := httpapi.Serve(ctx, cfg.MetricsAddr, mux, log.With("listener", "metrics"), cfg.ShutdownGrace, nil)
+		cancel()
+		metricsErr <- err
+	}()
+	err = httpapi.Serve(ctx, cfg.Addr, root, log, cfg.ShutdownGrace, ready)
+	cancel()
+	if merr := <-metricsErr; err == nil && merr != nil {
+		err = fmt.Errorf("METRICS_ADDR: %w", merr)
+	}
+	return err
 }
 
 // withConsole serves the staff console at /console/ beside the API, on the
