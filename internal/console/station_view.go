@@ -54,7 +54,7 @@ func (h *handler) stationDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	pt := geo.FromWGS84(st.Location, h.Config.TileCRS)
 	page := stationPage{
-		ID: st.ID.String(), Name: st.Name, Address: st.Address, District: st.DistrictCode,
+		ID: st.ID.String(), Name: st.Name, Address: st.Address, District: districtText(st.DistrictCode),
 		Host: hostText(st.Host.Type, st.Host.Name), Phone: st.ContactPhone, Hours: hoursSummary(st.Hours),
 		Status: st.Status, StatusLabel: t("status." + string(st.Status)), Amenities: amenityLabels(st.Amenities),
 		Lat: coordText(st.Location[1]), Lng: coordText(st.Location[0]), Version: st.Version,
@@ -136,6 +136,10 @@ func formatValue(field string, v any) string {
 	case "status":
 		if s, ok := v.(string); ok {
 			return t("status." + s)
+		}
+	case "district_code":
+		if s, ok := v.(string); ok {
+			return districtText(s)
 		}
 	case "amenities":
 		if list, ok := v.([]any); ok {
