@@ -39,8 +39,8 @@ type stationFormPage struct {
 	Districts []option
 	// DistrictName names the form's district code, when the table has it.
 	DistrictName string
-	Map       mapConfig
-	Errors    map[string]string
+	Map          mapConfig
+	Errors       map[string]string
 }
 
 // mapConfig is what the map script reads from the map element's data
@@ -176,7 +176,7 @@ func (h *handler) formPage(r *http.Request, f stationForm) stationFormPage {
 	page := stationFormPage{
 		Form: f, Amenities: amenityOptions(f.Amenities), Districts: districtOptions(principal(r), f.District),
 		DistrictName: district.Name(f.District),
-		HostTypes: hostTypeOptions(f.HostType), Statuses: statusOptions(f.Status, false), CRSs: crsOptions(f.CRS),
+		HostTypes:    hostTypeOptions(f.HostType), Statuses: statusOptions(f.Status, false), CRSs: crsOptions(f.CRS),
 		Map: mapConfig{Tiles: h.Config.TileURL, Subdomains: h.Config.TileSubdomains, CRS: string(h.Config.TileCRS), Zoom: 16},
 	}
 	if f.Lat != "" && f.Lng != "" && f.CRS == string(h.Config.TileCRS) {
