@@ -91,7 +91,7 @@ var zhCN = map[string]string{
 
 	"station.name":       "站点名称",
 	"station.address":    "地址",
-	"station.district":   "区县代码",
+	"station.district":   "区县",
 	"station.status":     "状态",
 	"station.amenity":    "服务设施",
 	"station.amenities":  "服务设施",
