@@ -237,3 +237,32 @@ func TestUploadTooLarge(t *testing.T) {
 		t.Errorf("%d stations stored", n)
 	}
 }
+
+// TestCloseStation: closing sends the version shown; a stale one closes
+// nothing.
+func TestCloseStation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "pujiang", auth.DistrictStaff, "330726")
+	st := e.mustStation(t, "浦江驿站", "330726", 29.4521, 119.892)
+	if _, err := e.Stations.Patch(context.Background(), colleague{}, st.ID, 1, []byte(`{"name":"浦江驿站（新）"}`)); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signedIn(t, "pujiang")
+	path := "/console/stations/" + st.ID.String() + "/close"
+	if res := e.post(t, c, path, url.Values{"version": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("closing at a stale version: %d, want 303 back to the station", res.StatusCode)
+	}
+	if got, _ := e.Stations.Get(context.Background(), st.ID); got.Status != station.Active {
+		t.Fatalf("a close at a stale version closed the station")
+	}
+	if page := e.get(t, c, "/console/stations/"+st.ID.String()); !strings.Contains(page.Body, "刚被别人修改过，没有关闭") {
+		t.Errorf("the station page does not say why it was not closed")
+	}
+	if res := e.post(t, c, path, url.Values{"version": {"2"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("closing: %d", res.StatusCode)
+	}
+	if got, _ := e.Stations.Get(context.Background(), st.ID); got.Status != station.Closed || got.UpdatedBy != "staff:pujiang" {
+		t.Errorf("after closing: %+v", got)
+	}
+}
