@@ -225,6 +225,7 @@ var zhCN = map[string]string{
 	"import.choose":      "选择文件",
 	"import.again":       "修改文件后重新上传",
 	"import.lead":        "上传 GeoJSON 文件（每个站点一个 Point 要素，属性与接口的站点字段相同）。上传后先预览，逐行列出错误；全部无误并确认后才会保存，要么全部导入，要么一个都不导入。",
+	"import.file_name":   "文件：%s",
 	"import.file":        "GeoJSON 文件",
 	"import.crs":         "文件里坐标的来源",
 	"import.preview":     "上传并预览",
