@@ -32,4 +32,8 @@ var titles = map[Code]title{
 	AlreadyRedeemed: {"Already Redeemed", "已核销"},
 	WrongStation:    {"Wrong Station", "不能在此驿站核销"},
 	Expired:         {"Expired", "已过期"},
+
+	TOTPRequired:          {"One-Time Code Required", "需要一次性验证码"},
+	TOTPInvalid:           {"Invalid One-Time Code", "一次性验证码无效"},
+	TOTPEnrolmentRequired: {"Second Factor Required", "需要绑定第二重验证"},
 }

@@ -39,6 +39,11 @@ var statusOf = map[apperr.Code]int{
 	apperr.AlreadyRedeemed:      http.StatusConflict,
 	apperr.WrongStation:         http.StatusUnprocessableEntity,
 	apperr.Expired:              http.StatusGone,
+
+	// A staff login's second factor.
+	apperr.TOTPRequired:          http.StatusUnauthorized,
+	apperr.TOTPInvalid:           http.StatusUnauthorized,
+	apperr.TOTPEnrolmentRequired: http.StatusForbidden,
 }
 
 // statusClientClosed is nginx's status for a client that hung up before the
