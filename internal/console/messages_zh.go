@@ -137,11 +137,13 @@ var zhCN = map[string]string{
 	"history.after":   "修改后",
 	"history.initial": "登记时的内容",
 
-	"action.create": "登记",
-	"action.update": "修改",
-	"action.close":  "关闭",
-	"action.import": "导入",
-	"actor.system":  "系统",
+	"action.create":       "登记",
+	"action.update":       "修改",
+	"action.close":        "关闭",
+	"action.import":       "导入",
+	"actor.system":        "系统",
+	"actor.worker":        "职工",
+	"actor.staff_unknown": "已删除的工作人员账号",
 
 	"field.name":          "站点名称",
 	"field.address":       "地址",

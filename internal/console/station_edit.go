@@ -142,9 +142,14 @@ func (h *handler) conflict(w http.ResponseWriter, r *http.Request, st *station.S
 		return
 	}
 	page := conflictPage{ID: st.ID.String(), Name: st.Name, Edited: edited, Current: st.Version, Patch: string(patch)}
+	var actors []string
+	for _, c := range changes {
+		actors = append(actors, c.ChangedBy)
+	}
+	actor := h.actorNames(r, actors...)
 	for _, c := range changes {
 		if c.Version > edited {
-			page.Theirs = append(page.Theirs, changeViewOf(c))
+			page.Theirs = append(page.Theirs, changeViewOf(c, actor))
 		}
 	}
 	keys := make([]string, 0, len(mine))

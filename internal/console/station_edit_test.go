@@ -262,7 +262,7 @@ func TestCloseStation(t *testing.T) {
 	if res := e.post(t, c, path, url.Values{"version": {"2"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("closing: %d", res.StatusCode)
 	}
-	if got, _ := e.Stations.Get(context.Background(), st.ID); got.Status != station.Closed || got.UpdatedBy != "staff:pujiang" {
+	if got, _ := e.Stations.Get(context.Background(), st.ID); got.Status != station.Closed || got.UpdatedBy != "staff:"+e.staffID(t, "pujiang") {
 		t.Errorf("after closing: %+v", got)
 	}
 }
