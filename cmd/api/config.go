@@ -44,12 +44,6 @@ type config struct {
 	// ExpiryInterval is how often the sweeper expires overdue claims:
 	// BENEFIT_EXPIRY_INTERVAL, default 1m.
 	ExpiryInterval time.Duration
-	// Console is the staff console's set-up: CONSOLE_SECURE_COOKIE (true
-	// behind HTTPS), CONSOLE_TILE_URL (a Leaflet URL template; "none" for
-	// a plain background; AutoNavi's GCJ-02 street map by default),
-	// CONSOLE_TILE_SUBDOMAINS (what {s} takes, default 1234) and
-	// CONSOLE_TILE_CRS (gcj02, the default, or wgs84).
-	Console console.Config
 	// MetricsAddr, when set, is where /metrics is served instead of
 	// API_ADDR: METRICS_ADDR, default none (served on API_ADDR).
 	MetricsAddr string
@@ -64,6 +58,12 @@ type config struct {
 	// TOTPRequired says which staff must sign in with a second factor:
 	// STAFF_TOTP_REQUIRED, "" (none) or "admins".
 	TOTPRequired auth.TOTPPolicy
+	// Console is the staff console's set-up: CONSOLE_SECURE_COOKIE (true
+	// behind HTTPS), CONSOLE_TILE_URL (a Leaflet URL template; "none" for
+	// a plain background; AutoNavi's GCJ-02 street map by default),
+	// CONSOLE_TILE_SUBDOMAINS (what {s} takes, default 1234) and
+	// CONSOLE_TILE_CRS (gcj02, the default, or wgs84).
+	Console console.Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -140,9 +140,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 			*d.dst = x
 		}
 	}
-	if err := loadConsoleConfig(&c.Console, getenv); err != nil {
-		return c, err
-	}
 	if v := getenv("WORKER_LOGINS_PER_ADDR"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -162,6 +159,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.MaxConnsPerAddr, err = parseConnCap(getenv, "MAX_CONNS_PER_ADDR", defaultMaxConnsPerAddr); err != nil {
+		return c, err
+	}
+	if err := loadConsoleConfig(&c.Console, getenv); err != nil {
 		return c, err
 	}
 	return c, nil

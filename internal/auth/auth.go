@@ -167,6 +167,7 @@ type Store interface {
 	// RevokeWorkerSession revokes the worker's session; revoking twice is
 	// not an error.
 	RevokeWorkerSession(ctx context.Context, tokenHash []byte, now time.Time) error
+	NameStore
 }
 
 // Config tunes the Service.

@@ -35,6 +35,7 @@ package console
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
@@ -146,11 +147,37 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("Cache-Control", "no-store")
-	if !safeMethod(r.Method) && !h.checkCSRF(r) {
-		h.forbiddenCSRF(w, r)
-		return
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	ok, tooLarge := true, false
+	if !safeMethod(r.Method) {
+		ok, tooLarge = h.checkCSRF(r)
 	}
-	h.mux.ServeHTTP(w, r)
+	switch {
+	case tooLarge:
+		h.refuse(rec, r, http.StatusRequestEntityTooLarge, "error.too_large")
+	case !ok:
+		h.refuse(rec, r, http.StatusForbidden, "error.csrf")
+	default:
+		h.mux.ServeHTTP(rec, r)
+	}
+	// One line per request, as the API logs: the route pattern, never the
+	// URL (a search may carry a worker's name or address).
+	if h.log.Enabled(r.Context(), slog.LevelInfo) {
+		h.log.InfoContext(r.Context(), "console request", "method", r.Method, "route", r.Pattern,
+			"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+	}
+}
+
+// statusRecorder remembers the status a handler answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
 }
 
 func safeMethod(m string) bool {

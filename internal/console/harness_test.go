@@ -189,6 +189,16 @@ func (e *env) staff(t testing.TB, username string, role auth.Role, districts ...
 	}
 }
 
+// staffID is the account id of a username, as audit records name it.
+func (e *env) staffID(t testing.TB, username string) string {
+	t.Helper()
+	var id string
+	if err := e.DB.Pool.QueryRow(context.Background(), `SELECT id::text FROM staff WHERE username = $1`, username).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // size is a browser window.
 type size struct {
 	Name          string

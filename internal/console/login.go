@@ -13,6 +13,9 @@ type loginPage struct {
 	Username string
 	Next     string
 	Error    string
+	// AskTOTP shows the one-time code field: the account has a second
+	// factor (the password is asked again with it).
+	AskTOTP bool
 }
 
 // loginForm shows the sign-in form; a signed-in browser goes on to the
@@ -37,26 +40,30 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, "login.html", "", page)
 		return
 	}
-	token, _, err := h.Auth.Login(r.Context(), username, password, h.ClientAddr(r))
-	switch apperr.CodeOf(err) {
-	case apperr.Internal:
-		if err != nil {
+	code := strings.TrimSpace(r.PostFormValue("totp"))
+	token, _, err := h.Auth.LoginWithTOTP(r.Context(), username, password, code, h.ClientAddr(r))
+	if err != nil {
+		switch apperr.CodeOf(err) {
+		case apperr.Internal:
 			h.fail(w, r, err)
 			return
+		case apperr.RateLimited:
+			page.Error = t("login.throttled")
+		case apperr.Unavailable:
+			page.Error = t("login.busy")
+		case apperr.TOTPRequired:
+			page.Error, page.AskTOTP = t("login.totp_required"), true
+		case apperr.TOTPInvalid:
+			page.Error, page.AskTOTP = t("login.totp_invalid"), true
+		case apperr.TOTPEnrolmentRequired:
+			page.Error = t("login.totp_enrol")
+		default:
+			page.Error = t("login.bad")
+			page.AskTOTP = code != ""
+			if errors.Is(err, auth.ErrDisabled) { // the right password of a disabled account
+				page.Error, page.AskTOTP = t("login.disabled"), false
+			}
 		}
-	case apperr.Unauthorized:
-		page.Error = t("login.bad")
-		if errors.Is(err, auth.ErrDisabled) {
-			page.Error = t("login.disabled")
-		}
-		h.render(w, r, "login.html", "", page)
-		return
-	case apperr.RateLimited:
-		page.Error = t("login.throttled")
-		h.renderStatus(w, r, http.StatusTooManyRequests, "login.html", "", page)
-		return
-	default:
-		page.Error = t("login.bad")
 		h.render(w, r, "login.html", "", page)
 		return
 	}

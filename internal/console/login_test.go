@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
 
 	"yizhan/internal/auth"
 )
@@ -207,4 +208,47 @@ func TestIdleExpiry(t *testing.T) {
 	if res := e.get(t, c, "/console/stations"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/console/login") {
 		t.Errorf("an expired session: %d to %q, want the sign-in form", res.StatusCode, res.Header.Get("Location"))
 	}
+}
+
+// TestLoginWithSecondFactor: an account with a second factor is asked for
+// its one-time code, in Chinese, and signs in with it.
+func TestLoginWithSecondFactor(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "admin1", auth.Admin)
+	ctx := context.Background()
+	me := &auth.Principal{Username: "admin1", Role: auth.Admin}
+	key, err := e.Auth.BeginTOTPEnrolment(ctx, me, "admin1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := totp.GenerateCode(key.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Auth.ConfirmTOTP(ctx, me, "admin1", now); err != nil {
+		t.Fatal(err)
+	}
+	tb := e.browser(t, phone)
+	tb.open("/console/login")
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin1"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitReady(chromedp.CSS(`input[name=totp]`)),
+	)
+	if got := tb.text(".flash-error"); !strings.Contains(got, "两步验证") {
+		t.Errorf("without a code the form says %q", got)
+	}
+	tb.shot("login-totp")
+	next, err := totp.GenerateCode(key.Secret, time.Now().Add(30*time.Second)) // the code used to confirm is spent
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
+		chromedp.SendKeys(chromedp.CSS(`input[name=totp]`), next),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitReady(chromedp.CSS(`header.top`)),
+	)
 }

@@ -1,7 +1,5 @@
 package console
 
-import "yizhan/internal/district"
-
 // opsRoutes are the pages of union staff's daily work beside the stations:
 // membership applications, benefits, redemption at the counter, and (for
 // admins) staff accounts.
@@ -30,13 +28,4 @@ func (h *handler) opsRoutes() {
 	m.HandleFunc("POST /console/staff/{username}/disable", h.admin(h.staffDisable))
 	m.HandleFunc("POST /console/staff/{username}/enable", h.admin(h.staffEnable))
 	m.HandleFunc("POST /console/staff/{username}/unlock", h.admin(h.staffUnlock))
-}
-
-// districtText is a division as a clerk reads it: 浦江县（330726）, or the
-// bare code when the table has no name for it.
-func districtText(code string) string {
-	if name := district.Name(code); name != "" {
-		return name + "（" + code + "）"
-	}
-	return code
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"mime"
 	"net/http"
 	"net/url"
@@ -151,48 +152,55 @@ func (h *handler) csrfFor(w http.ResponseWriter, r *http.Request) string {
 // its browser, in the form field "csrf" or the X-CSRF-Token header. The
 // sign-in form is checked against the pre-session cookie, everything else
 // against the session cookie. The body is limited here, before the form is
-// parsed.
-func (h *handler) checkCSRF(r *http.Request) bool {
+// parsed; a body over its limit is reported as such.
+func (h *handler) checkCSRF(r *http.Request) (ok bool, tooLarge bool) {
 	name := sessionCookie
 	if r.URL.Path == "/console/login" {
 		name = preCookie
 	}
-	c, err := r.Cookie(name)
-	if err != nil || c.Value == "" {
-		return false
-	}
-	want := csrfToken(c.Value)
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		got = formValue(r, "csrf")
+		v, err := formValue(r, "csrf")
+		var big *http.MaxBytesError
+		if errors.As(err, &big) {
+			return false, true
+		}
+		got = v
 	}
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	c, err := r.Cookie(name)
+	if err != nil || c.Value == "" {
+		return false, false
+	}
+	want := csrfToken(c.Value)
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1, false
 }
 
 // formValue parses the body once, within its limit, and returns a field.
-func formValue(r *http.Request, key string) string {
+func formValue(r *http.Request, key string) (string, error) {
 	if r.Form == nil {
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		var err error
 		if mt == "multipart/form-data" {
 			r.Body = http.MaxBytesReader(nil, r.Body, uploadLimit)
-			if err := r.ParseMultipartForm(uploadLimit); err != nil {
-				return ""
-			}
+			err = r.ParseMultipartForm(uploadLimit)
 		} else {
 			r.Body = http.MaxBytesReader(nil, r.Body, formLimit)
-			if err := r.ParseForm(); err != nil {
-				return ""
-			}
+			err = r.ParseForm()
+		}
+		if err != nil {
+			return "", err
 		}
 	}
-	return r.PostFormValue(key)
+	return r.PostFormValue(key), nil
 }
 
-func (h *handler) forbiddenCSRF(w http.ResponseWriter, r *http.Request) {
+// refuse answers a request refused before routing (no CSRF token, a body
+// too large) with an error page, the header shown when signed in.
+func (h *handler) refuse(w http.ResponseWriter, r *http.Request, status int, key string) {
 	if s := h.authenticate(r); s != nil {
 		r = r.WithContext(context.WithValue(r.Context(), ctxSession, s))
 	}
-	h.renderError(w, r, http.StatusForbidden, "error.csrf")
+	h.renderError(w, r, status, key)
 }
 
 // safeNext returns where to go after signing in: a console path, never

@@ -142,9 +142,14 @@ func (h *handler) conflict(w http.ResponseWriter, r *http.Request, st *station.S
 		return
 	}
 	page := conflictPage{ID: st.ID.String(), Name: st.Name, Edited: edited, Current: st.Version, Patch: string(patch)}
+	var actors []string
+	for _, c := range changes {
+		actors = append(actors, c.ChangedBy)
+	}
+	actor := h.actorNames(r, actors...)
 	for _, c := range changes {
 		if c.Version > edited {
-			page.Theirs = append(page.Theirs, changeViewOf(c))
+			page.Theirs = append(page.Theirs, changeViewOf(c, actor))
 		}
 	}
 	keys := make([]string, 0, len(mine))
@@ -152,11 +157,19 @@ func (h *handler) conflict(w http.ResponseWriter, r *http.Request, st *station.S
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return fieldOrder(keys[i]) < fieldOrder(keys[j]) })
+	theirs := map[string]bool{}
+	for _, c := range changes {
+		if c.Version > edited {
+			for k := range c.Fields {
+				theirs[k] = true
+			}
+		}
+	}
 	for _, k := range keys {
 		var before, after any
 		_ = json.Unmarshal(base[k], &before)
 		_ = json.Unmarshal(mine[k], &after)
-		page.Mine = append(page.Mine, fieldDiff{Field: fieldLabel(k), Before: formatValue(k, before), After: formatValue(k, after)})
+		page.Mine = append(page.Mine, fieldDiff{Field: fieldLabel(k), Before: formatValue(k, before), After: formatValue(k, after), Both: theirs[k]})
 	}
 	h.renderStatus(w, r, http.StatusConflict, "station_conflict.html", "stations", page)
 }

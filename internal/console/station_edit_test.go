@@ -1,7 +1,10 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,11 +41,12 @@ func TestEditConflict(t *testing.T) {
 			}
 			tb.do(
 				chromedp.SetValue(chromedp.CSS(`input[name=contact_phone]`), "13800138000"),
+				chromedp.SetValue(chromedp.CSS(`input[name=address]`), "浦江县人民东路1号（我改的）"),
 				chromedp.Click(chromedp.CSS(`.station-form button[type=submit]`)),
 				chromedp.WaitReady(chromedp.CSS(`#reapply`)),
 			)
 			page := tb.text("main")
-			for _, want := range []string{"保存冲突", "新址", "无线网络", "13800138000", "同事"} {
+			for _, want := range []string{"保存冲突", "新址", "无线网络", "13800138000", "我改的", "同事", "对方也改了这一项"} {
 				if !strings.Contains(page, want) {
 					t.Errorf("the conflict page does not show %q:\n%s", want, page)
 				}
@@ -54,12 +58,14 @@ func TestEditConflict(t *testing.T) {
 			tb.shot("station-conflict")
 			tb.do(chromedp.Click(chromedp.CSS(`#reapply`)), chromedp.WaitReady(chromedp.CSS(`.flash-ok`)))
 			got, _ = e.Stations.Get(context.Background(), st.ID)
-			if got.ContactPhone != "13800138000" || !strings.Contains(got.Address, "新址") || got.Version != cur.Version+2 {
-				t.Errorf("after re-applying the station is %+v, want both edits at version %d", got, cur.Version+2)
+			if got.ContactPhone != "13800138000" || !strings.Contains(got.Address, "我改的") || !got.Amenities.Has(wifi) || got.Version != cur.Version+2 {
+				t.Errorf("after re-applying the station is %+v, want the clerk's phone and address and the colleague's wifi at version %d", got, cur.Version+2)
 			}
 		})
 	}
 }
+
+var wifi, _ = station.AmenityBit("wifi")
 
 // colleague is another staff member of the county.
 type colleague struct{}
@@ -200,5 +206,63 @@ func TestFormErrorsInChinese(t *testing.T) {
 	tb.shot("station-form-errors")
 	if n := e.countStations(t); n != 0 {
 		t.Errorf("%d stations stored from an invalid form", n)
+	}
+}
+
+// TestUploadTooLarge: a file over the 20 MiB limit is refused with 413 and
+// a Chinese explanation, and nothing is stored.
+func TestUploadTooLarge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "admin1", auth.Admin)
+	c := e.signedIn(t, "admin1")
+	token := formToken(t, c, e.URL+"/console/stations/import")
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("csrf", token)
+	_ = mw.WriteField("action", "preview")
+	fw, _ := mw.CreateFormFile("file", "big.geojson")
+	_, _ = fw.Write(bytes.Repeat([]byte(" "), 21<<20))
+	_ = mw.Close()
+	res, err := c.Post(e.URL+"/console/stations/import", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	page, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(page), "太大") {
+		t.Errorf("a 21 MiB upload: %d, want 413 and the Chinese explanation", res.StatusCode)
+	}
+	if n := e.countStations(t); n != 0 {
+		t.Errorf("%d stations stored", n)
+	}
+}
+
+// TestCloseStation: closing sends the version shown; a stale one closes
+// nothing.
+func TestCloseStation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "pujiang", auth.DistrictStaff, "330726")
+	st := e.mustStation(t, "浦江驿站", "330726", 29.4521, 119.892)
+	if _, err := e.Stations.Patch(context.Background(), colleague{}, st.ID, 1, []byte(`{"name":"浦江驿站（新）"}`)); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signedIn(t, "pujiang")
+	path := "/console/stations/" + st.ID.String() + "/close"
+	if res := e.post(t, c, path, url.Values{"version": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("closing at a stale version: %d, want 303 back to the station", res.StatusCode)
+	}
+	if got, _ := e.Stations.Get(context.Background(), st.ID); got.Status != station.Active {
+		t.Fatalf("a close at a stale version closed the station")
+	}
+	if page := e.get(t, c, "/console/stations/"+st.ID.String()); !strings.Contains(page.Body, "刚被别人修改过，没有关闭") {
+		t.Errorf("the station page does not say why it was not closed")
+	}
+	if res := e.post(t, c, path, url.Values{"version": {"2"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("closing: %d", res.StatusCode)
+	}
+	if got, _ := e.Stations.Get(context.Background(), st.ID); got.Status != station.Closed || got.UpdatedBy != "staff:"+e.staffID(t, "pujiang") {
+		t.Errorf("after closing: %+v", got)
 	}
 }

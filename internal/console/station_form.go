@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/district"
 	"yizhan/internal/geo"
 	"yizhan/internal/station"
 )
@@ -35,9 +36,11 @@ type stationFormPage struct {
 	HostTypes []option
 	Statuses  []option
 	CRSs      []option
-	Districts []string
-	Map       mapConfig
-	Errors    map[string]string
+	Districts []option
+	// DistrictName names the form's district code, when the table has it.
+	DistrictName string
+	Map          mapConfig
+	Errors       map[string]string
 }
 
 // mapConfig is what the map script reads from the map element's data
@@ -170,10 +173,10 @@ func stationFormErrors(err error) map[string]string {
 
 // formPage builds the page around a form.
 func (h *handler) formPage(r *http.Request, f stationForm) stationFormPage {
-	districts, _ := principal(r).DistrictScope()
 	page := stationFormPage{
-		Form: f, Amenities: amenityOptions(f.Amenities), Districts: districts,
-		HostTypes: hostTypeOptions(f.HostType), Statuses: statusOptions(f.Status, false), CRSs: crsOptions(f.CRS),
+		Form: f, Amenities: amenityOptions(f.Amenities), Districts: districtOptions(principal(r), f.District),
+		DistrictName: district.Name(f.District),
+		HostTypes:    hostTypeOptions(f.HostType), Statuses: statusOptions(f.Status, false), CRSs: crsOptions(f.CRS),
 		Map: mapConfig{Tiles: h.Config.TileURL, Subdomains: h.Config.TileSubdomains, CRS: string(h.Config.TileCRS), Zoom: 16},
 	}
 	if f.Lat != "" && f.Lng != "" && f.CRS == string(h.Config.TileCRS) {

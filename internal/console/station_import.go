@@ -111,7 +111,7 @@ func (h *handler) previewRows(page *importPage, items []station.ImportItem, err 
 			r.Address = *d.Address
 		}
 		if d.DistrictCode != nil {
-			r.District = *d.DistrictCode
+			r.District = districtText(*d.DistrictCode)
 		}
 		return r
 	}

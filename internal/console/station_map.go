@@ -26,7 +26,7 @@ func (h *handler) stationMap(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	in, _, errs := readStationFilter(r, p)
 	page := stationMapPage{stationListPage: stationListPage{Filter: in, Errors: errs, Statuses: statusOptions(in.Status, true)}}
-	page.Districts, _ = p.DistrictScope()
+	page.Districts = districtOptions(p, in.District)
 	bit, _ := station.AmenityBit(in.Amenity)
 	page.Amenities = amenityOptions(bit)
 	q := encodeQuery(withoutAfter(r))

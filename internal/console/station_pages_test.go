@@ -3,8 +3,10 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/console"
 )
 
 // TestImportPreview: a file with mistakes is previewed row by row in
@@ -158,5 +161,63 @@ func TestBrowserHarnessSeesErrors(t *testing.T) {
 	}
 	if len(errs) < 2 || !strings.Contains(strings.Join(errs, "\n"), "boom") {
 		t.Errorf("the harness saw %q, want the exception and the console error", errs)
+	}
+}
+
+// TestMapWithoutTiles: when the tile server cannot be reached (offline),
+// the map falls back to its plain background, says so, and still places
+// the point.
+func TestMapWithoutTiles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *console.Config) {
+		c.TileURL = "http://127.0.0.1:9/{z}/{x}/{y}.png" // the discard port: nothing answers
+	})
+	e.staff(t, "admin1", auth.Admin)
+	tb := e.browser(t, desktop)
+	tb.login("admin1")
+	tb.open("/console/stations/new")
+	tb.do(
+		chromedp.WaitReady(chromedp.CSS(`#picker.tiles-off`)),
+		chromedp.WaitVisible(chromedp.CSS(`#picker-note`)),
+		chromedp.ScrollIntoView(chromedp.CSS(`#picker`)),
+	)
+	box, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.getElementById('picker').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.do(chromedp.MouseClickXY(box[0]+box[2]/2+40, box[1]+box[3]/2+30))
+	if lat, _ := chromedp.Run(tb.ctx, chromedp.Value(chromedp.CSS(`#lat`))); lat == "" {
+		t.Errorf("a click on the plain background placed no point")
+	}
+}
+
+// TestStationListPages: 55 stations make two pages of 50 and 5, linked
+// both ways, with the filter kept.
+func TestStationListPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "pujiang", auth.DistrictStaff, "330726")
+	for i := range 55 {
+		e.mustStation(t, fmt.Sprintf("驿站%02d", i), "330726", 29.40+float64(i)*0.001, 119.89)
+	}
+	c := e.signedIn(t, "pujiang")
+	first := e.get(t, c, "/console/stations?q=%E9%A9%BF%E7%AB%99")
+	if n := strings.Count(first.Body, `<tr>`) - 1; n != 50 {
+		t.Errorf("the first page has %d rows, want 50", n)
+	}
+	m := regexp.MustCompile(`href="(/console/stations\?[^"]*after=[^"]+)"`).FindStringSubmatch(first.Body)
+	if m == nil {
+		t.Fatalf("the first page has no link to the next")
+	}
+	next := html.UnescapeString(m[1])
+	if !strings.Contains(next, "q=") {
+		t.Errorf("the next page's link %q drops the filter", next)
+	}
+	second := e.get(t, c, next)
+	if n := strings.Count(second.Body, `<tr>`) - 1; n != 5 {
+		t.Errorf("the second page has %d rows, want 5", n)
+	}
+	if strings.Contains(second.Body, "after=") || !strings.Contains(second.Body, "第一页") {
+		t.Errorf("the last page links onward, or not back to the first")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"yizhan/internal/geo"
 	"yizhan/internal/station"
 )
@@ -37,6 +39,8 @@ type changeView struct {
 // fieldDiff is one field's value before and after a change, for people.
 type fieldDiff struct {
 	Field, Before, After string
+	// Both marks, on the conflict page, a field the other editor changed too.
+	Both bool
 }
 
 func (h *handler) stationDetail(w http.ResponseWriter, r *http.Request) {
@@ -50,26 +54,31 @@ func (h *handler) stationDetail(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	actors := []string{st.CreatedBy, st.UpdatedBy}
+	for _, c := range changes {
+		actors = append(actors, c.ChangedBy)
+	}
+	actor := h.actorNames(r, actors...)
 	pt := geo.FromWGS84(st.Location, h.Config.TileCRS)
 	page := stationPage{
-		ID: st.ID.String(), Name: st.Name, Address: st.Address, District: st.DistrictCode,
+		ID: st.ID.String(), Name: st.Name, Address: st.Address, District: districtText(st.DistrictCode),
 		Host: hostText(st.Host.Type, st.Host.Name), Phone: st.ContactPhone, Hours: hoursSummary(st.Hours),
 		Status: st.Status, StatusLabel: t("status." + string(st.Status)), Amenities: amenityLabels(st.Amenities),
 		Lat: coordText(st.Location[1]), Lng: coordText(st.Location[0]), Version: st.Version,
-		CreatedAt: st.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), CreatedBy: actorText(st.CreatedBy),
-		UpdatedAt: st.UpdatedAt.In(shanghai).Format("2006-01-02 15:04"), UpdatedBy: actorText(st.UpdatedBy),
+		CreatedAt: st.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), CreatedBy: actor(st.CreatedBy),
+		UpdatedAt: st.UpdatedAt.In(shanghai).Format("2006-01-02 15:04"), UpdatedBy: actor(st.UpdatedBy),
 		OpenNow: st.Hours.OpenAt(h.Stations.Now()),
 		Map: mapConfig{Tiles: h.Config.TileURL, Subdomains: h.Config.TileSubdomains, CRS: string(h.Config.TileCRS),
 			Lat: coordText(pt[1]), Lng: coordText(pt[0]), Zoom: 16, Marker: true},
 	}
 	for i := len(changes) - 1; i >= 0; i-- {
-		page.History = append(page.History, changeViewOf(changes[i]))
+		page.History = append(page.History, changeViewOf(changes[i], actor))
 	}
 	h.render(w, r, "station.html", "stations", page)
 }
 
-func changeViewOf(c station.Change) changeView {
-	v := changeView{Version: c.Version, Action: t("action." + c.Action), At: c.ChangedAt.In(shanghai).Format("2006-01-02 15:04:05"), By: actorText(c.ChangedBy),
+func changeViewOf(c station.Change, actor func(string) string) changeView {
+	v := changeView{Version: c.Version, Action: t("action." + c.Action), At: c.ChangedAt.In(shanghai).Format("2006-01-02 15:04:05"), By: actor(c.ChangedBy),
 		Initial: c.Action == "create" || c.Action == "import"}
 	keys := make([]string, 0, len(c.Fields))
 	for k := range c.Fields {
@@ -103,17 +112,40 @@ func fieldLabel(k string) string {
 	return k
 }
 
-// actorText shows "staff:pujiang" as pujiang and the system's actors in
-// words.
-func actorText(a string) string {
-	kind, name, _ := strings.Cut(a, ":")
-	switch kind {
-	case "staff":
-		return name
-	case "system":
-		return t("actor.system")
+// actorNames returns how to show the actors of audit records
+// ("staff:<account id>", "system:demo") to the signed-in staff member:
+// colleagues by username, looked up once for the page.
+func (h *handler) actorNames(r *http.Request, actors ...string) func(string) string {
+	var ids []uuid.UUID
+	for _, a := range actors {
+		if rest, ok := strings.CutPrefix(a, "staff:"); ok {
+			if id, err := uuid.Parse(rest); err == nil {
+				ids = append(ids, id)
+			}
+		}
 	}
-	return a
+	names, err := h.Auth.StaffNames(r.Context(), principal(r), ids)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "console staff names", "err", err)
+	}
+	return func(a string) string {
+		kind, rest, _ := strings.Cut(a, ":")
+		switch kind {
+		case "staff":
+			if id, err := uuid.Parse(rest); err == nil {
+				if n, ok := names[id]; ok {
+					return n
+				}
+				return t("actor.staff_unknown")
+			}
+			return rest // records from before accounts were named by id
+		case "system":
+			return t("actor.system")
+		case "worker":
+			return t("actor.worker")
+		}
+		return a
+	}
 }
 
 func hostText(typ, name string) string {
@@ -134,6 +166,10 @@ func formatValue(field string, v any) string {
 	case "status":
 		if s, ok := v.(string); ok {
 			return t("status." + s)
+		}
+	case "district_code":
+		if s, ok := v.(string); ok {
+			return districtText(s)
 		}
 	case "amenities":
 		if list, ok := v.([]any); ok {

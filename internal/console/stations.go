@@ -7,7 +7,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
+	"yizhan/internal/district"
 	"yizhan/internal/station"
 )
 
@@ -49,7 +51,7 @@ type stationRow struct {
 
 type stationListPage struct {
 	Filter    stationFilter
-	Districts []string // the staff member's own codes, offered in the district filter
+	Districts []option // the staff member's own divisions, offered in the district filter
 	Amenities []AmenityGroup
 	Statuses  []option
 	Items     []stationRow
@@ -78,8 +80,9 @@ func readStationFilter(r *http.Request, p *auth.Principal) (stationFilter, stati
 	var f station.ListFilter
 	errs := map[string]string{}
 	if in.District != "" {
-		if !station.ValidDivisionCode(in.District) {
-			errs["district"] = t("problem.district_code.format")
+		var p apperr.Problems
+		if !district.Check(&p, "district", in.District, false) {
+			errs["district"] = formErrors(p.Err())["district"]
 		}
 		f.DistrictCode = in.District
 	}
@@ -122,7 +125,7 @@ func (h *handler) stationList(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	in, f, errs := readStationFilter(r, p)
 	page := stationListPage{Filter: in, Errors: errs, Statuses: statusOptions(in.Status, true)}
-	page.Districts, _ = p.DistrictScope()
+	page.Districts = districtOptions(p, in.District)
 	bit, _ := station.AmenityBit(in.Amenity)
 	page.Amenities = amenityOptions(bit)
 	page.MapURL = "/console/stations/map" + encodeQuery(withoutAfter(r))
@@ -154,7 +157,7 @@ func withoutAfter(r *http.Request) map[string][]string {
 
 func rowOf(st *station.Station) stationRow {
 	return stationRow{
-		ID: st.ID.String(), Name: st.Name, Address: st.Address, District: st.DistrictCode,
+		ID: st.ID.String(), Name: st.Name, Address: st.Address, District: districtText(st.DistrictCode),
 		Status: st.Status, StatusLabel: t("status." + string(st.Status)),
 		Amenities: amenityLabels(st.Amenities), UpdatedAt: st.UpdatedAt.In(shanghai).Format("2006-01-02 15:04"),
 	}
@@ -168,6 +171,28 @@ func statusOptions(selected string, withAll bool) []option {
 	}
 	for _, s := range []station.Status{station.Active, station.Suspended, station.Closed} {
 		out = append(out, option{Value: string(s), Label: t("status." + string(s)), Selected: selected == string(s)})
+	}
+	return out
+}
+
+// districtText is a division code with its name: "330726 浦江县".
+func districtText(code string) string {
+	if name := district.Name(code); name != "" {
+		return code + " " + name
+	}
+	return code
+}
+
+// districtOptions are a district staff member's divisions, for the
+// district filter; nil for an admin, who types a code.
+func districtOptions(p *auth.Principal, selected string) []option {
+	codes, all := p.DistrictScope()
+	if all {
+		return nil
+	}
+	out := make([]option, 0, len(codes))
+	for _, c := range codes {
+		out = append(out, option{Value: c, Label: districtText(c), Selected: c == selected})
 	}
 	return out
 }

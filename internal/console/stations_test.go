@@ -128,8 +128,12 @@ func TestRegisterStationByClickingTheMap(t *testing.T) {
 	if d := geo.Distance(st.Location, geo.GCJ02ToWGS84(clicked)); d > 1 {
 		t.Errorf("stored %v is %.3f m from the conversion of the clicked %v", st.Location, d, clicked)
 	}
-	if st.Host.Type != "shop" || st.Amenities.Codes()[0] != "ebike_charging" || st.CreatedBy != "staff:pujiang" {
+	if st.Host.Type != "shop" || st.Amenities.Codes()[0] != "ebike_charging" || st.CreatedBy != "staff:"+e.staffID(t, "pujiang") {
 		t.Errorf("stored %+v", st)
+	}
+	// The station page names the clerk, not the account id the record keeps.
+	if got := tb.text("main"); !strings.Contains(got, "最后由 pujiang 于") || strings.Contains(got, e.staffID(t, "pujiang")) {
+		t.Errorf("the station page does not name its registrar: %q", got)
 	}
 	tb.shot("station")
 

@@ -234,8 +234,9 @@ func (st *StationStore) List(ctx context.Context, f station.ListFilter) ([]*stat
 	}
 	defer rows.Close()
 	var out []*station.Station
+	hours := hoursCache{} // a map of thousands of stations repeats a few timetables
 	for rows.Next() {
-		s, err := scanStation(rows)
+		s, err := scanStationCached(rows, hours)
 		if err != nil {
 			return nil, interpretError(err, "stations")
 		}
