@@ -62,11 +62,16 @@ func (h *handler) applicationList(w http.ResponseWriter, r *http.Request) {
 	for _, s := range []worker.Status{worker.Pending, worker.Approved, worker.Rejected} {
 		page.Tabs = append(page.Tabs, option{Value: string(s), Label: t("apps.tab." + string(s)), Selected: s == status})
 	}
+	var actors []string
+	for _, a := range list {
+		actors = append(actors, a.DecidedBy)
+	}
+	actorName := h.actorNames(r, actors...)
 	for _, a := range list {
 		row := applicationRow{
 			ID: a.ID.String(), Name: a.RealName, Phone: a.Phone, Occupation: t("occupation." + string(a.Occupation)),
 			Employer: a.Employer, District: districtText(a.DistrictCode), Submitted: a.CreatedAt.In(shanghai).Format("2006-01-02 15:04"),
-			Status: a.Status, DecidedBy: a.DecidedBy, Reason: a.Reason, MembershipNo: a.MembershipNo,
+			Status: a.Status, DecidedBy: actorName(a.DecidedBy), Reason: a.Reason, MembershipNo: a.MembershipNo,
 		}
 		if !a.DecidedAt.IsZero() {
 			row.DecidedAt = a.DecidedAt.In(shanghai).Format("2006-01-02 15:04")
