@@ -190,6 +190,8 @@ var opsZhCN = map[string]string{
 
 	"problem.offer.districts.forbidden": "您只能管理您负责区县内的福利，请在这里填写您负责的区县代码。",
 
+	"redeem.where": "可领取站点",
+
 	"staff.title":                "工作人员账号",
 	"staff.lead":                 "只有管理员能看到本页。停用的账号立即退出登录，不能再登录；被锁定的账号是因为多次输错密码。",
 	"staff.username":             "用户名",

@@ -38,6 +38,7 @@ type redeemResult struct {
 	Claimed  string
 	Expires  string
 	Redeemed string
+	Where    string // where it is collected, when this is the wrong station
 	Code     string
 	// Confirm offers the button that hands the item over.
 	Confirm bool
@@ -177,10 +178,27 @@ func (h *handler) preview(r *http.Request, code string, stationID uuid.UUID, ref
 		res.Kind, res.Headline, res.Advice = "expired", t("redeem.expired"), t("redeem.expired.advice")
 	case apperr.WrongStation:
 		res.Kind, res.Headline, res.Advice = "wrong", t("redeem.wrong"), t("redeem.wrong.advice")
+		res.Where = h.stationNames(r, pv.Offer.RedeemAt)
 	case apperr.Forbidden:
 		res.Kind, res.Headline, res.Advice = "wrong", t("redeem.forbidden"), t("redeem.forbidden.advice")
 	default:
 		res.Kind, res.Headline, res.Advice = "missing", t("redeem.missing"), t("redeem.missing.advice")
 	}
 	return res
+}
+
+// stationNames names the first few of an offer's stations, for a clerk to
+// send the worker on.
+func (h *handler) stationNames(r *http.Request, ids []uuid.UUID) string {
+	var names []string
+	for i, id := range ids {
+		if i == 5 {
+			names = append(names, "…")
+			break
+		}
+		if st, err := h.Stations.Get(r.Context(), id); err == nil {
+			names = append(names, st.Name)
+		}
+	}
+	return strings.Join(names, "、")
 }

@@ -41,6 +41,9 @@ func TestRedeemOnPhone(t *testing.T) {
 	if got := tb.text(".result-headline"); !strings.Contains(got, "不是本站点") {
 		t.Errorf("at another station: %q", got)
 	}
+	if got := tb.text(".result"); !strings.Contains(got, "可领取站点") || !strings.Contains(got, "浦江县总工会户外劳动者服务站") {
+		t.Errorf("the wrong station's answer does not say where to go:\n%s", got)
+	}
 	tb.shot("redeem-wrong-station")
 
 	check(st.ID.String(), strings.ToLower(code))
