@@ -19,6 +19,8 @@ type Account struct {
 	Districts  []string
 	CreatedAt  time.Time
 	DisabledAt *time.Time // nil while the account may sign in
+	// SecondFactor reports whether every login asks for a TOTP code.
+	SecondFactor bool
 	// Failed logins within the throttle's window: in all, and the most
 	// from any one client address.
 	Failures, FailuresFromOneAddr int

@@ -192,6 +192,10 @@ var opsZhCN = map[string]string{
 
 	"redeem.where": "可领取站点",
 
+	"staff.totp_on":        "已开启二次验证",
+	"staff.totp_off":       "关闭二次验证（手机丢失时）",
+	"flash.staff.totp_off": "已关闭 %s 的二次验证；本人可以重新开启。",
+
 	"staff.title":                "工作人员账号",
 	"staff.lead":                 "只有管理员能看到本页。停用的账号立即退出登录，不能再登录；被锁定的账号是因为多次输错密码。",
 	"staff.username":             "用户名",

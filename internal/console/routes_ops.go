@@ -28,4 +28,5 @@ func (h *handler) opsRoutes() {
 	m.HandleFunc("POST /console/staff/{username}/disable", h.admin(h.staffDisable))
 	m.HandleFunc("POST /console/staff/{username}/enable", h.admin(h.staffEnable))
 	m.HandleFunc("POST /console/staff/{username}/unlock", h.admin(h.staffUnlock))
+	m.HandleFunc("POST /console/staff/{username}/totp-off", h.admin(h.staffTOTPOff))
 }

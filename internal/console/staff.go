@@ -11,7 +11,7 @@ import (
 
 type staffRow struct {
 	Username, Role, Districts, Created string
-	Disabled, Locked, You              bool
+	Disabled, Locked, You, TOTP        bool
 	Failures                           int
 }
 
@@ -48,7 +48,7 @@ func (h *handler) renderStaff(w http.ResponseWriter, r *http.Request, status int
 		row := staffRow{
 			Username: a.Username, Role: t("role.district"), Districts: strings.Join(districts, "、"),
 			Created: a.CreatedAt.In(shanghai).Format("2006-01-02"), Disabled: a.Disabled(), Locked: a.Locked,
-			Failures: a.Failures, You: a.Username == p.Username,
+			Failures: a.Failures, You: a.Username == p.Username, TOTP: a.SecondFactor,
 		}
 		if a.Role == auth.Admin {
 			row.Role, row.Districts = t("role.admin"), t("staff.all_districts")
@@ -123,4 +123,11 @@ func (h *handler) staffDone(w http.ResponseWriter, r *http.Request, err error, k
 		return
 	}
 	h.redirect(w, r, "/console/staff#staff-"+name, key, name)
+}
+
+// staffTOTPOff removes an account's second factor (a lost phone), as
+// `api staff totp --disable` does.
+func (h *handler) staffTOTPOff(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("username")
+	h.staffDone(w, r, h.Auth.DisableTOTP(r.Context(), principal(r), name), "flash.staff.totp_off", name)
 }

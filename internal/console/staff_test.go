@@ -6,9 +6,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
+	"github.com/pquerna/otp/totp"
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
@@ -109,6 +111,26 @@ func TestStaffAdmin(t *testing.T) {
 	tb.do(chromedp.Click(chromedp.Search(row("pujiang")+`//button[contains(., "解除锁定")]`)), waitFlash("已解除 pujiang 的登录锁定"))
 	if _, _, err := e.Auth.Login(ctx, "pujiang", "a brand new password", "10.9.9.9"); err != nil {
 		t.Errorf("after unlocking: %v", err)
+	}
+	// A lost phone: the admin turns pujiang's second factor off.
+	key, err := e.Auth.BeginTOTPEnrolment(ctx, auth.CommandLine, "pujiang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := totp.GenerateCode(key.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Auth.ConfirmTOTP(ctx, auth.CommandLine, "pujiang", code); err != nil {
+		t.Fatal(err)
+	}
+	tb.open("/console/staff")
+	if got := tb.text("#staff-pujiang"); !strings.Contains(got, "已开启二次验证") {
+		t.Errorf("the row of an account with a second factor: %q", got)
+	}
+	tb.do(chromedp.Click(chromedp.Search(row("pujiang")+`//button[contains(., "关闭二次验证")]`)), waitFlash("已关闭 pujiang 的二次验证"))
+	if e.account(t, "pujiang").SecondFactor {
+		t.Errorf("pujiang still has a second factor")
 	}
 	// The admin cannot disable themself: there is no button.
 	if got := tb.text("#staff-root"); strings.Contains(got, "停用") {

@@ -19,7 +19,7 @@ func noSuchStaff(username string) error {
 // ListStaff implements auth.AccountStore. The throttle's subjects are
 // 'user:<name>' (every address) and 'user:<name>@<address>'.
 func (s *AuthStore) ListStaff(ctx context.Context, since time.Time) ([]auth.Account, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT s.id, s.username, s.role, s.districts, s.created_at, s.disabled_at,
+	rows, err := s.db.Pool.Query(ctx, `SELECT s.id, s.username, s.role, s.districts, s.created_at, s.disabled_at, s.totp_secret IS NOT NULL,
 			(SELECT count(*) FROM login_failures f WHERE f.subject = 'user:' || s.username AND f.failed_at > $1),
 			coalesce((SELECT max(n) FROM (
 				SELECT count(*) AS n FROM login_failures f
@@ -34,7 +34,7 @@ func (s *AuthStore) ListStaff(ctx context.Context, since time.Time) ([]auth.Acco
 			a    auth.Account
 			role string
 		)
-		err := r.Scan(&a.ID, &a.Username, &role, &a.Districts, &a.CreatedAt, &a.DisabledAt, &a.Failures, &a.FailuresFromOneAddr)
+		err := r.Scan(&a.ID, &a.Username, &role, &a.Districts, &a.CreatedAt, &a.DisabledAt, &a.SecondFactor, &a.Failures, &a.FailuresFromOneAddr)
 		a.Role = auth.Role(role)
 		return a, err
 	})
