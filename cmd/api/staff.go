@@ -132,7 +132,7 @@ func splitCodes(s string) []string {
 
 func printAccounts(w io.Writer, list []auth.Account) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "USERNAME\tROLE\tDISTRICTS\tSTATUS\tLOGIN\tCREATED")
+	fmt.Fprintln(tw, "USERNAME\tROLE\tDISTRICTS\tSTATUS\tLOGIN\tCREATED\tTOTP")
 	for _, a := range list {
 		status, login, districts := "active", "ok", strings.Join(a.Districts, ",")
 		if a.Disabled() {
@@ -146,7 +146,11 @@ func printAccounts(w io.Writer, list []auth.Account) {
 		if districts == "" {
 			districts = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Username, a.Role, districts, status, login, a.CreatedAt.Local().Format("2006-01-02"))
+		second := "-"
+		if a.SecondFactor {
+			second = "on"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Username, a.Role, districts, status, login, a.CreatedAt.Local().Format("2006-01-02"), second)
 	}
 	tw.Flush()
 }
