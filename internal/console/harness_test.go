@@ -329,11 +329,19 @@ func (tb *tab) lastURL() string {
 // text returns the text of the first element the selector finds.
 func (tb *tab) text(sel string) string {
 	tb.t.Helper()
-	s, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		tb.t.Fatalf("text of %s: %v", sel, err)
+	// Right after a navigation the tab's DOM can still be the old one's:
+	// a node found there is gone by the time its text is asked for. Ask
+	// again, a few times.
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		var s string
+		if s, err = chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
+			return s
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	return s
+	tb.t.Fatalf("text of %s: %v", sel, err)
+	return ""
 }
 
 // location is the tab's current URL.
