@@ -151,8 +151,8 @@ type ListFilter struct {
 	// StaleBefore, when not zero, keeps stations nobody has verified or
 	// confirmed since then.
 	StaleBefore time.Time
-	After        uuid.UUID  // keyset cursor: ids greater than this
-	Limit        int
+	After       uuid.UUID // keyset cursor: ids greater than this
+	Limit       int
 }
 
 // Store keeps stations. Each method is one transaction.
