@@ -30,4 +30,7 @@ var titles = map[Code]title{
 	AlreadyRedeemed: {"Already Redeemed", "已核销"},
 	WrongStation:    {"Wrong Station", "不能在此驿站核销"},
 	Expired:         {"Expired", "已过期"},
+
+	TooFar:      {"Too Far", "距离驿站太远"},
+	TooFrequent: {"Too Frequent", "操作过于频繁"},
 }

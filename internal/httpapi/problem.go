@@ -37,6 +37,8 @@ var statusOf = map[apperr.Code]int{
 	apperr.AlreadyRedeemed:      http.StatusConflict,
 	apperr.WrongStation:         http.StatusUnprocessableEntity,
 	apperr.Expired:              http.StatusGone,
+	apperr.TooFar:               http.StatusUnprocessableEntity,
+	apperr.TooFrequent:          http.StatusTooManyRequests,
 }
 
 // statusClientClosed is nginx's status for a client that hung up before the
