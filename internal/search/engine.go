@@ -349,9 +349,17 @@ type Hit struct {
 
 // scratch holds a query's working buffers; pooled so that a query makes
 // no allocations of its own beyond the caller's dst.
-type scratch struct{ base, delta []geo.Neighbor }
+type scratch struct {
+	base, delta     []geo.Neighbor
+	acc             acceptor
+	baseFn, deltaFn func(int32) bool // acc's methods, bound once
+}
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
+var scratchPool = sync.Pool{New: func() any {
+	sc := &scratch{}
+	sc.baseFn, sc.deltaFn = sc.acc.base, sc.acc.delta
+	return sc
+}}
 
 // Nearest returns the Limit nearest active stations matching the query,
 // ordered by great-circle distance and then id, appended to dst[:0], and the
@@ -363,14 +371,22 @@ func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
 		return dst, s.version
 	}
 	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
+	defer func() {
+		sc.acc = acceptor{} // a pooled scratch must not keep a snapshot alive
+		scratchPool.Put(sc)
+	}()
 	gq := geo.Query{Point: q.Point, K: q.Limit, MaxDistance: q.RadiusM, Tags: uint64(q.Amenities)}
 	f := filter{openAt: q.OpenAt, at: q.At, want: q.Amenities}
-	gq.Accept = s.acceptBase(f)
+	if sc.acc.forBase(s, f) {
+		gq.Accept = sc.baseFn
+	}
 	sc.base = s.base.Nearest(gq, sc.base)
 	sc.delta = sc.delta[:0]
 	if s.delta.Len() > 0 {
-		gq.Accept = s.acceptDelta(f)
+		gq.Accept = nil
+		if sc.acc.forDelta(s, f) {
+			gq.Accept = sc.deltaFn
+		}
 		sc.delta = s.delta.Nearest(gq, sc.delta)
 	}
 	// Merge the two sorted lists; a station lives in only one of them.
@@ -415,43 +431,52 @@ func (f filter) notices(stationsWithNotices int) (bool, time.Time) {
 	return true, at
 }
 
-// acceptBase is the predicate for the base index: not superseded, open at
-// the instant when one is given, and not deprived by a notice of an amenity
-// asked for. It is nil, so the index makes no call per candidate (and the
-// query allocates no closure), when none of these applies.
-func (s *snapshot) acceptBase(f filter) func(int32) bool {
-	open := !f.openAt.IsZero()
-	notes, at := f.notices(s.noticedN)
-	if !open && s.deadN == 0 && !notes {
-		return nil
-	}
-	return func(ref int32) bool {
-		word, bit := ref/64, uint64(1)<<(ref%64)
-		if s.dead[word]&bit != 0 {
-			return false
-		}
-		if notes && s.noticed[word]&bit != 0 && !f.honours(s.baseSt[ref], at) {
-			return false
-		}
-		return !open || s.baseSt[ref].Hours.OpenAt(f.openAt)
-	}
+// acceptor is the predicate a query hands the index beyond its own tests:
+// not superseded (base only), open at the instant when one is given, and
+// not deprived by a notice of an amenity asked for. Nearest keeps one in its
+// pooled scratch with its method values made once, so that a filtered query
+// allocates no closure.
+type acceptor struct {
+	s     *snapshot
+	f     filter
+	open  bool
+	notes bool      // notices can change the answer
+	at    time.Time // when notices are evaluated
 }
 
-// acceptDelta is the predicate for the delta index, which holds no dead
-// entries.
-func (s *snapshot) acceptDelta(f filter) func(int32) bool {
-	open := !f.openAt.IsZero()
-	notes, at := f.notices(s.deltaNoticed)
-	if !open && !notes {
-		return nil
+// forBase sets a up for the base index and reports whether a predicate is
+// needed at all: without one, the index makes no call per candidate.
+func (a *acceptor) forBase(s *snapshot, f filter) bool {
+	a.s, a.f, a.open = s, f, !f.openAt.IsZero()
+	a.notes, a.at = f.notices(s.noticedN)
+	return a.open || s.deadN > 0 || a.notes
+}
+
+// forDelta sets a up for the delta index, which holds no dead entries.
+func (a *acceptor) forDelta(s *snapshot, f filter) bool {
+	a.s, a.f, a.open = s, f, !f.openAt.IsZero()
+	a.notes, a.at = f.notices(s.deltaNoticed)
+	return a.open || a.notes
+}
+
+func (a *acceptor) base(ref int32) bool {
+	s := a.s
+	word, bit := ref/64, uint64(1)<<(ref%64)
+	if s.dead[word]&bit != 0 {
+		return false
 	}
-	return func(ref int32) bool {
-		st := s.deltaSt[ref]
-		if notes && len(st.Notices) > 0 && !f.honours(st, at) {
-			return false
-		}
-		return !open || st.Hours.OpenAt(f.openAt)
+	if a.notes && s.noticed[word]&bit != 0 && !a.f.honours(s.baseSt[ref], a.at) {
+		return false
 	}
+	return !a.open || s.baseSt[ref].Hours.OpenAt(a.f.openAt)
+}
+
+func (a *acceptor) delta(ref int32) bool {
+	st := a.s.deltaSt[ref]
+	if a.notes && len(st.Notices) > 0 && !a.f.honours(st, a.at) {
+		return false
+	}
+	return !a.open || st.Hours.OpenAt(a.f.openAt)
 }
 
 // honours reports whether the station's notices leave it matching f.
@@ -497,11 +522,18 @@ func (e *Engine) AlongRoute(q RouteQuery) ([]RouteHit, int64) {
 	}
 	gq := geo.RouteQuery{Path: q.Path, Buffer: q.BufferM, Tags: uint64(q.Amenities), Limit: q.Limit}
 	f := filter{openAt: q.OpenAt, at: q.At, want: q.Amenities}
-	gq.Accept = s.acceptBase(f)
+	var acc acceptor
+	if acc.forBase(s, f) {
+		gq.Accept = acc.base
+	}
 	base := s.base.AlongRoute(gq, nil)
 	var delta []geo.RouteHit
 	if s.delta.Len() > 0 {
-		gq.Accept = s.acceptDelta(f)
+		var dacc acceptor
+		gq.Accept = nil
+		if dacc.forDelta(s, f) {
+			gq.Accept = dacc.delta
+		}
 		delta = s.delta.AlongRoute(gq, nil)
 	}
 	out := make([]RouteHit, 0, min(q.Limit, len(base)+len(delta)))

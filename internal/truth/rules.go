@@ -181,10 +181,14 @@ func categoryList() string {
 	return strings.Join(s, ", ")
 }
 
+// ErrReportLimit is the Store's refusal of a report past MaxReportsPerDay;
+// the Service answers TooManyReports instead, which says when to retry.
+var ErrReportLimit = apperr.New(apperr.TooFrequent, "you may file at most %d reports a day; file more tomorrow", MaxReportsPerDay)
+
 // TooManyReports is the refusal of a worker's report past MaxReportsPerDay.
 func TooManyReports(now time.Time) error {
-	return apperr.New(apperr.TooFrequent, "you may file at most %d reports a day; file more tomorrow", MaxReportsPerDay).
-		Retry(untilTomorrow(now))
+	e := *ErrReportLimit
+	return e.Retry(untilTomorrow(now))
 }
 
 // NeedsReview is the flagging rule: at least FlagReports open reports from

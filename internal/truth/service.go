@@ -2,6 +2,7 @@ package truth
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,6 +59,9 @@ func (s *Service) FileReport(ctx context.Context, workerID, stationID uuid.UUID,
 	r, st, err := s.store.FileReport(ctx, stationID, workerID, Day(now), func(st *station.Station) (Report, error) {
 		return NewReport(st, workerID, in, now)
 	}, now.Add(-FlagWindow), func(open []OpenReport) bool { return NeedsReview(open, now) })
+	if errors.Is(err, ErrReportLimit) {
+		return Report{}, TooManyReports(now)
+	}
 	if err != nil {
 		return Report{}, err
 	}
