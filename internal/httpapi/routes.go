@@ -57,6 +57,14 @@ func (s *server) routes(e *echo.Echo) {
 	v1.PATCH("/stations/:id", s.patchStation, s.requireStaff)
 	v1.DELETE("/stations/:id", s.closeStation, s.requireStaff)
 	v1.GET("/stations/:id/history", s.stationHistory, s.requireStaff)
+	v1.POST("/stations/:id/checkins", s.checkin, s.requireWorker)
+	v1.POST("/stations/:id/reports", s.fileReport, s.requireWorker)
+	v1.POST("/stations/:id/notices", s.postNotice, s.requireStaff)
+	v1.POST("/stations/:id/verify", s.verifyStation, s.requireStaff)
+	v1.GET("/me/reports", s.myReports, s.requireWorker)
+	v1.GET("/reports", s.listReports, s.requireStaff)
+	v1.POST("/reports/:id/resolve", s.resolveReport, s.requireStaff)
+	v1.POST("/reports/:id/dismiss", s.dismissReport, s.requireStaff)
 }
 
 // onlyUnder applies m to requests whose path starts with prefix.

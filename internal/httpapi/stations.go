@@ -20,6 +20,9 @@ import (
 	"yizhan/internal/strictjson"
 )
 
+// maxStaleDays bounds ?stale_days= (ten years).
+const maxStaleDays = 3650
+
 func etag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
 
 // queryCRS reads ?crs=, defaulting to WGS-84.
@@ -193,6 +196,21 @@ func (s *server) listStations(c echo.Context) error {
 			p.Add("q", "format", "must be at most 100 characters of text")
 		}
 		f.Query = v
+	}
+	switch v := q.Get("needs_review"); v {
+	case "":
+	case "true", "false":
+		flag := v == "true"
+		f.NeedsReview = &flag
+	default:
+		p.Add("needs_review", "format", "must be true or false")
+	}
+	if v := q.Get("stale_days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxStaleDays {
+			p.Add("stale_days", "out_of_range", "must be a whole number of days from 1 to %d", maxStaleDays)
+		}
+		f.StaleBefore = s.Stations.Now().AddDate(0, 0, -n)
 	}
 	f.Limit, f.After = parsePage(c, &p)
 	if err := p.Err(); err != nil {

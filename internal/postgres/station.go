@@ -29,13 +29,16 @@ var _ station.Store = (*StationStore)(nil)
 const stationEditable = `id, name, address, district_code, lat, lng, host_type, host_name, amenities, hours,
 	contact_phone, status, demo, version, created_at, created_by, updated_at, updated_by`
 
-// stationColumns read a whole station, with its notices not yet expired
-// (each time as Unix microseconds, which no session time zone can garble).
+// stationColumns read a whole station, with its notices (each time as Unix
+// microseconds, which no session time zone can garble): the 20 that end
+// last (truth.MaxNotices), which hold every one not yet expired, as a
+// station never has more than 20 of those. Whoever reads them evaluates
+// them at the instant they ask about, so the database's clock plays no part.
 const stationColumns = stationEditable + `, revision, last_confirmed_at, amenity_checks, verified_at, verified_by,
 	needs_review, (SELECT coalesce(jsonb_agg(jsonb_build_object('id', n.id, 'kind', n.kind, 'amenity', n.amenity,
 		'from', (extract(epoch FROM n.starts_at) * 1000000)::bigint, 'until', (extract(epoch FROM n.ends_at) * 1000000)::bigint,
 		'message', n.message) ORDER BY n.starts_at, n.id), '[]')
-		FROM station_notices n WHERE n.station_id = stations.id AND n.ends_at > now())`
+		FROM (SELECT * FROM station_notices WHERE station_id = stations.id ORDER BY ends_at DESC, id LIMIT 20) n)`
 
 // hoursCache shares parsed hours between rows with the same hours: most
 // stations of a county keep one of a few timetables, so a full load parses

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -264,12 +265,19 @@ func TestNoticesTravelWithTheStation(t *testing.T) {
 	if got := changed[0].Notices[0]; got.Amenity != water || !got.Until.Equal(until.UTC().Truncate(time.Microsecond)) {
 		t.Errorf("notice read back: %+v", got)
 	}
-	// Expired notices are not read.
-	if _, err := e.db.Pool.Exec(ctx, `UPDATE station_notices SET starts_at = now() - interval '2 days', ends_at = now() - interval '1 day'`); err != nil {
+	// A station's record carries its 20 notices that end last: the live one
+	// among them, however many expired before it.
+	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO station_notices (id, station_id, kind, starts_at, ends_at, message, created_at, created_by)
+		SELECT gen_random_uuid(), $1, 'temporarily_closed', $2::timestamptz - i * interval '1 day', $2::timestamptz - i * interval '1 day' + interval '1 hour',
+		'旧通知', now(), 'staff:admin1' FROM generate_series(1, 25) i`, e.station.ID, e.now); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.get(); len(got.Notices) != 0 {
-		t.Errorf("an expired notice is read: %+v", got.Notices)
+	got := e.get()
+	if len(got.Notices) != truth.MaxNotices || !slices.ContainsFunc(got.Notices, func(o station.Notice) bool { return o.ID == n.ID }) {
+		t.Errorf("read %d notices, the live one among them: %v", len(got.Notices), slices.ContainsFunc(got.Notices, func(o station.Notice) bool { return o.ID == n.ID }))
+	}
+	if got.OffersAt(water, e.now) {
+		t.Errorf("hot water offered while the notice is in force")
 	}
 
 	v, err := e.svc.Verify(ctx, testAdmin, e.station.ID)

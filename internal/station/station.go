@@ -73,8 +73,9 @@ type Station struct {
 	// NeedsReview flags a station that several workers reported (see
 	// internal/truth).
 	NeedsReview bool
-	// Notices are the staff notices not yet expired when the record was read,
-	// in force or to come, ordered by From.
+	// Notices are the station's latest staff notices, ordered by From: every
+	// one in force or to come, and maybe some expired (whoever evaluates
+	// them does so at an instant of their own).
 	Notices []Notice
 }
 

@@ -282,8 +282,14 @@ func NewNotice(st *station.Station, in NoticeInput, now time.Time) (station.Noti
 	if st.Status == station.Closed {
 		return station.Notice{}, errInactive(st)
 	}
-	if len(st.Notices) >= MaxNotices {
-		return station.Notice{}, apperr.New(apperr.Conflict, "the station already has %d notices in force or to come", len(st.Notices))
+	pending := 0
+	for _, o := range st.Notices {
+		if o.Until.After(now) {
+			pending++
+		}
+	}
+	if pending >= MaxNotices {
+		return station.Notice{}, apperr.New(apperr.Conflict, "the station already has %d notices in force or to come", pending)
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
