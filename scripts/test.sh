@@ -15,9 +15,10 @@ go vet ./...
 echo "test.sh: go test -race"
 go test -race -count=1 -timeout 15m ./...
 # The race detector slows the brute-force comparisons tenfold, so under it they run at a
-# smaller size; here they run once more at full size (100,000 stations, 1,000 queries).
-echo "test.sh: brute-force comparisons at full size"
-go test -count=1 -timeout 15m -run 'BruteForce' ./internal/...
+# smaller size; here they run once more at full size (100,000 stations, 1,000 queries). The
+# allocation counts, which the race detector disturbs, run here too.
+echo "test.sh: brute-force comparisons at full size, allocation counts"
+go test -count=1 -timeout 15m -run 'BruteForce|Allocates' ./internal/...
 
 fuzztime=${FUZZTIME:-5s}
 echo "test.sh: fuzzing each target for $fuzztime"

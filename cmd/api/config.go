@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	"yizhan/internal/benefit"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/wechat"
+	"yizhan/internal/worker"
 )
 
 // config is everything the environment may set. README.md documents each.
@@ -39,6 +41,12 @@ type config struct {
 	// ExpiryInterval is how often the sweeper expires overdue claims:
 	// BENEFIT_EXPIRY_INTERVAL, default 1m.
 	ExpiryInterval time.Duration
+	// MetricsAddr, when set, is where /metrics is served instead of
+	// API_ADDR: METRICS_ADDR, default none (served on API_ADDR).
+	MetricsAddr string
+	// Workers tunes mini-program sign-in: WORKER_LOGINS_PER_ADDR (default
+	// 60) logins per client address per 10 minutes.
+	Workers worker.Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -49,6 +57,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		ReconcileInterval: 2 * time.Second,
 		ClaimTTL:          benefit.DefaultConfig.ClaimTTL,
 		ExpiryInterval:    time.Minute,
+		MetricsAddr:       getenv("METRICS_ADDR"),
+		Workers:           worker.DefaultConfig,
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -112,6 +122,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*d.dst = x
 		}
+	}
+	if v := getenv("WORKER_LOGINS_PER_ADDR"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("WORKER_LOGINS_PER_ADDR: %q is not a positive number of logins such as 60", v)
+		}
+		c.Workers.LoginsPerAddr = n
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		return c, fmt.Errorf("METRICS_ADDR: %q is API_ADDR too; leave it unset to serve /metrics there", c.MetricsAddr)
 	}
 	return c, nil
 }

@@ -14,10 +14,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/labstack/echo/v4"
 
 	"yizhan/internal/benchdata"
 	"yizhan/internal/pgtest"
@@ -52,7 +54,7 @@ func BenchmarkHTTPNearest(b *testing.B) {
 		`CREATE INDEX stations_earth_idx ON stations USING gist (ll_to_earth(lat, lng)) WHERE status = 'active'`,
 		`VACUUM ANALYZE stations`)
 	base := benchServer(b, dbURL)
-	floor := floorServer(b, base+"/v1/stations/nearest?lat=28.1&lng=118.1&limit=10")
+	floor, echoFloor := floorServers(b, base+"/v1/stations/nearest?lat=28.1&lng=118.1&limit=10")
 
 	dir := b.TempDir()
 	lua := filepath.Join(dir, "nearest.lua")
@@ -71,8 +73,14 @@ SELECT id, name, address, district_code, lat, lng, host_type, host_name, ameniti
 FROM stations WHERE status = 'active'
 ORDER BY ll_to_earth(lat, lng) <-> ll_to_earth(:lat, :lng) LIMIT 10;
 `)
-	// wrk reports throughput and a latency distribution.
+	// wrk reports throughput and a latency distribution. cpuPerReq is the
+	// CPU time this process (the servers; wrk and pgbench are processes of
+	// their own) spent per request answered: on a machine shared with other
+	// work, throughput measures the scheduler as much as the server, while
+	// the CPU a request costs barely moves.
+	var cpuPerReq float64
 	load := func(threads int, url string, seconds int) (rps, p50, p99 float64) {
+		cpu0 := processCPU()
 		out, err := exec.Command(wrk, fmt.Sprintf("-t%d", threads), "-c64", fmt.Sprintf("-d%ds", seconds), "--latency", "-s", lua, url).CombinedOutput()
 		if err != nil {
 			b.Fatalf("wrk: %v\n%s", err, out)
@@ -80,6 +88,7 @@ ORDER BY ll_to_earth(lat, lng) <-> ll_to_earth(:lat, :lng) LIMIT 10;
 		if m := regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`).FindSubmatch(out); m != nil {
 			b.Fatalf("wrk saw %s error responses", m[1])
 		}
+		cpuPerReq = float64((processCPU() - cpu0).Microseconds()) / parseFloat(b, `(\d+) requests in`, out)
 		return parseFloat(b, `Requests/sec:\s+([0-9.]+)`, out), wrkLatency(b, "50%", out), wrkLatency(b, "99%", out)
 	}
 	// Warm up: the first answer about a station renders its card (see
@@ -94,10 +103,21 @@ ORDER BY ll_to_earth(lat, lng) <-> ll_to_earth(:lat, :lng) LIMIT 10;
 			rps, _, p99 := load(threads, floor, seconds)
 			b.ReportMetric(rps, t+"floor-req/s")
 			b.ReportMetric(p99, t+"floor-p99-ms")
+			echoRPS, _, p99 := load(threads, echoFloor, seconds)
+			echoCPU := cpuPerReq
+			b.ReportMetric(echoRPS, t+"echo-req/s")
+			b.ReportMetric(p99, t+"echo-p99-ms")
+			b.ReportMetric(echoCPU, t+"echo-cpu-us/req")
 			rps, p50, p99 := load(threads, base, seconds)
 			b.ReportMetric(rps, t+"api-req/s")
 			b.ReportMetric(p50, t+"api-p50-ms")
 			b.ReportMetric(p99, t+"api-p99-ms")
+			b.ReportMetric(cpuPerReq, t+"api-cpu-us/req")
+			// The share of a bare echo server's throughput that the API
+			// keeps (the target: 0.8), and the same told by the CPU each
+			// request costs, which a busy machine disturbs less.
+			b.ReportMetric(rps/echoRPS, t+"api/echo")
+			b.ReportMetric(echoCPU/cpuPerReq, t+"api/echo-cpu")
 			apiRPS[threads] = rps
 		}
 
@@ -135,10 +155,12 @@ func benchServer(b *testing.B, dbURL string) string {
 	return base
 }
 
-// floorServer serves, on a new loopback port, the bytes of the answer at
-// url for every request, as the API would (JSON, same length), and returns
-// its base URL.
-func floorServer(b *testing.B, url string) string {
+// floorServers serve, each on a new loopback port, the bytes of the answer
+// at url for every request, as the API would (JSON, same length), and
+// return their base URLs: a bare net/http server, and a bare echo server
+// (the framework the API is built on: routing, its context and response
+// writer, no middleware) with one route, the nearest search's path.
+func floorServers(b *testing.B, url string) (netHTTP, bareEcho string) {
 	res, err := http.Get(url)
 	if err != nil {
 		b.Fatal(err)
@@ -160,7 +182,30 @@ func floorServer(b *testing.B, url string) string {
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	b.Cleanup(func() { _ = srv.Close() })
-	return "http://" + ln.Addr().String()
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET("/v1/stations/nearest", func(c echo.Context) error {
+		c.Response().Header()[echo.HeaderContentLength] = []string{length}
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+	})
+	eln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	esrv := &http.Server{Handler: e}
+	go func() { _ = esrv.Serve(eln) }()
+	b.Cleanup(func() { _ = esrv.Close() })
+	return "http://" + ln.Addr().String(), "http://" + eln.Addr().String()
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchSeconds is how long each load runs: BENCH_HTTP_SECONDS, default 10.

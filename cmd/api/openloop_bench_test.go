@@ -44,7 +44,7 @@ func BenchmarkHTTPNearestOpenLoop(b *testing.B) {
 		}
 		return r
 	}
-	floor := floorServer(b, base+"/v1/stations/nearest?lat=28.1&lng=118.1&limit=10")
+	floor, _ := floorServers(b, base+"/v1/stations/nearest?lat=28.1&lng=118.1&limit=10")
 	generate(base, 10_000, 3) // warm-up: renders the cards of the stations asked about
 	for b.Loop() {
 		for _, rate := range []int{5_000, 10_000, 15_000, 20_000} {

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 
 	"yizhan/internal/auth"
@@ -64,7 +66,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		truth:    truth.NewService(postgres.NewTruthStore(db), nil, indexed),
 		auth:     authSvc,
 		search:   engine,
-		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, worker.DefaultConfig, nil),
+		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, cfg.Workers, nil),
 		benefits: benefits,
 	}, nil
 }
@@ -103,6 +105,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		}
 		return a.db.Ready(ctx)
 	}
+	metrics := httpapi.NewMetrics(newRegistry(a))
 	h, err := httpapi.New(httpapi.Deps{
 		Log:            log,
 		Stations:       a.stations,
@@ -111,7 +114,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Workers:        a.workers,
 		Benefits:       a.benefits,
 		Truth:          a.truth,
-		Metrics:        httpapi.NewMetrics(newRegistry(a)),
+		Metrics:        metrics,
+		MetricsApart:   cfg.MetricsAddr != "",
 		Limits:         cfg.Limits,
 		Ready:          readyCheck,
 		TrustedProxies: cfg.TrustedProxies,
@@ -119,7 +123,27 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
-	return httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, ready)
+	if cfg.MetricsAddr == "" {
+		return httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, ready)
+	}
+	// /metrics on a listener of its own, off the public port. When either
+	// listener fails, both stop.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler())
+	metricsErr := make(chan error, 1)
+	go func() {
+		err := httpapi.Serve(ctx, cfg.MetricsAddr, mux, log.With("listener", "metrics"), cfg.ShutdownGrace, nil)
+		cancel()
+		metricsErr <- err
+	}()
+	err = httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, ready)
+	cancel()
+	if merr := <-metricsErr; err == nil && merr != nil {
+		err = fmt.Errorf("METRICS_ADDR: %w", merr)
+	}
+	return err
 }
 
 func migrate(ctx context.Context, cfg config, log *slog.Logger) error {

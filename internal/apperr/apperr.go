@@ -17,6 +17,7 @@ type Code string
 // The codes every package may return.
 const (
 	Invalid              Code = "invalid"               // the request is malformed or a field is wrong (400)
+	UnknownParameter     Code = "unknown_parameter"     // the query string names a parameter the route does not read (400)
 	Unauthorized         Code = "unauthorized"          // no, a malformed, an expired or a revoked credential (401)
 	Forbidden            Code = "forbidden"             // authenticated but not allowed (403)
 	NotFound             Code = "not_found"             // no such resource (404)
@@ -30,6 +31,7 @@ const (
 	RateLimited          Code = "rate_limited"          // too many requests (429)
 	Unavailable          Code = "unavailable"           // a dependency is down; retry later (503)
 	Internal             Code = "internal"              // a bug or an unexpected failure (500)
+	TooSoon              Code = "too_soon"              // a change allowed only so often came too soon after the last (409)
 
 	// Refusals of benefit claims and redemptions.
 	SoldOut         Code = "sold_out"         // the offer has no stock left (409)

@@ -7,10 +7,12 @@ type title struct{ en, zh string }
 // have one (TestEveryCodeHasATitle).
 var titles = map[Code]title{
 	Invalid:              {"Bad Request", "请求有误"},
+	UnknownParameter:     {"Unknown Query Parameter", "未知的查询参数"},
 	Unauthorized:         {"Unauthorized", "未登录或登录已失效"},
 	Forbidden:            {"Forbidden", "无权操作"},
 	NotFound:             {"Not Found", "未找到"},
 	Conflict:             {"Conflict", "与当前状态冲突"},
+	TooSoon:              {"Too Soon", "更改过于频繁"},
 	Gone:                 {"Gone", "已不存在"},
 	Stale:                {"Precondition Failed", "数据已被他人修改"},
 	TooLarge:             {"Content Too Large", "请求内容过大"},

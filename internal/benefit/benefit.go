@@ -112,7 +112,8 @@ type Offer struct {
 	RedeemAt []uuid.UUID
 	Status   Status
 	// Welcome marks the offer granted to every worker whose membership is
-	// approved. At most one published offer is the welcome offer.
+	// approved. A welcome offer names at most one district code, its scope;
+	// at most one published offer is the welcome offer of each scope.
 	Welcome   bool
 	Version   int64
 	CreatedAt time.Time
@@ -168,8 +169,11 @@ const qrPrefix = "yizhan:claim:"
 
 // Claimant is what eligibility needs to know of a worker.
 type Claimant struct {
-	ID           uuid.UUID
-	Member       bool
-	Occupation   string // empty when not given
-	DistrictCode string // home county; empty when not given
+	ID         uuid.UUID
+	Member     bool
+	Occupation string // empty when not given
+	// DistrictCode is the county whose benefits the worker may claim: a
+	// member's approved membership county, a non-member's home county;
+	// empty when not given.
+	DistrictCode string
 }

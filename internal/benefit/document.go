@@ -4,16 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"yizhan/internal/apperr"
-	"yizhan/internal/station"
+	"yizhan/internal/district"
 	"yizhan/internal/strictjson"
+	yztext "yizhan/internal/text"
 	"yizhan/internal/worker"
 )
 
@@ -187,8 +185,7 @@ func (d Document) Validate() (Fields, error) {
 		for i, c := range e.DistrictCodes {
 			field := fmt.Sprintf("eligibility.district_codes[%d]", i)
 			switch {
-			case !station.ValidDivisionCode(c):
-				p.Add(field, "format", "must be a 6-digit administrative division code (county, city or province)")
+			case !district.Check(&p, field, c, false):
 			case slices.Contains(f.Eligibility.DistrictCodes, c):
 				p.Add(field, "duplicate", "is listed twice")
 			default:
@@ -219,6 +216,9 @@ func (d Document) Validate() (Fields, error) {
 		}
 	}
 	f.Welcome = d.Welcome
+	if f.Welcome && len(f.Eligibility.DistrictCodes) > 1 {
+		p.Add("eligibility.district_codes", "too_many", "a welcome offer names at most one district code: the county, city or province whose new members it welcomes")
+	}
 	if err := p.Err(); err != nil {
 		return Fields{}, err
 	}
@@ -291,19 +291,10 @@ func clockMinutes(p *apperr.Problems, field, s string) (int, bool) {
 // FormatClock formats minutes after midnight as "HH:MM".
 func FormatClock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
+// text checks s by the one policy for text people write (internal/text);
+// a description may run over several lines.
 func text(p *apperr.Problems, field, s string, max int, required bool) string {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		if required {
-			p.Add(field, "required", "is required")
-		}
-	case !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }):
-		p.Add(field, "format", "must be text without control characters")
-	case utf8.RuneCountInString(s) > max:
-		p.Add(field, "too_long", "must be at most %d characters", max)
-	}
-	return s
+	return yztext.Field(p, field, s, yztext.Rule{Max: max, Required: required, Multiline: field == "description"})
 }
 
 // DocumentOf returns the offer's document, as a PATCH starts from.

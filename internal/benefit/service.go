@@ -115,7 +115,8 @@ func (s *Service) checkStations(ctx context.Context, f Fields) error {
 }
 
 // CreateOffer validates doc and stores a new offer. Returns Invalid,
-// Forbidden, or Conflict when it would be a second published welcome offer.
+// Forbidden, or Conflict when it would be a second published welcome offer
+// of its district scope.
 func (s *Service) CreateOffer(ctx context.Context, actor Actor, doc Document) (*Offer, error) {
 	f, err := doc.Validate()
 	if err != nil {
@@ -329,9 +330,11 @@ func (s *Service) claim(ctx context.Context, c NewClaim, open func(o *Offer, now
 var periodWords = map[Period]apperr.Word{Once: "already", Day: "today", Week: "this week", Month: "this month"}
 
 // GrantWelcome settles the welcome benefit a membership approval owes the
-// worker: it claims the welcome offer for them, once — a second call
-// changes nothing. When there is no published welcome offer, or it is
-// closed, sold out or not for this worker, or the worker has been erased,
+// worker: it claims for them, once, the welcome offer of the most specific
+// scope covering their membership's county (county, city, province, then
+// everywhere) — a second call changes nothing. When there is no open
+// welcome offer for them, or it is sold out or not for this worker, or the
+// worker has been erased,
 // nothing is granted and the debt is settled all the same. Returns only
 // failures of the store; the debt then stays for the sweeper.
 func (s *Service) GrantWelcome(ctx context.Context, workerID uuid.UUID) error {
@@ -342,7 +345,7 @@ func (s *Service) GrantWelcome(ctx context.Context, workerID uuid.UUID) error {
 }
 
 func (s *Service) grantWelcome(ctx context.Context, workerID uuid.UUID) error {
-	o, err := s.store.WelcomeOffer(ctx)
+	o, err := s.store.WelcomeOffer(ctx, workerID, s.clock())
 	if apperr.Is(err, apperr.NotFound) {
 		return nil
 	}

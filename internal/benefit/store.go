@@ -87,7 +87,8 @@ type ExportRow struct {
 // Store keeps offers and claims. Each method is one transaction.
 type Store interface {
 	// CreateOffer stores a new offer. Returns Conflict when it is a
-	// published welcome offer and another one exists, or Unprocessable when
+	// published welcome offer and another one of the same district scope
+	// exists, or Unprocessable when
 	// a redeem_at station does not exist.
 	CreateOffer(ctx context.Context, o *Offer) error
 	// GetOffer returns NotFound when there is no such offer.
@@ -103,8 +104,12 @@ type Store interface {
 	// OpenOffers returns the published offers whose window includes now,
 	// ignoring weekly schedules.
 	OpenOffers(ctx context.Context, now time.Time) ([]*Offer, error)
-	// WelcomeOffer returns the published welcome offer, or NotFound.
-	WelcomeOffer(ctx context.Context) (*Offer, error)
+	// WelcomeOffer returns the published welcome offer open at now whose
+	// scope is the most specific covering the county of the worker's
+	// membership: that county, its city, its province, or everywhere. It
+	// waits for an approval of the worker in flight. Returns NotFound when
+	// there is none, or the worker is no live member.
+	WelcomeOffer(ctx context.Context, workerID uuid.UUID, now time.Time) (*Offer, error)
 
 	// Claimant returns what eligibility needs of a live worker, or NotFound.
 	Claimant(ctx context.Context, workerID uuid.UUID) (Claimant, error)

@@ -214,6 +214,10 @@ func TestBadPatchInput(t *testing.T) {
 		{"weak etag", `{"name":"B"}`, `W/"1"`, 412, ""},
 		{"future version", `{"name":"B"}`, `"9"`, 412, ""},
 		{"unquoted etag", `{"name":"B"}`, `1`, 412, ""},
+		// The version parses, but the server never issued this spelling.
+		{"leading zero", `{"name":"B"}`, `"01"`, 412, ""},
+		{"plus sign", `{"name":"B"}`, `"+1"`, 412, ""},
+		{"spaces inside", `{"name":"B"}`, `" 1"`, 412, ""},
 	} {
 		r := e.do(req{Method: "PATCH", Path: "/v1/stations/" + s.ID, Token: admin, Body: tc.body,
 			ContentType: "application/merge-patch+json", Header: map[string]string{"If-Match": tc.ifMatch}})

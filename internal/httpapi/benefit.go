@@ -12,6 +12,7 @@ import (
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/benefit"
+	"yizhan/internal/district"
 	"yizhan/internal/geo"
 	"yizhan/internal/search"
 )
@@ -41,6 +42,8 @@ type eligibilityJSON struct {
 	MembersOnly   bool     `json:"members_only"`
 	Occupations   []string `json:"occupations"`
 	DistrictCodes []string `json:"district_codes"`
+	// DistrictNames names district_codes, in the same order.
+	DistrictNames []string `json:"district_names"`
 }
 
 type offerJSON struct {
@@ -90,13 +93,22 @@ func toOfferJSON(o *benefit.Offer) offerJSON {
 		PerWorkerLimit: limitJSON{o.PerWorker.Count, string(o.PerWorker.Period)},
 		Window:         toWindowJSON(o.Window),
 		Eligibility: eligibilityJSON{MembersOnly: o.Eligibility.MembersOnly, Occupations: nonNil(o.Eligibility.Occupations),
-			DistrictCodes: nonNil(o.Eligibility.DistrictCodes)},
+			DistrictCodes: nonNil(o.Eligibility.DistrictCodes), DistrictNames: districtNames(o.Eligibility.DistrictCodes)},
 		RedeemAt: make([]string, 0, len(o.RedeemAt)),
 		Status:   string(o.Status), Welcome: o.Welcome, Version: o.Version,
 		CreatedAt: wireTime(o.CreatedAt), CreatedBy: o.CreatedBy, UpdatedAt: wireTime(o.UpdatedAt), UpdatedBy: o.UpdatedBy,
 	}
 	for _, id := range o.RedeemAt {
 		out.RedeemAt = append(out.RedeemAt, id.String())
+	}
+	return out
+}
+
+// districtNames names each code (such as 浦江县 for 330726).
+func districtNames(codes []string) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = district.Name(c)
 	}
 	return out
 }

@@ -486,7 +486,8 @@ func TestWelcomeBenefitOnApproval(t *testing.T) {
 		t.Errorf("after approval the profile says %+v, want the application's county and occupation", me)
 	}
 	// A member whose profile names another county keeps it, and the gift
-	// for 330726's members is not theirs.
+	// for 330726's members is theirs all the same: a member's county is the
+	// one their membership was approved in.
 	otherToken, otherID := e.worker("oYiwuRider")
 	e.do(req{Method: "PATCH", Path: "/v1/me", Token: otherToken, ContentType: "application/merge-patch+json", Body: map[string]any{"district_code": "330782"}})
 	a2, err := e.workers.Apply(t.Context(), otherID, validApplicationInput("330726"))
@@ -498,8 +499,8 @@ func TestWelcomeBenefitOnApproval(t *testing.T) {
 	}
 	e.benefits.WaitGrants()
 	e.do(req{Method: "GET", Path: "/v1/me", Token: otherToken}).JSON(t, &me)
-	if me.DistrictCode != "330782" || e.remaining(o.ID) != 9 {
-		t.Errorf("a member of another home county: profile %+v, %d left (want 330782 and 9)", me, e.remaining(o.ID))
+	if me.DistrictCode != "330782" || e.remaining(o.ID) != 8 {
+		t.Errorf("a member of 330726 living in another county: profile %+v, %d left (want 330782 and 8)", me, e.remaining(o.ID))
 	}
 	// The welcome offer is granted, not claimed: it is not listed as
 	// available and a claim by hand is refused, member or not.
@@ -511,7 +512,7 @@ func TestWelcomeBenefitOnApproval(t *testing.T) {
 		}
 	}
 	r := e.do(req{Method: "POST", Path: "/v1/benefits/" + o.ID + "/claims", Token: otherToken, Header: map[string]string{"Idempotency-Key": "by-hand"}})
-	if r.Status != 422 || r.Problem(t).Code != "not_open" || e.remaining(o.ID) != 9 {
+	if r.Status != 422 || r.Problem(t).Code != "not_open" || e.remaining(o.ID) != 8 {
 		t.Errorf("a welcome claim by hand: %d %s, %d left", r.Status, r.Body, e.remaining(o.ID))
 	}
 	// A worker who is not approved gets nothing.
@@ -519,8 +520,8 @@ func TestWelcomeBenefitOnApproval(t *testing.T) {
 	if err := e.benefits.GrantWelcome(t.Context(), other); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.remaining(o.ID); got != 9 {
-		t.Errorf("remaining after a grant to a non-member = %d, want 9", got)
+	if got := e.remaining(o.ID); got != 8 {
+		t.Errorf("remaining after a grant to a non-member = %d, want 8", got)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/paulmach/orb"
 
+	"yizhan/internal/district"
 	"yizhan/internal/geo"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
@@ -116,6 +117,8 @@ func appendHead(b []byte, s *station.Station) []byte {
 	b = appendString(b, s.Address)
 	b = append(b, `,"district_code":`...)
 	b = appendString(b, s.DistrictCode)
+	b = append(b, `,"district_name":`...)
+	b = appendString(b, district.Name(s.DistrictCode))
 	return append(b, `,"location":{"lat":`...)
 }
 

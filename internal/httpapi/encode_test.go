@@ -80,7 +80,7 @@ func TestStationViewIsValidJSON(t *testing.T) {
 	}
 	loc := geo.FromWGS84(s.Location, geo.GCJ02)
 	want := map[string]any{
-		"id": s.ID.String(), "name": s.Name, "address": s.Address, "district_code": "330726",
+		"id": s.ID.String(), "name": s.Name, "address": s.Address, "district_code": "330726", "district_name": "浦江县",
 		"location":      map[string]any{"lat": round7(loc[1]), "lng": round7(loc[0]), "crs": "gcj02"},
 		"host":          map[string]any{"type": "bank", "name": ""},
 		"amenities":     []any{"ebike_charging", "toilet"},

@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"yizhan/internal/apperr"
-	"yizhan/internal/station"
+	"yizhan/internal/district"
 	"yizhan/internal/worker"
 )
 
@@ -33,6 +33,7 @@ type applicationJSON struct {
 	Occupation       string     `json:"occupation"`
 	Employer         string     `json:"employer,omitempty"`
 	DistrictCode     string     `json:"district_code"`
+	DistrictName     string     `json:"district_name"`
 	CreatedAt        time.Time  `json:"created_at"`
 	DecidedAt        *time.Time `json:"decided_at,omitempty"`
 	DecidedBy        string     `json:"decided_by,omitempty"`
@@ -45,7 +46,7 @@ type applicationJSON struct {
 func toApplicationJSON(a worker.Application, staffView bool) applicationJSON {
 	out := applicationJSON{
 		ID: a.ID, Status: string(a.Status), RealName: a.RealName, Phone: a.Phone, Occupation: string(a.Occupation),
-		Employer: a.Employer, DistrictCode: a.DistrictCode, CreatedAt: wireTime(a.CreatedAt), Reason: a.Reason,
+		Employer: a.Employer, DistrictCode: a.DistrictCode, DistrictName: district.Name(a.DistrictCode), CreatedAt: wireTime(a.CreatedAt), Reason: a.Reason,
 		MembershipNumber: a.MembershipNo,
 	}
 	if !a.DecidedAt.IsZero() {
@@ -99,9 +100,7 @@ func (s *server) listMembershipApplications(c echo.Context) error {
 		}
 	}
 	if v := q.Get("district_code"); v != "" {
-		if !station.ValidDivisionCode(v) {
-			p.Add("district_code", "format", "must be a 6-digit administrative division code")
-		}
+		district.Check(&p, "district_code", v, false)
 		f.DistrictCode = v
 	}
 	f.Limit, f.After = parsePage(c, &p)

@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -17,7 +20,28 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	logins   *prometheus.CounterVec
 	claims   *prometheus.CounterVec
+	// observers caches each (route, method, status)'s counter and
+	// histogram, so that a request looks its series up in one map read
+	// instead of hashing and matching label values twice under the vecs'
+	// locks. The map is never written once published: a new key publishes
+	// a copy (they are few, and stop coming once every route has answered).
+	observers   atomic.Pointer[map[observerKey]requestObservers]
+	observersMu sync.Mutex
 }
+
+type observerKey struct {
+	route, method string
+	status        int
+}
+
+type requestObservers struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// maxObservers bounds the cache; beyond it (a client inventing methods on
+// unmatched paths) series are looked up the slow way.
+const maxObservers = 1024
 
 // NewMetrics registers the HTTP metrics on reg, and serves everything reg
 // gathers at /metrics.
@@ -50,9 +74,39 @@ func (m *Metrics) observe(c echo.Context, start time.Time) {
 	if route == "" {
 		route = "unmatched"
 	}
-	method := c.Request().Method
-	m.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().Status)).Inc()
-	m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+	o := m.observersOf(observerKey{route: route, method: c.Request().Method, status: c.Response().Status})
+	o.requests.Inc()
+	o.latency.Observe(time.Since(start).Seconds())
+}
+
+func (m *Metrics) observersOf(k observerKey) requestObservers {
+	var cache map[observerKey]requestObservers
+	if p := m.observers.Load(); p != nil {
+		cache = *p
+		if o, ok := cache[k]; ok {
+			return o
+		}
+	}
+	o := requestObservers{
+		requests: m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(k.status)),
+		latency:  m.latency.WithLabelValues(k.route, k.method),
+	}
+	if len(cache) >= maxObservers {
+		return o
+	}
+	m.observersMu.Lock()
+	defer m.observersMu.Unlock()
+	cur := map[observerKey]requestObservers{}
+	if p := m.observers.Load(); p != nil {
+		cur = *p
+	}
+	next := make(map[observerKey]requestObservers, len(cur)+1)
+	for key, v := range cur {
+		next[key] = v
+	}
+	next[k] = o
+	m.observers.Store(&next)
+	return o
 }
 
 // Login counts a login attempt.
@@ -69,10 +123,15 @@ func (m *Metrics) Claim(result string) {
 	}
 }
 
+// Handler serves everything the registry gathers, in Prometheus's format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.gatherer, promhttp.HandlerOpts{})
+}
+
 func (s *server) metrics(c echo.Context) error {
-	if s.Metrics == nil {
+	if s.Metrics == nil || s.MetricsApart {
 		return echo.ErrNotFound
 	}
-	promhttp.HandlerFor(s.Metrics.gatherer, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
+	s.Metrics.Handler().ServeHTTP(c.Response(), c.Request())
 	return nil
 }

@@ -1,17 +1,16 @@
 package httpapi
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -28,8 +27,6 @@ const (
 	bodyLimit   = 1 << 20  // 1 MiB
 	importLimit = 20 << 20 // 20 MiB
 )
-
-var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
@@ -52,27 +49,67 @@ func ipExtractor(trusted []string) (echo.IPExtractor, error) {
 // requestIDs takes X-Request-ID when it is sane, or makes one, and echoes it.
 func requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := c.Request().Header.Get(headerRequestID)
-		if !requestIDRe.MatchString(id) {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+		id := ""
+		if v := c.Request().Header[headerRequestID]; len(v) > 0 && saneRequestID(v[0]) {
+			id = v[0]
+		} else {
+			id = newRequestID()
 		}
 		c.Response().Header()[headerRequestID] = []string{id}
 		return next(c)
 	}
 }
 
-// wellFormedQuery refuses a query string that does not parse (a bad
+// saneRequestID reports whether id is 1 to 64 of A-Z, a-z, 0-9, '.', '_'
+// and '-': safe to echo and to log.
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID returns 16 hex digits of the runtime's per-thread random
+// source: unique enough to find a request's log lines across replicas, and
+// nothing a client could use (a request id grants nothing).
+func newRequestID() string {
+	const hexDigits = "0123456789abcdef"
+	var b [16]byte
+	n := rand.Uint64()
+	for i := range b {
+		b[i] = hexDigits[n>>60]
+		n <<= 4
+	}
+	return string(b[:])
+}
+
+// strictQuery refuses a query string that does not parse (a bad
 // %-escape, a semicolon): echo drops such pairs silently, so "limit=%" would
 // be answered as if no limit had been asked. Only a query holding % or ;
-// can be malformed, so the search path pays a byte scan.
-func wellFormedQuery(next echo.HandlerFunc) echo.HandlerFunc {
+// can be malformed, so the search path pays a byte scan. It then refuses a
+// parameter the route does not read (queryParams.check). One middleware
+// does both: echo wraps each request in its middleware afresh, and every
+// one costs an allocation.
+func strictQuery(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if q := c.Request().URL.RawQuery; strings.ContainsAny(q, "%;") {
+		q := c.Request().URL.RawQuery
+		if q == "" {
+			return next(c)
+		}
+		if strings.ContainsAny(q, "%;") {
 			if _, err := url.ParseQuery(q); err != nil {
 				return apperr.New(apperr.Invalid, "the query string is malformed: %s", strings.TrimPrefix(err.Error(), "invalid URL escape "))
 			}
+		}
+		if err := queryParams.check(c); err != nil {
+			return err
 		}
 		return next(c)
 	}
@@ -114,7 +151,10 @@ var (
 )
 
 // accessLog logs one line per request. It logs the route template, never the
-// raw URL: query strings carry workers' coordinates.
+// raw URL: query strings carry workers' coordinates. Of who asked it logs
+// only what shows a brute force: the client's network (clientNetwork) and,
+// on staff routes, the staff member's id — never a username, a worker or a
+// token.
 func (s *server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -127,16 +167,41 @@ func (s *server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if !s.log.Enabled(ctx, slog.LevelInfo) {
 			return nil // and spare building the line's attributes
 		}
-		s.log.InfoContext(ctx, "request",
-			"request_id", requestID(c),
-			"method", c.Request().Method,
-			"route", c.Path(),
-			"status", c.Response().Status,
-			"bytes", c.Response().Size,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000,
-		)
+		attrs := []slog.Attr{
+			slog.String("request_id", requestID(c)),
+			slog.String("method", c.Request().Method),
+			slog.String("route", c.Path()),
+			slog.Int("status", c.Response().Status),
+			slog.Int64("bytes", c.Response().Size),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("client", clientNetwork(c.RealIP())),
+		}
+		if p := principal(c); p.IsStaff() {
+			attrs = append(attrs, slog.String("staff_id", p.StaffID.String()))
+		}
+		s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 		return nil
 	}
+}
+
+// clientNetwork is the client address cut to its /24 (IPv4) or /48 (IPv6):
+// enough to see a brute force or a flood from one network, not enough to
+// tell one courier from their neighbours. "" when ip is not an address.
+func clientNetwork(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	a = a.Unmap().WithZone("")
+	bits := 48
+	if a.Is4() {
+		bits = 24
+	}
+	p, err := a.Prefix(bits)
+	if err != nil {
+		return ""
+	}
+	return p.String()
 }
 
 // recoverPanics turns a panic into a logged 500 instead of a dropped

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/base64"
-	"strconv"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -12,14 +11,7 @@ import (
 
 // parsePage reads ?limit= and ?cursor= (an id, base64url).
 func parsePage(c echo.Context, p *apperr.Problems) (limit int, after uuid.UUID) {
-	limit = 20
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			p.Add("limit", "out_of_range", "must be an integer from 1 to 100")
-		}
-		limit = n
-	}
+	limit = queryInt(p, c.QueryParams(), "limit", 20, 1, 100)
 	if v := c.QueryParam("cursor"); v != "" {
 		b, err := base64.RawURLEncoding.DecodeString(v)
 		if err != nil || len(b) != 16 {

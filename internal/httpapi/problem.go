@@ -15,10 +15,12 @@ import (
 // statusOf is the one table from error code to HTTP status.
 var statusOf = map[apperr.Code]int{
 	apperr.Invalid:              http.StatusBadRequest,
+	apperr.UnknownParameter:     http.StatusBadRequest,
 	apperr.Unauthorized:         http.StatusUnauthorized,
 	apperr.Forbidden:            http.StatusForbidden,
 	apperr.NotFound:             http.StatusNotFound,
 	apperr.Conflict:             http.StatusConflict,
+	apperr.TooSoon:              http.StatusConflict,
 	apperr.Gone:                 http.StatusGone,
 	apperr.Stale:                http.StatusPreconditionFailed,
 	apperr.TooLarge:             http.StatusRequestEntityTooLarge,

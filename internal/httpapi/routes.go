@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -11,7 +12,7 @@ func (s *server) routes(e *echo.Echo) {
 	// The rate limits apply to /v1 through e.Use rather than as group
 	// middleware: a group with middleware adds catch-all routes, which made
 	// a known path with the wrong method answer 404 instead of 405.
-	e.Use(requestIDs, securityHeaders, s.accessLog, s.recoverPanics, onlyUnder("/v1/", s.limitRequests), wellFormedQuery)
+	e.Use(precomposed(requestIDs, securityHeaders, s.accessLog, s.recoverPanics, onlyUnder("/v1/", s.limitRequests), strictQuery))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -65,6 +66,68 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/reports", s.listReports, s.requireStaff)
 	v1.POST("/reports/:id/resolve", s.resolveReport, s.requireStaff)
 	v1.POST("/reports/:id/dismiss", s.dismissReport, s.requireStaff)
+}
+
+// precomposed chains the middleware once, at start-up, around the handler
+// the router found for the request (c.Handler(): its route's own middleware
+// included, or the 404 and 405 handlers), instead of once per request: echo
+// wraps the e.Use middleware around each request's handler anew, a closure
+// per middleware per request. It relies on echo's ServeHTTP passing
+// c.Handler() as the next handler of the e.Use middleware; every routed
+// test would fail if that changed.
+func precomposed(m ...echo.MiddlewareFunc) echo.MiddlewareFunc {
+	h := echo.HandlerFunc(func(c echo.Context) error { return c.Handler()(c) })
+	for i := len(m) - 1; i >= 0; i-- {
+		h = m[i](h)
+	}
+	return func(echo.HandlerFunc) echo.HandlerFunc { return h }
+}
+
+// queryParams are the query parameters each route reads (path template →
+// method → names); strictQuery refuses any other. Routes that read none
+// are listed with none. A route added above without its line here makes
+// the server refuse to start (checkParamTable).
+var queryParams = paramTable{
+	"/healthz": {"GET": nil, "HEAD": nil},
+	"/readyz":  {"GET": nil, "HEAD": nil},
+	"/metrics": {"GET": nil},
+
+	"/v1/amenities":                           {"GET": nil},
+	"/v1/auth/staff/login":                    {"POST": nil},
+	"/v1/auth/wechat/login":                   {"POST": nil},
+	"/v1/auth/logout":                         {"POST": nil},
+	"/v1/me":                                  {"GET": nil, "PATCH": nil, "DELETE": nil},
+	"/v1/me/membership-application":           {"GET": nil, "POST": nil},
+	"/v1/membership-applications":             {"GET": {"status", "district_code", "limit", "cursor"}},
+	"/v1/membership-applications/:id/approve": {"POST": nil},
+	"/v1/membership-applications/:id/reject":  {"POST": nil},
+
+	"/v1/benefits":                {"GET": {"status", "limit", "cursor"}, "POST": nil},
+	"/v1/benefits/available":      {"GET": {"lat", "lng", "crs"}},
+	"/v1/benefits/:id":            {"GET": nil, "PATCH": nil},
+	"/v1/benefits/:id/stats":      {"GET": nil},
+	"/v1/benefits/:id/claims.csv": {"GET": nil},
+	"/v1/benefits/:id/claims":     {"POST": nil},
+	"/v1/me/claims":               {"GET": {"limit", "cursor"}},
+	"/v1/claims/redeem":           {"POST": nil},
+
+	// amenity is the list's older name for amenities, kept as an alias.
+	"/v1/stations":             {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "limit", "cursor"}, "POST": {"crs"}},
+	"/v1/stations/import":      {"POST": {"crs"}},
+	"/v1/stations/nearest":     {"GET": {"lat", "lng", "crs", "limit", "radius_m", "amenities", "open_now", "at"}},
+	"/v1/stations/along-route": {"POST": nil},
+	"/v1/stations/:id":         {"GET": {"crs"}, "PATCH": {"crs"}, "DELETE": nil},
+	"/v1/stations/:id/history": {"GET": nil},
+}
+
+// checkParamTable reports a route without its line in queryParams.
+func checkParamTable(e *echo.Echo) error {
+	for _, r := range e.Routes() {
+		if _, ok := queryParams[r.Path][r.Method]; !ok && !strings.HasSuffix(r.Name, "MethodNotAllowed") {
+			return fmt.Errorf("httpapi: route %s %s has no entry in queryParams (routes.go)", r.Method, r.Path)
+		}
+	}
+	return nil
 }
 
 // onlyUnder applies m to requests whose path starts with prefix.

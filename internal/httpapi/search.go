@@ -59,18 +59,10 @@ func parseNearestQuery(q url.Values, now time.Time) (nearestQuery, error) {
 	}
 	lat := parseCoord(&p, q, "lat", 90)
 	lng := parseCoord(&p, q, "lng", 180)
-	out.Query.Limit = 10
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxNearestLimit {
-			p.Add("limit", "out_of_range", "must be an integer from 1 to %d", maxNearestLimit)
-		}
-		out.Query.Limit = n
-	}
-	if v := q.Get("radius_m"); v != "" {
-		r, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(r > 0 && r <= maxRadiusM) {
-			p.Add("radius_m", "out_of_range", "must be a number of metres above 0 and at most %d", maxRadiusM)
+	out.Query.Limit = queryInt(&p, q, "limit", 10, 1, maxNearestLimit)
+	if r, present, ok := queryDecimal(q, "radius_m"); present {
+		if !ok || !(r > 0 && r <= maxRadiusM) {
+			p.Add("radius_m", "out_of_range", "must be a decimal number of metres above 0 and at most %d", maxRadiusM)
 		}
 		out.Query.RadiusM = r
 	}
@@ -104,14 +96,13 @@ func parseNearestQuery(q url.Values, now time.Time) (nearestQuery, error) {
 }
 
 func parseCoord(p *apperr.Problems, q url.Values, name string, limit float64) float64 {
-	v := q.Get(name)
-	if v == "" {
+	f, present, ok := queryDecimal(q, name)
+	if !present {
 		p.Add(name, "required", "is required")
 		return 0
 	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < -limit || f > limit {
-		p.Add(name, "out_of_range", "must be a number between %g and %g", -limit, limit)
+	if !ok || f < -limit || f > limit {
+		p.Add(name, "out_of_range", "must be a decimal number between %g and %g", -limit, limit)
 	}
 	return f
 }

@@ -37,8 +37,12 @@ type Deps struct {
 	Ready func(ctx context.Context) error
 	// Limits are the request rate limits; the zero value limits nothing.
 	Limits RateLimits
-	// Metrics, when set, counts requests and serves /metrics.
+	// Metrics, when set, counts requests and serves /metrics, unless
+	// MetricsApart.
 	Metrics *Metrics
+	// MetricsApart keeps /metrics off this handler (404): the caller serves
+	// Metrics.Handler on a listener of its own (METRICS_ADDR).
+	MetricsApart bool
 	// TrustedProxies are CIDR ranges whose X-Forwarded-For is believed when
 	// finding the client address (for login throttling); empty trusts none.
 	TrustedProxies []string
@@ -66,6 +70,9 @@ func New(d Deps) (http.Handler, error) {
 	}
 	e.IPExtractor = ipx
 	s.routes(e)
+	if err := checkParamTable(e); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 

@@ -3,27 +3,27 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/district"
 	"yizhan/internal/geo"
 	"yizhan/internal/station"
 	"yizhan/internal/strictjson"
+	"yizhan/internal/text"
 )
 
 // maxStaleDays bounds ?stale_days= (ten years).
 const maxStaleDays = 3650
 
-func etag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
 // queryCRS reads ?crs=, defaulting to WGS-84.
 func queryCRS(c echo.Context, p *apperr.Problems) geo.CRS {
@@ -101,9 +101,11 @@ func ifMatch(c echo.Context, required bool) (version int64, present bool, err er
 	if h == "*" {
 		return 0, true, nil
 	}
+	// Only the exact spelling etag gives matches: "01" and "+1" name no
+	// version the server ever sent.
 	quoted := len(h) >= 3 && h[0] == '"' && h[len(h)-1] == '"'
 	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if err != nil || v < 1 || !quoted {
+	if err != nil || v < 1 || !quoted || etag(v) != h {
 		return 0, true, apperr.New(apperr.Stale, "If-Match %s is not an ETag this server issued", h)
 	}
 	return v, true, nil
@@ -173,9 +175,7 @@ func (s *server) listStations(c echo.Context) error {
 	)
 	crs := queryCRS(c, &p)
 	if v := q.Get("district_code"); v != "" {
-		if !station.ValidDivisionCode(v) {
-			p.Add("district_code", "format", "must be a 6-digit administrative division code")
-		}
+		district.Check(&p, "district_code", v, false)
 		f.DistrictCode = v
 	}
 	if v := q.Get("status"); v != "" {
@@ -184,18 +184,12 @@ func (s *server) listStations(c echo.Context) error {
 			p.Add("status", "unknown", "must be active, suspended or closed")
 		}
 	}
-	if v := q.Get("amenity"); v != "" {
-		set, unknown := station.ParseAmenityList(v)
-		if len(unknown) > 0 {
-			p.Add("amenity", "unknown", "unknown amenities: %s", strings.Join(unknown, ", "))
-		}
-		f.Amenities = set
-	}
+	// amenity is the older name of amenities, kept as an alias; both
+	// filters apply when both are given.
+	f.Amenities = parseAmenities(&p, "amenities", q.Get("amenities")) | parseAmenities(&p, "amenity", q.Get("amenity"))
 	if v := q.Get("q"); v != "" {
-		if utf8.RuneCountInString(v) > 100 || strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
-			p.Add("q", "format", "must be at most 100 characters of text")
-		}
-		f.Query = v
+		// Searched as names are stored: by the text policy.
+		f.Query = text.Field(&p, "q", v, text.Rule{Max: 100})
 	}
 	switch v := q.Get("needs_review"); v {
 	case "":

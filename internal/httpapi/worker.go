@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"yizhan/internal/district"
 	"yizhan/internal/strictjson"
 	"yizhan/internal/worker"
 )
@@ -32,16 +33,21 @@ type workerJSON struct {
 	Occupation       string     `json:"occupation,omitempty"`
 	Employer         string     `json:"employer,omitempty"`
 	DistrictCode     string     `json:"district_code,omitempty"`
+	DistrictName     string     `json:"district_name,omitempty"`
 	IsMember         bool       `json:"is_member"`
 	MembershipNumber string     `json:"membership_number,omitempty"`
 	MemberSince      *time.Time `json:"member_since,omitempty"`
-	CreatedAt        time.Time  `json:"created_at"`
+	// MembershipDistrictCode is the county of the approved membership,
+	// whose benefits a member may claim.
+	MembershipDistrictCode string    `json:"membership_district_code,omitempty"`
+	CreatedAt              time.Time `json:"created_at"`
 }
 
 func toWorkerJSON(w worker.Worker) workerJSON {
 	out := workerJSON{
 		ID: w.ID, Nickname: w.Nickname, Phone: w.Phone, Occupation: string(w.Occupation), Employer: w.Employer,
-		DistrictCode: w.DistrictCode, IsMember: w.IsMember(), MembershipNumber: w.MembershipNo, CreatedAt: wireTime(w.CreatedAt),
+		DistrictCode: w.DistrictCode, DistrictName: district.Name(w.DistrictCode), IsMember: w.IsMember(), MembershipNumber: w.MembershipNo, CreatedAt: wireTime(w.CreatedAt),
+		MembershipDistrictCode: w.MemberDistrictCode,
 	}
 	if w.IsMember() {
 		since := wireTime(w.MemberSince)

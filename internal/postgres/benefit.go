@@ -121,8 +121,8 @@ func fillStock(ctx context.Context, tx pgx.Tx, offerID uuid.UUID, n int) error {
 // offerError names the welcome offer's uniqueness in words.
 func offerError(err error) error {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.ConstraintName == "benefit_offers_one_welcome_idx" {
-		return &apperr.Error{Code: apperr.Conflict, Message: "another published offer is already the welcome offer; unpublish it or clear its welcome flag first", Err: err}
+	if errors.As(err, &pgErr) && pgErr.ConstraintName == "benefit_offers_one_welcome_per_scope_idx" {
+		return &apperr.Error{Code: apperr.Conflict, Message: "another published offer is already the welcome offer of this district scope; unpublish it or clear its welcome flag first", Err: err}
 	}
 	return interpretError(err, "offer")
 }
@@ -286,10 +286,34 @@ func (s *BenefitStore) OpenOffers(ctx context.Context, now time.Time) ([]*benefi
 	return out, interpretError(err, "offers")
 }
 
-// WelcomeOffer implements benefit.Store.
-func (s *BenefitStore) WelcomeOffer(ctx context.Context) (*benefit.Offer, error) {
-	o, err := scanOffer(s.db.Pool.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o
-		WHERE o.welcome AND o.status = 'published'`))
+// WelcomeOffer implements benefit.Store. The worker's row is key-share
+// locked first, which waits for an approval in flight (it holds the row
+// FOR UPDATE) to commit, so that the member's county is read as approved.
+// A welcome offer's scope is its one district code, or none (everywhere)
+// (migration 00015).
+func (s *BenefitStore) WelcomeOffer(ctx context.Context, workerID uuid.UUID, now time.Time) (*benefit.Offer, error) {
+	var o *benefit.Offer
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		// The approval's column is read, not filtered on: a row filtered
+		// out by the snapshot taken before the wait would never be locked,
+		// nor read again once the approval commits.
+		var county *string
+		if err := tx.QueryRow(ctx, `SELECT member_district_code FROM workers
+			WHERE id = $1 AND deleted_at IS NULL FOR KEY SHARE`, workerID).Scan(&county); err != nil {
+			return err
+		}
+		if county == nil {
+			return pgx.ErrNoRows // no member
+		}
+		var err error
+		o, err = scanOffer(tx.QueryRow(ctx, `SELECT `+offerColumns+` FROM benefit_offers o
+			WHERE o.welcome AND o.status = 'published' AND o.starts_at <= $2 AND o.ends_at > $2
+				AND coalesce(o.district_codes[1], '') IN ($1, left($1, 4) || '00', left($1, 2) || '0000', '')
+			ORDER BY CASE coalesce(o.district_codes[1], '') WHEN $1 THEN 0 WHEN left($1, 4) || '00' THEN 1
+				WHEN left($1, 2) || '0000' THEN 2 ELSE 3 END
+			LIMIT 1`, *county, now))
+		return err
+	})
 	return o, interpretError(err, "welcome offer")
 }
 
@@ -310,8 +334,11 @@ func scanClaimant(row pgx.Row) (benefit.Claimant, error) {
 	return w, err
 }
 
-const claimantQuery = `SELECT id, membership_no IS NOT NULL, occupation, district_code FROM workers
-	WHERE id = $1 AND deleted_at IS NULL`
+// A member's county is that of their approved membership, never the
+// profile's home county, which the worker sets (migration 00014).
+const claimantQuery = `SELECT id, membership_no IS NOT NULL, occupation,
+	CASE WHEN membership_no IS NOT NULL THEN member_district_code ELSE district_code END
+	FROM workers WHERE id = $1 AND deleted_at IS NULL`
 
 // Claimant implements benefit.Store.
 func (s *BenefitStore) Claimant(ctx context.Context, workerID uuid.UUID) (benefit.Claimant, error) {

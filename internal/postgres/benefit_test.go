@@ -73,7 +73,8 @@ func (e *benefitEnv) mustWorkers(n int) []uuid.UUID {
 	for i := range ids {
 		ids[i] = uuid.New()
 		_, err := e.pools[0].Pool.Exec(context.Background(), `INSERT INTO workers (id, openid, occupation, district_code,
-			membership_no, member_since, created_at, updated_at) VALUES ($1, $2, 'express_courier', '330726', $3, now(), now(), now())`,
+			membership_no, member_since, member_district_code, created_at, updated_at)
+			VALUES ($1, $2, 'express_courier', '330726', $3, now(), '330726', now(), now())`,
 			ids[i], "openid-"+ids[i].String(), fmt.Sprintf("YZ%010d", memberNo.Add(1)))
 		if err != nil {
 			e.t.Fatal(err)

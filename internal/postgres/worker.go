@@ -28,7 +28,7 @@ var _ worker.Store = (*WorkerStore)(nil)
 // Optional text columns are NULL when empty; they are read back as "".
 const workerColumns = `id, openid, coalesce(unionid, ''), coalesce(nickname, ''), coalesce(phone, ''),
 	coalesce(occupation, ''), coalesce(employer, ''), coalesce(district_code, ''), coalesce(membership_no, ''),
-	member_since, created_at, updated_at`
+	member_since, created_at, updated_at, district_changed_at, coalesce(member_district_code, '')`
 
 func scanWorker(row pgx.Row) (worker.Worker, error) {
 	var (
@@ -36,14 +36,18 @@ func scanWorker(row pgx.Row) (worker.Worker, error) {
 		openid      *string
 		occupation  string
 		memberSince *time.Time
+		changedAt   *time.Time
 	)
 	err := row.Scan(&w.ID, &openid, &w.UnionID, &w.Nickname, &w.Phone, &occupation, &w.Employer, &w.DistrictCode,
-		&w.MembershipNo, &memberSince, &w.CreatedAt, &w.UpdatedAt)
+		&w.MembershipNo, &memberSince, &w.CreatedAt, &w.UpdatedAt, &changedAt, &w.MemberDistrictCode)
 	if openid != nil {
 		w.OpenID = *openid
 	}
 	if memberSince != nil {
 		w.MemberSince = *memberSince
+	}
+	if changedAt != nil {
+		w.DistrictChangedAt = *changedAt
 	}
 	w.Occupation = worker.Occupation(occupation)
 	return w, err
@@ -91,11 +95,18 @@ func (s *WorkerStore) UpdateProfile(ctx context.Context, id uuid.UUID, change fu
 		if err := change(&w); err != nil {
 			return err
 		}
+		var changedAt *time.Time
+		if !w.DistrictChangedAt.IsZero() {
+			changedAt = &w.DistrictChangedAt
+		}
 		_, err = tx.Exec(ctx, `UPDATE workers SET nickname = nullif($2, ''), phone = nullif($3, ''), occupation = nullif($4, ''),
-			employer = nullif($5, ''), district_code = nullif($6, ''), updated_at = $7
-			WHERE id = $1`, id, w.Nickname, w.Phone, string(w.Occupation), w.Employer, w.DistrictCode, w.UpdatedAt)
+			employer = nullif($5, ''), district_code = nullif($6, ''), updated_at = $7, district_changed_at = $8
+			WHERE id = $1`, id, w.Nickname, w.Phone, string(w.Occupation), w.Employer, w.DistrictCode, w.UpdatedAt, changedAt)
 		return err
 	})
+	if constraintOf(err) == "workers_district_change_interval" {
+		return worker.Worker{}, &apperr.Error{Code: apperr.TooSoon, Message: "your home county may change once per 30 days", Err: err}
+	}
 	if err != nil {
 		return worker.Worker{}, interpretError(err, "worker")
 	}
@@ -269,16 +280,17 @@ func (s *WorkerStore) DecideApplication(ctx context.Context, id uuid.UUID, decid
 			return err
 		}
 		if a.Status == worker.Approved {
-			// A profile without a home county or an occupation takes the
-			// application's: benefits for the county's members (the welcome
-			// gift first) go by the profile.
+			// The member's benefits go by the county of this application
+			// (member_district_code, fixed from now on: migration 00014). A
+			// profile without a home county or an occupation takes the
+			// application's: occupations still go by the profile.
 			var occupation, district *string
 			err := tx.QueryRow(ctx, `UPDATE workers
 				SET membership_no = 'YZ' || lpad(nextval('membership_no_seq')::text, 10, '0'), member_since = $2, updated_at = $2,
-					occupation = coalesce(occupation, $3), district_code = coalesce(district_code, $4)
-				WHERE id = $1 RETURNING membership_no, member_since, updated_at, occupation, district_code`,
+					member_district_code = $4, occupation = coalesce(occupation, $3), district_code = coalesce(district_code, $4)
+				WHERE id = $1 RETURNING membership_no, member_since, updated_at, occupation, district_code, member_district_code`,
 				w.ID, a.DecidedAt, string(a.Occupation), a.DistrictCode).
-				Scan(&w.MembershipNo, &w.MemberSince, &w.UpdatedAt, &occupation, &district)
+				Scan(&w.MembershipNo, &w.MemberSince, &w.UpdatedAt, &occupation, &district, &w.MemberDistrictCode)
 			if err != nil {
 				return err
 			}

@@ -6,13 +6,14 @@ import (
 	"math"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/district"
 	"yizhan/internal/geo"
 	"yizhan/internal/strictjson"
+	"yizhan/internal/text"
 )
 
 // Document is the editable part of a station as clients send it: the body of
@@ -52,35 +53,18 @@ func DecodeDocument(data []byte) (Document, error) {
 }
 
 var (
-	districtRe  = regexp.MustCompile(`^[1-9][0-9]{5}$`)
 	mobileRe    = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 	landlineRe  = regexp.MustCompile(`^0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7}$`)
 	serviceNoRe = regexp.MustCompile(`^[48]00-?[0-9]{3}-?[0-9]{4}$`)
 )
 
-// provinces are the first two digits of every valid administrative division
-// code (GB/T 2260), including Taiwan, Hong Kong and Macao.
-var provinces = map[string]bool{
-	"11": true, "12": true, "13": true, "14": true, "15": true,
-	"21": true, "22": true, "23": true,
-	"31": true, "32": true, "33": true, "34": true, "35": true, "36": true, "37": true,
-	"41": true, "42": true, "43": true, "44": true, "45": true, "46": true,
-	"50": true, "51": true, "52": true, "53": true, "54": true,
-	"61": true, "62": true, "63": true, "64": true, "65": true,
-	"71": true, "81": true, "82": true,
-}
-
-// ValidDivisionCode reports whether code is a well-formed 6-digit
-// administrative division code of a province, city or county.
-func ValidDivisionCode(code string) bool {
-	return districtRe.MatchString(code) && provinces[code[:2]]
-}
+// ValidDivisionCode reports whether code names an administrative division
+// of any level in the national table (see internal/district).
+func ValidDivisionCode(code string) bool { return district.Exists(code) }
 
 // ValidCountyCode reports whether code names a county-level division, the
-// level a station belongs to (city and province codes end in 00).
-func ValidCountyCode(code string) bool {
-	return ValidDivisionCode(code) && code[4:] != "00"
-}
+// level a station belongs to (see district.IsCounty).
+func ValidCountyCode(code string) bool { return district.IsCounty(code) }
 
 // NormalizePhone returns phone without spaces and a +86 prefix, and whether it
 // is a valid mainland mobile, landline (area code first) or 400/800 number.
@@ -108,12 +92,9 @@ func (d Document) Validate(loc *orb.Point) (Fields, error) {
 	f.Name = requiredText(&p, "name", d.Name, 100)
 	f.Address = requiredText(&p, "address", d.Address, 300)
 
-	switch {
-	case d.DistrictCode == nil:
+	if d.DistrictCode == nil {
 		p.Add("district_code", "required", "is required")
-	case !ValidCountyCode(*d.DistrictCode):
-		p.Add("district_code", "format", "must be a 6-digit county-level administrative division code, such as 330726")
-	default:
+	} else if district.Check(&p, "district_code", *d.DistrictCode, true) {
 		f.DistrictCode = *d.DistrictCode
 	}
 
@@ -145,13 +126,7 @@ func (d Document) Validate(loc *orb.Point) (Fields, error) {
 			f.Host.Type = *d.Host.Type
 		}
 		if d.Host.Name != nil {
-			f.Host.Name = strings.TrimSpace(*d.Host.Name)
-			switch {
-			case utf8.RuneCountInString(f.Host.Name) > 100:
-				p.Add("host.name", "too_long", "must be at most 100 characters")
-			case hasControl(f.Host.Name):
-				p.Add("host.name", "format", "must not contain control or text-direction characters")
-			}
+			f.Host.Name = text.Field(&p, "host.name", *d.Host.Name, text.Rule{Max: 100})
 		}
 	}
 
@@ -232,27 +207,7 @@ func requiredText(p *apperr.Problems, field string, v *string, max int) string {
 		p.Add(field, "required", "is required")
 		return ""
 	}
-	s := strings.TrimSpace(*v)
-	switch n := utf8.RuneCountInString(s); {
-	case n == 0:
-		p.Add(field, "required", "must not be empty")
-	case n > max:
-		p.Add(field, "too_long", "must be at most %d characters", max)
-	case hasControl(s):
-		p.Add(field, "format", "must not contain control or text-direction characters")
-	}
-	return s
-}
-
-// hasControl reports control characters and the bidirectional overrides
-// that can make a station's name display as something else.
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
-			return true
-		}
-	}
-	return false
+	return text.Field(p, field, *v, text.Rule{Max: max, Required: true})
 }
 
 func contains(list []string, s string) bool {

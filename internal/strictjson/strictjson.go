@@ -1,5 +1,5 @@
 // Package strictjson decodes request JSON strictly: unknown fields, wrong
-// types and trailing data are refused with field-level apperr problems —
+// types, duplicate member names, invalid UTF-8 and trailing data are refused with field-level apperr problems —
 // every wrong type and unknown field at once — so that nothing
 // half-understood is acted on. The rules on values are the caller's, once
 // the types are right.
@@ -17,10 +17,15 @@ import (
 
 // Decode decodes data into v. It returns an apperr.Invalid error for a
 // syntax error or data after the value, and one naming every offending
-// field, with its path, for wrong types and unknown fields.
+// field, with its path, for wrong types, unknown fields, member names given
+// twice in one object, and strings that are not valid UTF-8 (lone
+// surrogates included).
 func Decode(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &apperr.Error{Code: apperr.Invalid, Message: "the request body is empty; a JSON value is required"}
+	}
+	if p := scanText(data); p.Len() > 0 {
+		return p.Err()
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -128,6 +133,9 @@ func MergePatch(target, patch any) any {
 // object, keeping numbers as json.Number so that merging never rounds them.
 // what names the resource in the error ("a station").
 func DecodePatch(patch []byte, what apperr.Word) (map[string]any, error) {
+	if p := scanText(patch); p.Len() > 0 {
+		return nil, p.Err()
+	}
 	var pm map[string]any
 	dec := json.NewDecoder(bytes.NewReader(patch))
 	dec.UseNumber()

@@ -20,7 +20,9 @@ type Store interface {
 	// Get returns a live worker, or NotFound.
 	Get(ctx context.Context, id uuid.UUID) (Worker, error)
 	// UpdateProfile locks the live worker, calls change and stores what it
-	// left. Returns NotFound or change's error.
+	// left of the profile (never the membership). Returns NotFound, change's
+	// error, or TooSoon when the database refuses a home county changed too
+	// soon after the last change.
 	UpdateProfile(ctx context.Context, id uuid.UUID, change func(*Worker) error) (Worker, error)
 	// Erase removes the worker's personal data, and that of their
 	// applications, withdraws a pending application (audited as decided by
@@ -39,7 +41,8 @@ type Store interface {
 	// DecideApplication locks the application and its worker and calls
 	// decide, then stores the decision decide wrote into the application.
 	// When decide approved it, the worker becomes a member, with the next
-	// membership number, since the decision; approved is then called with
+	// membership number, since the decision, of the application's county
+	// (MemberDistrictCode); approved is then called with
 	// the application and the member inside the same transaction, and an
 	// error from it undoes the whole decision. Returns NotFound, or the
 	// error of decide or approved.
@@ -209,17 +212,19 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Worker, error) {
 }
 
 // UpdateProfile applies the patch to the worker's profile. Returns Invalid
-// with every offending field, or NotFound.
+// with every offending field, NotFound, or TooSoon when a non-member's home
+// county changed less than CountyChangeInterval ago.
 func (s *Service) UpdateProfile(ctx context.Context, id uuid.UUID, patch ProfilePatch) (Worker, error) {
 	// Validate before taking any lock, so a bad patch costs no transaction.
-	if err := patch.apply(&Worker{}); err != nil {
+	if err := patch.apply(&Worker{}, time.Time{}); err != nil {
 		return Worker{}, err
 	}
 	return s.store.UpdateProfile(ctx, id, func(w *Worker) error {
-		if err := patch.apply(w); err != nil {
+		now := s.clock()
+		if err := patch.apply(w, now); err != nil {
 			return err
 		}
-		w.UpdatedAt = s.clock()
+		w.UpdatedAt = now
 		return nil
 	})
 }

@@ -13,13 +13,13 @@ import (
 	"log/slog"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/district"
 	"yizhan/internal/station"
+	yztext "yizhan/internal/text"
 )
 
 // Occupation is the kind of outdoor work someone does.
@@ -66,16 +66,27 @@ type Worker struct {
 	Occupation   Occupation
 	Employer     string // the platform or employer
 	DistrictCode string // home county
-	// MembershipNo and MemberSince are set together when an application is
-	// approved.
-	MembershipNo string
-	MemberSince  time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// DistrictChangedAt is when DistrictCode last changed; zero when it
+	// never did.
+	DistrictChangedAt time.Time
+	// MembershipNo, MemberSince and MemberDistrictCode are set together when
+	// an application is approved. MemberDistrictCode is the county of the
+	// approved application: it decides which county's benefits a member may
+	// claim, and never changes.
+	MembershipNo       string
+	MemberSince        time.Time
+	MemberDistrictCode string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // IsMember reports whether the worker is a union member.
 func (w Worker) IsMember() bool { return w.MembershipNo != "" }
+
+// CountyChangeInterval is how long a non-member's home county stays put
+// after a change: eligibility for a county's benefits follows it, so a
+// worker who could switch it at will could claim every county's offers.
+const CountyChangeInterval = 30 * 24 * time.Hour
 
 // LogValue keeps personal data out of logs: only the id, whether the worker
 // is a member, and a masked phone number.
@@ -112,9 +123,12 @@ const (
 	maxReason   = 200
 )
 
-// apply validates the patch and applies it to w, reporting every offending
-// field at once. w is changed only when the patch is valid.
-func (pp ProfilePatch) apply(w *Worker) error {
+// apply validates the patch and applies it to w at now, reporting every
+// offending field at once. w is changed only when the patch is valid. A
+// non-member's home county may change once per CountyChangeInterval
+// (TooSoon otherwise); a member's may change freely, since their
+// membership's county decides their benefits.
+func (pp ProfilePatch) apply(w *Worker, now time.Time) error {
 	var p apperr.Problems
 	next := *w
 	if pp.Nickname != nil {
@@ -135,27 +149,26 @@ func (pp ProfilePatch) apply(w *Worker) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
+	if next.DistrictCode != w.DistrictCode {
+		if !w.IsMember() && !w.DistrictChangedAt.IsZero() && now.Before(w.DistrictChangedAt.Add(CountyChangeInterval)) {
+			return apperr.New(apperr.TooSoon, "your home county was changed on %s; it may change again from %s",
+				w.DistrictChangedAt.In(shanghai).Format(time.DateOnly), w.DistrictChangedAt.Add(CountyChangeInterval).In(shanghai).Format(time.DateOnly))
+		}
+		next.DistrictChangedAt = now
+	}
 	*w = next
 	return nil
 }
 
-// text trims s and checks that it is text of at most max characters;
-// empty is refused only when required.
+// shanghai is the time zone dates are told in: UTC+8 all year.
+var shanghai = time.FixedZone("Asia/Shanghai", 8*60*60)
+
+// text checks s by the one policy for text people write (internal/text):
+// normalised, trimmed, at most max characters, no control or invisible
+// characters (WeChat nicknames keep their emoji, joined or not); empty is
+// refused only when required.
 func text(p *apperr.Problems, field, s string, max int, required bool) string {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		if required {
-			p.Add(field, "required", "is required")
-		}
-	case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
-		// Only control characters are refused: WeChat nicknames carry emoji
-		// joined by U+200D, and Chinese text full-width spaces.
-		p.Add(field, "format", "must be text without control characters")
-	case utf8.RuneCountInString(s) > max:
-		p.Add(field, "too_long", "must be at most %d characters", max)
-	}
-	return s
+	return yztext.Field(p, field, s, yztext.Rule{Max: max, Required: required})
 }
 
 // mobile normalizes a phone number (spaces and a +86 prefix removed) and
@@ -195,8 +208,8 @@ func county(p *apperr.Problems, field, s string, required bool) string {
 		if required {
 			p.Add(field, "required", "is required")
 		}
-	case !station.ValidCountyCode(s):
-		p.Add(field, "format", "must be a 6-digit county-level administrative division code, such as 330726")
+	default:
+		district.Check(p, field, s, true)
 	}
 	return s
 }

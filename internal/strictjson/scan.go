@@ -1,0 +1,257 @@
+package strictjson
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"yizhan/internal/apperr"
+)
+
+// encoding/json takes the last of two members with the same name, and
+// turns invalid UTF-8 and lone surrogates (\ud800) into U+FFFD without a
+// word. Either way the server would act on something other than what the
+// client meant, or store text no one wrote, so scanText reads the body once
+// before it is decoded and reports both, with their paths. It stops quietly
+// at a syntax error, which encoding/json then reports.
+
+// maxDepth is encoding/json's own limit on nesting.
+const maxDepth = 10000
+
+type scanner struct {
+	data []byte
+	i    int
+	p    apperr.Problems
+	bad  bool // a syntax error: encoding/json says what it is
+}
+
+// scanText reports the duplicate member names, invalid UTF-8 and lone
+// surrogates of the first JSON value in data.
+func scanText(data []byte) apperr.Problems {
+	s := scanner{data: data}
+	s.value("", 0)
+	if s.bad {
+		return apperr.Problems{}
+	}
+	return s.p
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.data) {
+		switch s.data[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) value(path string, depth int) {
+	s.ws()
+	if s.bad || s.i >= len(s.data) || depth > maxDepth {
+		s.bad = true
+		return
+	}
+	switch s.data[s.i] {
+	case '{':
+		s.object(path, depth)
+	case '[':
+		s.array(path, depth)
+	case '"':
+		if _, escaped, ok := s.str(); !ok {
+			s.badText(field(path), escaped)
+		}
+	default: // a number, true, false or null: encoding/json checks them
+		for s.i < len(s.data) && !strings.ContainsRune(",]} \t\n\r", rune(s.data[s.i])) {
+			s.i++
+		}
+	}
+}
+
+func (s *scanner) object(path string, depth int) {
+	s.i++ // {
+	s.ws()
+	if s.i < len(s.data) && s.data[s.i] == '}' {
+		s.i++
+		return
+	}
+	var (
+		names []string // the names seen, searched linearly while few
+		set   map[string]bool
+	)
+	for !s.bad {
+		s.ws()
+		if s.i >= len(s.data) || s.data[s.i] != '"' {
+			s.bad = true
+			return
+		}
+		raw, escaped, ok := s.str()
+		if s.bad {
+			return
+		}
+		name := string(raw)
+		if escaped {
+			if json.Unmarshal(append([]byte{'"'}, append(raw, '"')...), &name) != nil {
+				s.bad = true
+				return
+			}
+		}
+		at := join(path, strings.ToValidUTF8(name, "\uFFFD"))
+		switch {
+		case !ok:
+			s.badText(at, escaped)
+		case set != nil && set[name], set == nil && slices.Contains(names, name):
+			s.p.Add(at, "duplicate", "is given more than once in the same object")
+		case set != nil:
+			set[name] = true
+		case len(names) < 16:
+			names = append(names, name)
+		default:
+			set = make(map[string]bool, 2*len(names))
+			for _, n := range names {
+				set[n] = true
+			}
+			set[name] = true
+		}
+		s.ws()
+		if s.i >= len(s.data) || s.data[s.i] != ':' {
+			s.bad = true
+			return
+		}
+		s.i++
+		s.value(at, depth+1)
+		s.ws()
+		if s.i >= len(s.data) {
+			s.bad = true
+			return
+		}
+		switch s.data[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return
+		default:
+			s.bad = true
+			return
+		}
+	}
+}
+
+func (s *scanner) array(path string, depth int) {
+	s.i++ // [
+	s.ws()
+	if s.i < len(s.data) && s.data[s.i] == ']' {
+		s.i++
+		return
+	}
+	for n := 0; !s.bad; n++ {
+		s.value(fmt.Sprintf("%s[%d]", path, n), depth+1)
+		s.ws()
+		if s.i >= len(s.data) {
+			s.bad = true
+			return
+		}
+		switch s.data[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return
+		default:
+			s.bad = true
+			return
+		}
+	}
+}
+
+func (s *scanner) badText(at string, escaped bool) {
+	if escaped {
+		s.p.Add(at, "format", `must be valid UTF-8 text: a lone surrogate such as \ud800 or invalid bytes encode no character`)
+		return
+	}
+	s.p.Add(at, "format", "must be valid UTF-8 text")
+}
+
+// str reads the string at s.i (at its opening quote) and returns its raw
+// contents, whether it holds an escape, and whether it is valid text: UTF-8,
+// with every \u surrogate paired.
+func (s *scanner) str() (raw []byte, escaped, ok bool) {
+	s.i++ // "
+	start := s.i
+	ok = true
+	for s.i < len(s.data) {
+		c := s.data[s.i]
+		switch {
+		case c == '"':
+			raw = s.data[start:s.i]
+			s.i++
+			return raw, escaped, ok
+		case c == '\\':
+			escaped = true
+			if s.i+1 >= len(s.data) {
+				s.bad = true
+				return nil, escaped, ok
+			}
+			if s.data[s.i+1] != 'u' {
+				s.i += 2
+				continue
+			}
+			r, good := s.hex4(s.i + 2)
+			if !good {
+				s.bad = true
+				return nil, escaped, ok
+			}
+			s.i += 6
+			switch {
+			case r >= 0xdc00 && r <= 0xdfff: // a low surrogate with no high one before it
+				ok = false
+			case r >= 0xd800 && r <= 0xdbff:
+				if s.i+1 < len(s.data) && s.data[s.i] == '\\' && s.data[s.i+1] == 'u' {
+					if lo, good := s.hex4(s.i + 2); good && lo >= 0xdc00 && lo <= 0xdfff {
+						s.i += 6
+						continue
+					}
+				}
+				ok = false
+			}
+		case c < 0x20:
+			s.bad = true
+			return nil, escaped, ok
+		case c < utf8.RuneSelf:
+			s.i++
+		default:
+			r, size := utf8.DecodeRune(s.data[s.i:])
+			if r == utf8.RuneError && size == 1 {
+				ok = false
+			}
+			s.i += size
+		}
+	}
+	s.bad = true
+	return nil, escaped, ok
+}
+
+// hex4 reads four hex digits at i.
+func (s *scanner) hex4(i int) (rune, bool) {
+	if i+4 > len(s.data) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s.data[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
