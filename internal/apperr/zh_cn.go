@@ -295,7 +295,6 @@ var zhCN = map[string]string{
 	"%q is listed as both working and broken":                                  "%q 同时被列为正常和损坏",
 	"you checked in at this station within this hour; check in again after %s": "您本小时内已在该驿站签到，请在 %s 之后再签到",
 	"the station does not list %q":                                             "该驿站未登记设施 %q",
-	"must be at most %d characters of text":                                    "必须是不超过 %d 个字符的文本",
 	"is required for a report about an amenity":                                "报告设施问题时为必填项",
 	"you may file at most %d reports a day; file more tomorrow":                "每天最多提交 %d 条报告，请明天再提交",
 	"must be temporarily_closed or amenity_unavailable":                        "必须是 temporarily_closed 或 amenity_unavailable",

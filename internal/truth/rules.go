@@ -5,7 +5,6 @@ import (
 	"maps"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -14,6 +13,7 @@ import (
 	"yizhan/internal/apperr"
 	"yizhan/internal/geo"
 	"yizhan/internal/station"
+	"yizhan/internal/text"
 )
 
 // shanghai is China Standard Time, which the reports' days are counted in.
@@ -55,7 +55,7 @@ func NewCheckin(st *station.Station, workerID uuid.UUID, in CheckinInput, now ti
 			p.Add(fmt.Sprintf("broken[%d]", i), "conflict", "%q is listed as both working and broken", code)
 		}
 	}
-	note(&p, "note", in.Note)
+	in.Note = text.Field(&p, "note", in.Note, noteRule)
 	if err := p.Err(); err != nil {
 		return Checkin{}, err
 	}
@@ -123,12 +123,8 @@ func amenityList(p *apperr.Problems, st *station.Station, field string, codes []
 	return set
 }
 
-// note checks an optional free-text note.
-func note(p *apperr.Problems, field, s string) {
-	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) || utf8.RuneCountInString(s) > MaxNote {
-		p.Add(field, "length", "must be at most %d characters of text", MaxNote)
-	}
-}
+// noteRule is the text policy of workers' and staff's notes.
+var noteRule = text.Rule{Max: MaxNote, Multiline: true}
 
 // NewReport validates a worker's report about st at now. Returns Invalid, or
 // Unprocessable when the station is closed.
@@ -156,8 +152,7 @@ func NewReport(st *station.Station, workerID uuid.UUID, in ReportInput, now time
 		p.Add("amenity", "required", "is required for a report about an amenity")
 	}
 	if in.Note != nil {
-		note(&p, "note", *in.Note)
-		r.Note = *in.Note
+		r.Note = text.Field(&p, "note", *in.Note, noteRule)
 	}
 	if err := p.Err(); err != nil {
 		return Report{}, err
@@ -204,15 +199,14 @@ func NeedsReview(open []OpenReport, now time.Time) bool {
 	return len(workers) >= FlagReports
 }
 
-// decideNote checks the note staff give when they resolve or dismiss.
-func decideNote(s string) error {
+// decideNote checks the note staff give when they resolve or dismiss, and
+// returns it as stored.
+func decideNote(s string) (string, error) {
 	var p apperr.Problems
-	if strings.TrimSpace(s) == "" {
-		p.Add("note", "required", "is required")
-	} else {
-		note(&p, "note", s)
-	}
-	return p.Err()
+	r := noteRule
+	r.Required = true
+	s = text.Field(&p, "note", s, r)
+	return s, p.Err()
 }
 
 // NewNotice validates a staff notice about st at now. Returns Invalid or
@@ -268,13 +262,10 @@ func NewNotice(st *station.Station, in NoticeInput, now time.Time) (station.Noti
 			p.Add("until", "out_of_range", "must be at most %d days after from; suspend a station closed for longer", int(MaxNoticeSpan/(24*time.Hour)))
 		}
 	}
-	switch {
-	case in.Message == nil || strings.TrimSpace(*in.Message) == "":
+	if in.Message == nil {
 		p.Add("message", "required", "is required")
-	case !utf8.ValidString(*in.Message) || strings.ContainsRune(*in.Message, 0) || utf8.RuneCountInString(*in.Message) > MaxMessage:
-		p.Add("message", "length", "must be at most %d characters of text", MaxMessage)
-	default:
-		n.Message = *in.Message
+	} else {
+		n.Message = text.Field(&p, "message", *in.Message, text.Rule{Max: MaxMessage, Required: true, Multiline: true})
 	}
 	if err := p.Err(); err != nil {
 		return station.Notice{}, err

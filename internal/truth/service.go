@@ -99,7 +99,8 @@ func (s *Service) Dismiss(ctx context.Context, staff Staff, id uuid.UUID, note s
 }
 
 func (s *Service) decide(ctx context.Context, staff Staff, id uuid.UUID, to ReportStatus, note string) (Report, error) {
-	if err := decideNote(note); err != nil {
+	note, err := decideNote(note)
+	if err != nil {
 		return Report{}, err
 	}
 	now := s.now()
