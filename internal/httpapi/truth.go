@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/district"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 )
@@ -86,6 +87,7 @@ type reportJSON struct {
 	StationID    uuid.UUID  `json:"station_id"`
 	StationName  string     `json:"station_name"`
 	DistrictCode string     `json:"district_code"`
+	DistrictName string     `json:"district_name"`
 	Category     string     `json:"category"`
 	Amenity      string     `json:"amenity,omitempty"`
 	Note         string     `json:"note,omitempty"`
@@ -98,7 +100,8 @@ type reportJSON struct {
 
 func toReportJSON(r truth.Report, staffView bool) reportJSON {
 	out := reportJSON{ID: r.ID, StationID: r.StationID, StationName: r.StationName, DistrictCode: r.DistrictCode,
-		Category: string(r.Category), Amenity: r.Amenity, Note: r.Note, Status: string(r.Status),
+		DistrictName: district.Name(r.DistrictCode),
+		Category:     string(r.Category), Amenity: r.Amenity, Note: r.Note, Status: string(r.Status),
 		CreatedAt: wireTime(r.CreatedAt), DecidedAt: optTime(r.DecidedAt), DecisionNote: r.DecisionNote}
 	if staffView {
 		out.DecidedBy = r.DecidedBy
@@ -165,9 +168,7 @@ func (s *server) listReports(c echo.Context) error {
 		}
 	}
 	if v := q.Get("district_code"); v != "" {
-		if !station.ValidDivisionCode(v) {
-			p.Add("district_code", "format", "must be a 6-digit administrative division code")
-		}
+		district.Check(&p, "district_code", v, false)
 		f.DistrictCode = v
 	}
 	if v := q.Get("station_id"); v != "" {
