@@ -326,4 +326,5 @@ var zhCN = map[string]string{
 	"%s is not in the national table of administrative divisions (GB/T 2260)":                         "%s 不在全国行政区划代码表（GB/T 2260）中",
 	"%s is a province (%s), not a county-level division":                                              "%s 是省级行政区（%s），不是县级行政区",
 	"%s is a prefecture-level city (%s), not a county-level division":                                 "%s 是地级行政区（%s），不是县级行政区",
+	"must be a position in mainland China":                                                            "必须是中国大陆境内的位置",
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -57,7 +58,7 @@ func (s *server) checkin(c echo.Context) error {
 	}
 	point, err := station.LocationDoc{Lat: req.Lat, Lng: req.Lng, CRS: req.CRS}.WGS84()
 	if err != nil {
-		return err
+		return withoutPoint(err)
 	}
 	in := truth.CheckinInput{Point: point, Working: req.Working, Broken: req.Broken}
 	if req.Note != nil {
@@ -304,4 +305,23 @@ func (s *server) verifyStation(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, visitJSON{StationID: st.ID, VerifiedAt: wireTime(st.VerifiedAt), VerifiedBy: st.VerifiedBy})
+}
+
+// withoutPoint rewrites the problems of a check-in's point so that none
+// repeats it: a station's may ("the point (…) is outside China"), a
+// worker's position may not even be sent back.
+func withoutPoint(err error) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	var p apperr.Problems
+	for _, f := range e.Fields {
+		if f.Code == "out_of_range" && f.Format != "must be a number between %g and %g" { // that one tells only the limits
+			p.Add(f.Field, f.Code, "must be a position in mainland China")
+			continue
+		}
+		p.AddField(f)
+	}
+	return p.Err()
 }

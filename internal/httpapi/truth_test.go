@@ -83,6 +83,8 @@ func TestCheckinsShowOnThePublicStation(t *testing.T) {
 		{"too far", map[string]any{"lat": 29.4557, "lng": 119.892}, 422, "too_far", ""},
 		{"near in gcj02", map[string]any{"lat": 29.4521 - 0.0028, "lng": 119.892 + 0.0046, "crs": "gcj02"}, 201, "", ""},
 		{"missing lat", map[string]any{"lng": 119.892}, 400, "invalid", "lat"},
+		{"outside China", map[string]any{"lat": 48.8566, "lng": 2.3522}, 400, "invalid", "lat"},
+		{"swapped", map[string]any{"lat": 119.892, "lng": 29.4521}, 400, "invalid", "lat"},
 		{"unknown amenity", map[string]any{"lat": 29.4521, "lng": 119.892, "working": []string{"sauna"}}, 400, "invalid", "working[0]"},
 		{"amenity the station lacks", map[string]any{"lat": 29.4521, "lng": 119.892, "broken": []string{"wifi"}}, 400, "invalid", "broken[0]"},
 		{"long note", map[string]any{"lat": 29.4521, "lng": 119.892, "note": strings.Repeat("长", 501)}, 400, "invalid", "note"},
@@ -101,7 +103,7 @@ func TestCheckinsShowOnThePublicStation(t *testing.T) {
 		if string(p.Code) != c.code || c.field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != c.field) {
 			t.Errorf("%s: %s", c.name, r.Body)
 		}
-		if strings.Contains(string(r.Body), "29.45") {
+		if strings.Contains(string(r.Body), "29.45") || strings.Contains(string(r.Body), "48.85") || strings.Contains(string(r.Body), "119.8") {
 			t.Errorf("%s: the answer repeats the worker's position: %s", c.name, r.Body)
 		}
 	}
