@@ -327,3 +327,74 @@ func TestNoticesInSearchesAndVisits(t *testing.T) {
 		t.Errorf("stale_days=0: %d", r.Status)
 	}
 }
+
+// Bad input to the truth routes gets a 4xx problem, never a 500.
+func TestBadTruthInput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := e.staff("admin1", auth.Admin)
+	st := e.create(admin, stationBody("浦阳街道人民东路驿站"))
+	worker, _ := e.worker("oBadTruth")
+	big := `{"note":"` + strings.Repeat("x", 2<<20) + `"}`
+	for _, c := range []struct {
+		name        string
+		method      string
+		path        string
+		token       string
+		body        any
+		contentType string
+		status      int
+		field       string
+	}{
+		{"checkin not JSON", "POST", "/checkins", worker, "lat=1", "", 400, ""},
+		{"checkin as text", "POST", "/checkins", worker, `{"lat":29.45,"lng":119.89}`, "text/plain", 415, ""},
+		{"checkin lat a string", "POST", "/checkins", worker, map[string]any{"lat": "29.45", "lng": 119.89}, "", 400, "lat"},
+		{"checkin working a string", "POST", "/checkins", worker, map[string]any{"lat": 29.45, "lng": 119.89, "working": "toilet"}, "", 400, "working"},
+		{"checkin NaN-ish", "POST", "/checkins", worker, `{"lat":1e999,"lng":119.89}`, "", 400, "lat"},
+		{"checkin huge", "POST", "/checkins", worker, big, "", 413, ""},
+		{"checkin trailing data", "POST", "/checkins", worker, `{"lat":29.45,"lng":119.89} {}`, "", 400, ""},
+		{"report category a number", "POST", "/reports", worker, map[string]any{"category": 5}, "", 400, "category"},
+		{"report note a list", "POST", "/reports", worker, map[string]any{"category": "other", "note": []string{"a"}}, "", 400, "note"},
+		{"report control characters", "POST", "/reports", worker, map[string]any{"category": "other", "note": "a\u202eb"}, "", 400, "note"},
+		{"notice from a number", "POST", "/notices", admin, map[string]any{"kind": "temporarily_closed", "from": 5, "until": "2026-12-01T00:00:00+08:00", "message": "x"}, "", 400, "from"},
+		{"notice bad date", "POST", "/notices", admin, map[string]any{"kind": "temporarily_closed", "until": "2026-13-01T00:00:00+08:00", "message": "x"}, "", 400, "until"},
+		{"notice unknown kind", "POST", "/notices", admin, map[string]any{"kind": "flooded", "until": "2026-12-01T00:00:00+08:00", "message": "x"}, "", 400, "kind"},
+	} {
+		r := e.do(req{Method: c.method, Path: "/v1/stations/" + st.ID + c.path, Token: c.token, Body: c.body, ContentType: c.contentType})
+		if r.Status != c.status {
+			t.Errorf("%s: %d %s", c.name, r.Status, truncate(r.Body))
+			continue
+		}
+		if p := r.Problem(t); c.field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != c.field) {
+			t.Errorf("%s: %s", c.name, r.Body)
+		}
+	}
+	for _, c := range []struct {
+		method, path, token string
+		body                any
+		status              int
+	}{
+		{"POST", "/v1/stations/nope/checkins", worker, map[string]any{"lat": 29.45, "lng": 119.89}, 404},
+		{"POST", "/v1/stations/nope/verify", admin, nil, 404},
+		{"POST", "/v1/reports/nope/resolve", admin, map[string]any{"note": "x"}, 404},
+		{"POST", "/v1/reports/0193a5d0-1c2b-7e3f-8a9b-0c1d2e3f4a5b/dismiss", admin, map[string]any{"note": "x"}, 404},
+		{"POST", "/v1/reports/0193a5d0-1c2b-7e3f-8a9b-0c1d2e3f4a5b/resolve", admin, map[string]any{"note": 5}, 400},
+		{"GET", "/v1/reports?status=bogus", admin, nil, 400},
+		{"GET", "/v1/reports?district_code=abc", admin, nil, 400},
+		{"GET", "/v1/reports?station_id=1", admin, nil, 400},
+		{"GET", "/v1/reports?limit=0", admin, nil, 400},
+		{"GET", "/v1/reports?cursor=!!!", admin, nil, 400},
+		{"GET", "/v1/reports?colour=red", admin, nil, 400},
+		{"GET", "/v1/me/reports?limit=1000", worker, nil, 400},
+		{"GET", "/v1/stations?needs_review=maybe", "", nil, 400},
+		{"GET", "/v1/stations?stale_days=abc", "", nil, 400},
+		{"GET", "/v1/stations?stale_days=99999999999999999999", "", nil, 400},
+	} {
+		r := e.do(req{Method: c.method, Path: c.path, Token: c.token, Body: c.body})
+		if r.Status != c.status {
+			t.Errorf("%s %s: %d %s", c.method, c.path, r.Status, truncate(r.Body))
+			continue
+		}
+		r.Problem(t)
+	}
+}
