@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/wechat"
@@ -47,6 +48,14 @@ type config struct {
 	// Workers tunes mini-program sign-in: WORKER_LOGINS_PER_ADDR (default
 	// 60) logins per client address per 10 minutes.
 	Workers worker.Config
+	// MaxConns caps the connections held at once: MAX_CONNS, by default
+	// derived from the open-file limit (0 here); MaxConnsPerAddr caps them
+	// per client address: MAX_CONNS_PER_ADDR, default 256.
+	MaxConns        int
+	MaxConnsPerAddr int
+	// TOTPRequired says which staff must sign in with a second factor:
+	// STAFF_TOTP_REQUIRED, "" (none) or "admins".
+	TOTPRequired auth.TOTPPolicy
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -132,6 +141,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		return c, fmt.Errorf("METRICS_ADDR: %q is API_ADDR too; leave it unset to serve /metrics there", c.MetricsAddr)
+	}
+	var ok bool
+	if c.TOTPRequired, ok = auth.ParseTOTPPolicy(getenv("STAFF_TOTP_REQUIRED")); !ok {
+		return c, fmt.Errorf("STAFF_TOTP_REQUIRED: %q is neither admins nor off", getenv("STAFF_TOTP_REQUIRED"))
+	}
+	var err error
+	if c.MaxConns, err = parseConnCap(getenv, "MAX_CONNS", 0); err != nil {
+		return c, err
+	}
+	if c.MaxConnsPerAddr, err = parseConnCap(getenv, "MAX_CONNS_PER_ADDR", defaultMaxConnsPerAddr); err != nil {
+		return c, err
 	}
 	return c, nil
 }

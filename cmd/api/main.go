@@ -5,6 +5,8 @@
 //	api migrate                  apply database migrations
 //	api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
 //	                             create a staff account; the password is the first line of stdin
+//	api staff totp --username NAME [--code 123456 | --disable]
+//	                             enrol (print a secret, then confirm with a code) or remove a second factor
 //	api worker token --openid OPENID
 //	                             print a worker's bearer token, without WeChat (local demo)
 //	api demo                     load the demo data set and (re)set the demo admin's password
@@ -65,6 +67,9 @@ const usage = `usage:
   api migrate                 apply database migrations
   api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
                               create a staff account (password: first line of stdin)
+  api staff totp --username NAME [--code 123456 | --disable]
+                              enrol a second factor: print its secret and otpauth:// URI,
+                              then confirm with a code from the app; or remove it
   api worker token --openid OPENID
                               print a worker's bearer token without WeChat (local demo)
   api demo                    load demo data and print the demo admin's password

@@ -40,7 +40,9 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	authSvc, err := auth.NewService(postgres.NewAuthStore(db), auth.DefaultConfig, nil)
+	authCfg := auth.DefaultConfig
+	authCfg.TOTPRequired = cfg.TOTPRequired
+	authSvc, err := auth.NewService(postgres.NewAuthStore(db), authCfg, nil)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -80,6 +82,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		// lives. Collecting less often buys throughput and tail latency with
 		// memory (see BENCHMARKS.md); GOGC, when set, wins.
 		debug.SetGCPercent(cfg.GCPercent)
+	}
+	// Connections are capped below the file limit, so that accept never
+	// fails for want of a descriptor.
+	conns, err := cfg.connLimits(raiseFileLimit())
+	if err != nil {
+		return err
 	}
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
@@ -124,7 +132,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		return err
 	}
 	if cfg.MetricsAddr == "" {
-		return httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, ready)
+		return httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, conns, ready)
 	}
 	// /metrics on a listener of its own, off the public port. When either
 	// listener fails, both stop.
@@ -134,11 +142,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	mux.Handle("GET /metrics", metrics.Handler())
 	metricsErr := make(chan error, 1)
 	go func() {
-		err := httpapi.Serve(ctx, cfg.MetricsAddr, mux, log.With("listener", "metrics"), cfg.ShutdownGrace, nil)
+		err := httpapi.Serve(ctx, cfg.MetricsAddr, mux, log.With("listener", "metrics"), cfg.ShutdownGrace, httpapi.ConnLimits{}, nil)
 		cancel()
 		metricsErr <- err
 	}()
-	err = httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, ready)
+	err = httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, conns, ready)
 	cancel()
 	if merr := <-metricsErr; err == nil && merr != nil {
 		err = fmt.Errorf("METRICS_ADDR: %w", merr)

@@ -15,6 +15,9 @@ import (
 )
 
 func staffCommand(ctx context.Context, cfg config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "totp" {
+		return staffTOTPCommand(ctx, cfg, log, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "create" {
 		return errors.New("usage: api staff create --username NAME --role admin|district_staff [--districts 330726,331102]")
 	}

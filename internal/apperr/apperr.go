@@ -52,6 +52,11 @@ const (
 	// ClientClosed is recorded, never sent: the client hung up before the
 	// answer was ready (499, as nginx logs it; outside the 5xx counts).
 	ClientClosed Code = "client_closed"
+
+	// Refusals of a staff login's second factor.
+	TOTPRequired          Code = "totp_required"           // the password was right; send the one-time code too (401)
+	TOTPInvalid           Code = "totp_invalid"            // the one-time code is wrong, expired or used (401)
+	TOTPEnrolmentRequired Code = "totp_enrolment_required" // the account must enrol a second factor first (403)
 )
 
 // FieldError names one offending field of a request. Field is a JSON path

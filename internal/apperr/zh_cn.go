@@ -327,4 +327,14 @@ var zhCN = map[string]string{
 	"%s is a province (%s), not a county-level division":                                              "%s 是省级行政区（%s），不是县级行政区",
 	"%s is a prefecture-level city (%s), not a county-level division":                                 "%s 是地级行政区（%s），不是县级行政区",
 	"must be a position in mainland China":                                                            "必须是中国大陆境内的位置",
+
+	// Staff sign-in: the bound on logins at once and second factors.
+	"too many logins at once; try again in a moment": "同时登录的人过多，请稍后再试",
+	"the login was cancelled":                        "登录已取消",
+	"this account signs in with a one-time code from its authenticator app: send it as totp":            "该账号登录需要身份验证器应用中的一次性验证码：请在 totp 中填写",
+	"the one-time code is wrong, expired or already used":                                               "一次性验证码错误、已过期或已被使用",
+	"administrators must sign in with a second factor: enrol one with `api staff totp --username NAME`": "管理员必须使用第二重验证登录：请用 `api staff totp --username 用户名` 绑定",
+	"only the account's owner or an administrator may change its second factor":                         "只有账号本人或管理员可以更改其第二重验证",
+	"no second factor enrolment is pending for %q: begin one first":                                     "%q 没有待确认的第二重验证绑定：请先开始绑定",
+	"the enrolment of %q was replaced or confirmed meanwhile":                                           "%q 的绑定已被替换或已确认",
 }

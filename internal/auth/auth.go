@@ -64,7 +64,10 @@ func (p *Principal) ActorName() string {
 	if p.IsWorker() {
 		return "worker:" + p.WorkerID.String()
 	}
-	return "staff:" + p.Username
+	// Staff are named by their opaque account id: stations and offers
+	// are public, and a username there would tell strangers whom to aim
+	// failed logins at.
+	return "staff:" + p.StaffID.String()
 }
 
 // CanManageDistrict reports whether the principal may act in the county
@@ -123,6 +126,8 @@ type WorkerSession struct {
 
 // Store keeps accounts and sessions. Each method is one transaction.
 type Store interface {
+	ThrottleStore
+	TOTPStore
 	// CreateStaff returns Conflict when the username is taken.
 	CreateStaff(ctx context.Context, s Staff) error
 	// SetPassword returns NotFound when there is no such user.
@@ -165,14 +170,21 @@ type Config struct {
 	// Throttle, within FailureWindow: at most UserFailures failed logins for
 	// one username from one client address, AddrFailures from one address
 	// for any usernames, and UserAnyFailures for one username from all
-	// addresses together. Staff usernames are visible (created_by), so a
-	// lock on the username alone would let anyone lock a colleague out; the
-	// per-username total is set high and only stops guessing spread over
-	// many addresses.
+	// addresses together, which does not apply from a network the account
+	// signed in from within KnownNetworkTTL (see throttle.go).
 	UserFailures    int
 	AddrFailures    int
 	UserAnyFailures int
 	FailureWindow   time.Duration
+	KnownNetworkTTL time.Duration
+	// TOTPRequired says who must have a second factor (STAFF_TOTP_REQUIRED).
+	TOTPRequired TOTPPolicy
+	// LoginWorkers bounds the logins at work at once (0: half the cores,
+	// at least one); LoginQueue more may wait up to LoginWait (0: 1 s) for
+	// a turn before 503 (see logingate.go).
+	LoginWorkers int
+	LoginQueue   int
+	LoginWait    time.Duration
 }
 
 // DefaultConfig is the production configuration.
@@ -184,6 +196,8 @@ var DefaultConfig = Config{
 	AddrFailures:    30,
 	UserAnyFailures: 100,
 	FailureWindow:   15 * time.Minute,
+	KnownNetworkTTL: 30 * 24 * time.Hour,
+	LoginQueue:      16,
 }
 
 // Service signs staff in and out and authenticates tokens.
@@ -194,6 +208,7 @@ type Service struct {
 	// dummyHash is checked when the username is unknown, so that an unknown
 	// user costs the same time as a wrong password.
 	dummyHash string
+	gate      *loginGate
 }
 
 // NewService returns a Service; now may be nil.
@@ -205,7 +220,7 @@ func NewService(store Store, cfg Config, now func() time.Time) (*Service, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: store, cfg: cfg, now: now, dummyHash: dummy}, nil
+	return &Service{store: store, cfg: cfg, now: now, dummyHash: dummy, gate: newLoginGate(cfg.LoginWorkers, cfg.LoginQueue, cfg.LoginWait)}, nil
 }
 
 const (
@@ -292,61 +307,6 @@ func validUsername(u string) bool {
 		}
 	}
 	return true
-}
-
-var errBadLogin = apperr.New(apperr.Unauthorized, "the username or password is wrong")
-
-// Login checks a staff member's password and opens a session. An unknown
-// user and a wrong password get the same Unauthorized answer after the same
-// work. Repeated failures for one username from one address, from one
-// address, or for one username from everywhere get RateLimited (see Config).
-//
-// The attempt is recorded as failed before the password is checked, and
-// taken back if it was right, so that concurrent guesses count each other.
-// A username no account could have (the keys join it to the address with
-// "@", which usernames cannot hold) counts against the address only.
-func (s *Service) Login(ctx context.Context, username, password, clientAddr string) (token string, expires time.Time, err error) {
-	now := s.now()
-	name := strings.ToLower(username)
-	subjects, limits := []string{"addr:" + clientAddr}, []int{s.cfg.AddrFailures}
-	var user string
-	if validUsername(name) {
-		user = "user:" + name
-		subjects = append(subjects, user+"@"+clientAddr, user)
-		limits = append(limits, s.cfg.UserFailures, s.cfg.UserAnyFailures)
-	}
-	attempt := uuid.New()
-	ok, err := s.store.BeginLoginAttempt(ctx, attempt, subjects, limits, now, now.Add(-s.cfg.FailureWindow), now.Add(-24*time.Hour))
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	if !ok {
-		return "", time.Time{}, &apperr.Error{Code: apperr.RateLimited, Message: "too many failed logins; wait and try again", RetryAfter: s.cfg.FailureWindow}
-	}
-	if user == "" {
-		_, _ = CheckPassword(s.dummyHash, password) // the same work as for a wrong password
-		return "", time.Time{}, errBadLogin
-	}
-	st, err := s.store.StaffByUsername(ctx, name)
-	hash := st.PasswordHash
-	if apperr.Is(err, apperr.NotFound) {
-		hash = s.dummyHash
-	} else if err != nil {
-		return "", time.Time{}, err
-	}
-	match, herr := CheckPassword(hash, password)
-	if err != nil || herr != nil || !match {
-		return "", time.Time{}, errBadLogin // already counted
-	}
-	token = randomToken(staffTokenPrefix)
-	expires = now.Add(s.cfg.StaffTokenTTL).UTC().Truncate(time.Second)
-	if err := s.store.CreateSession(ctx, Session{TokenHash: HashToken(token), StaffID: st.ID, CreatedAt: now, ExpiresAt: expires}); err != nil {
-		return "", time.Time{}, err
-	}
-	if err := s.store.LoginSucceeded(ctx, attempt, []string{user + "@" + clientAddr, user}); err != nil {
-		return "", time.Time{}, err
-	}
-	return token, expires, nil
 }
 
 // IssueWorkerToken opens a session for a worker and returns its bearer

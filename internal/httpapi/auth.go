@@ -12,6 +12,8 @@ import (
 type loginRequest struct {
 	Username *string `json:"username"`
 	Password *string `json:"password"`
+	// TOTP is the one-time code of an account with a second factor.
+	TOTP *string `json:"totp"`
 }
 
 type tokenResponse struct {
@@ -34,7 +36,11 @@ func (s *server) staffLogin(c echo.Context) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
-	token, exp, err := s.Auth.Login(c.Request().Context(), *req.Username, *req.Password, c.RealIP())
+	var code string
+	if req.TOTP != nil {
+		code = *req.TOTP
+	}
+	token, exp, err := s.Auth.LoginWithTOTP(c.Request().Context(), *req.Username, *req.Password, code, c.RealIP())
 	s.Metrics.Login("staff", loginResult(err))
 	if err != nil {
 		return err
@@ -49,8 +55,12 @@ func loginResult(err error) string {
 			return "ok"
 		}
 		return "error"
-	case apperr.Unauthorized, apperr.Forbidden:
+	case apperr.Unauthorized, apperr.Forbidden, apperr.TOTPInvalid, apperr.TOTPEnrolmentRequired:
 		return "refused"
+	case apperr.TOTPRequired:
+		return "totp_required"
+	case apperr.Unavailable:
+		return "busy"
 	case apperr.RateLimited:
 		return "throttled"
 	}

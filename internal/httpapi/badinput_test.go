@@ -282,11 +282,12 @@ func TestLogin(t *testing.T) {
 	if _, _, err := e.auth.Login(t.Context(), "admin1", "correct horse battery", "198.51.100.7"); err != nil {
 		t.Errorf("another address is locked out too: %v", err)
 	}
-	// Guessing spread over many addresses still stops at the username's total.
+	// Guessing spread over many addresses still stops at the username's
+	// total, for networks the account has not signed in from.
 	for i := range 100 {
 		_, _, _ = e.auth.Login(t.Context(), "admin1", "wrong password!", fmt.Sprintf("203.0.113.%d", i))
 	}
-	if _, _, err := e.auth.Login(t.Context(), "admin1", "correct horse battery", "198.51.100.8"); !apperr.Is(err, apperr.RateLimited) {
+	if _, _, err := e.auth.Login(t.Context(), "admin1", "correct horse battery", "100.64.0.8"); !apperr.Is(err, apperr.RateLimited) {
 		t.Errorf("after 100 failures from 100 addresses: %v, want rate_limited", err)
 	}
 	// After the window the account can sign in again.

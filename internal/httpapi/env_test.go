@@ -73,6 +73,9 @@ type env struct {
 var testAuthConfig = func() auth.Config {
 	c := auth.DefaultConfig
 	c.Hash = auth.HashParams{Memory: 1024, Time: 1, Threads: 1}
+	// Tests fire dozens of logins at once to test the throttle, not the
+	// bound on concurrent logins (logingate_test.go does).
+	c.LoginQueue, c.LoginWait = 100, time.Minute
 	return c
 }()
 
@@ -136,6 +139,17 @@ func (e *env) staff(username string, role auth.Role, districts ...string) string
 		e.t.Fatalf("login %s: %v", username, err)
 	}
 	return token
+}
+
+// actor is how audit records name the staff member signed in with token:
+// by account id, never by username.
+func (e *env) actor(token string) string {
+	e.t.Helper()
+	p, err := e.auth.Authenticate(context.Background(), token)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return "staff:" + p.StaffID.String()
 }
 
 type response struct {

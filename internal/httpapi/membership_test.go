@@ -87,7 +87,7 @@ func TestMembershipApplicationLifecycle(t *testing.T) {
 	r = e.do(req{Method: "POST", Path: path + "/reject", Token: inside, Body: map[string]string{"reason": "请补充雇主证明"}})
 	var rejected applicationOut
 	r.JSON(t, &rejected)
-	if r.Status != 200 || rejected.Status != "rejected" || rejected.DecidedBy != "staff:pujiang" || rejected.Reason != "请补充雇主证明" ||
+	if r.Status != 200 || rejected.Status != "rejected" || rejected.DecidedBy != e.actor(inside) || rejected.Reason != "请补充雇主证明" ||
 		rejected.DecidedAt == nil || !rejected.DecidedAt.Equal(e.clock.Now()) {
 		t.Errorf("reject: %d %+v", r.Status, rejected)
 	}
@@ -111,7 +111,7 @@ func TestMembershipApplicationLifecycle(t *testing.T) {
 	r = e.do(req{Method: "POST", Path: "/v1/membership-applications/" + second.ID + "/approve", Token: inside})
 	var approved applicationOut
 	r.JSON(t, &approved)
-	if r.Status != 200 || approved.Status != "approved" || approved.DecidedBy != "staff:pujiang" || approved.Reason != "" ||
+	if r.Status != 200 || approved.Status != "approved" || approved.DecidedBy != e.actor(inside) || approved.Reason != "" ||
 		!strings.HasPrefix(approved.MembershipNumber, "YZ") {
 		t.Fatalf("approve: %d %s", r.Status, r.Body)
 	}
@@ -151,7 +151,8 @@ func TestMembershipApplicationLifecycle(t *testing.T) {
 		}
 		audit = append(audit, fmt.Sprintf("%s by %s at %s: %s", status, by, at.UTC().Format("15:04"), reason))
 	}
-	if want := []string{"rejected by staff:pujiang at 10:00: 请补充雇主证明", "approved by staff:pujiang at 11:00: "}; !cmp.Equal(audit, want) {
+	by := e.actor(inside)
+	if want := []string{"rejected by " + by + " at 10:00: 请补充雇主证明", "approved by " + by + " at 11:00: "}; !cmp.Equal(audit, want) {
 		t.Errorf("audit = %q, want %q", audit, want)
 	}
 }

@@ -41,6 +41,11 @@ var statusOf = map[apperr.Code]int{
 	apperr.Expired:              http.StatusGone,
 	apperr.TooFar:               http.StatusUnprocessableEntity,
 	apperr.TooFrequent:          http.StatusTooManyRequests,
+
+	// A staff login's second factor.
+	apperr.TOTPRequired:          http.StatusUnauthorized,
+	apperr.TOTPInvalid:           http.StatusUnauthorized,
+	apperr.TOTPEnrolmentRequired: http.StatusForbidden,
 }
 
 // statusClientClosed is nginx's status for a client that hung up before the

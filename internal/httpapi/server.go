@@ -123,8 +123,9 @@ func (jsonSerializer) Deserialize(c echo.Context, i any) error {
 }
 
 // Serve runs the handler on addr until ctx ends, then stops accepting, lets
-// requests in flight finish for up to grace, and returns.
-func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, grace time.Duration, ready chan<- string) error {
+// requests in flight finish for up to grace, and returns. It holds no more
+// connections than conns allows.
+func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, grace time.Duration, conns ConnLimits, ready chan<- string) error {
 	srv := &http.Server{
 		Addr:              addr,
 		Handler:           h,
@@ -135,14 +136,16 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, g
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := listen(addr)
+	raw, err := listen(addr)
 	if err != nil {
 		return err
 	}
+	ln := newLimitListener(raw, conns, log)
+	srv.ConnState = ln.connState
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	log.Info("serving", "addr", ln.Addr().String())
+	log.Info("serving", "addr", ln.Addr().String(), "max_conns", conns.Max, "max_conns_per_addr", conns.PerAddr)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -64,7 +64,7 @@ func TestCreateGetRoundTrip(t *testing.T) {
 	e := newEnv(t)
 	admin := e.staff("admin1", auth.Admin)
 	created := e.create(admin, stationBody("浦江县总工会驿站"))
-	if created.Version != 1 || created.Status != "active" || created.CreatedBy != "staff:admin1" || !created.OpenNow {
+	if created.Version != 1 || created.Status != "active" || created.CreatedBy != e.actor(admin) || !created.OpenNow {
 		t.Errorf("created = %+v", created)
 	}
 	r := e.do(req{Method: "GET", Path: "/v1/stations/" + created.ID})
@@ -203,7 +203,8 @@ func TestPatchMergesAndRecordsHistory(t *testing.T) {
 	for _, h := range hist.Items {
 		actions = append(actions, fmt.Sprintf("%d:%s:%s", h.Version, h.Action, h.ChangedBy))
 	}
-	if want := []string{"1:create:staff:admin1", "2:update:staff:admin1", "3:close:staff:admin1"}; !cmp.Equal(actions, want) {
+	by := e.actor(admin)
+	if want := []string{"1:create:" + by, "2:update:" + by, "3:close:" + by}; !cmp.Equal(actions, want) {
 		t.Errorf("history = %v, want %v", actions, want)
 	}
 	upd := hist.Items[1].Changes

@@ -226,7 +226,7 @@ func TestThreeWorkersFlagAStation(t *testing.T) {
 		t.Fatalf("queue: %d, %v", len(queue), err)
 	}
 	r, err := e.svc.Dismiss(ctx, testAdmin, ids[0], "现场查看，驿站正常开放")
-	if err != nil || r.Status != truth.Dismissed || r.DecidedBy != "staff:admin1" {
+	if err != nil || r.Status != truth.Dismissed || r.DecidedBy != testAdmin.ActorName() {
 		t.Fatalf("dismiss: %+v, %v", r, err)
 	}
 	if e.get().NeedsReview {
@@ -281,7 +281,7 @@ func TestNoticesTravelWithTheStation(t *testing.T) {
 	}
 
 	v, err := e.svc.Verify(ctx, testAdmin, e.station.ID)
-	if err != nil || !v.VerifiedAt.Equal(e.now) || v.VerifiedBy != "staff:admin1" || v.Version != 1 {
+	if err != nil || !v.VerifiedAt.Equal(e.now) || v.VerifiedBy != testAdmin.ActorName() || v.Version != 1 {
 		t.Fatalf("verify: %+v, %v", v, err)
 	}
 	stale, err := store.List(ctx, station.ListFilter{StaleBefore: e.now.Add(-time.Hour), Limit: 10})

@@ -20,7 +20,7 @@ import (
 )
 
 // The rules' numbers. The schema keeps MaxReportsPerDay and the one
-// check-in per hour too (db/migrations/00016_station_truth.sql).
+// check-in per hour too (db/migrations/00019_station_truth.sql).
 const (
 	// CheckinRadiusM is how near a worker must be to check in, in metres.
 	CheckinRadiusM = 300
