@@ -50,6 +50,7 @@ var truthZhCN = map[string]string{
 	"flash.totp.off":                "两步验证已关闭。",
 	"flash.error.totp.none_pending": "设置已过期或在别处重新开始过，请重新开始设置。",
 
+	"station.closed_by_notice":  "现在未开放：公告临时关闭",
 	"truth.title":               "现场情况",
 	"truth.needs_review":        "待核查",
 	"truth.needs_review_lead":   "一周内有 3 位以上劳动者反映这个站点有问题，请尽快去现场看看，处理完报告后点“记录核实”。",

@@ -23,9 +23,11 @@ type stationPage struct {
 	Version                                         int64
 	CreatedAt, CreatedBy, UpdatedAt, UpdatedBy      string
 	OpenNow                                         bool
-	Map                                             mapConfig
-	History                                         []changeView // newest first
-	Truth                                           truthView
+	// ClosedNow: a temporarily_closed notice is in force.
+	ClosedNow bool
+	Map       mapConfig
+	History   []changeView // newest first
+	Truth     truthView
 }
 
 // changeView is one entry of a station's history.
@@ -78,7 +80,7 @@ func (h *handler) renderStation(w http.ResponseWriter, r *http.Request, st *stat
 		Lat: coordText(st.Location[1]), Lng: coordText(st.Location[0]), Version: st.Version,
 		CreatedAt: st.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), CreatedBy: actor(st.CreatedBy),
 		UpdatedAt: st.UpdatedAt.In(shanghai).Format("2006-01-02 15:04"), UpdatedBy: actor(st.UpdatedBy),
-		OpenNow: st.OpenAt(h.Stations.Now()), Truth: tv,
+		OpenNow: st.OpenAt(h.Stations.Now()), ClosedNow: st.ClosedAt(h.Stations.Now()), Truth: tv,
 		Map: mapConfig{Tiles: h.Config.TileURL, Subdomains: h.Config.TileSubdomains, CRS: string(h.Config.TileCRS),
 			Lat: coordText(pt[1]), Lng: coordText(pt[0]), Zoom: 16, Marker: true},
 	}
