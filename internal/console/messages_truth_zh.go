@@ -96,7 +96,7 @@ var truthZhCN = map[string]string{
 	"stations.filter.review":  "只看待核查",
 
 	"totp.title":         "两步验证",
-	"totp.lead":          "开启后，登录时除了密码，还要输入手机验证器 App（如微信小程序“腾讯身份验证器”、Google Authenticator）上每 30 秒变一次的 6 位数字。密码被别人知道了，账号也不会被登录。",
+	"totp.lead":          "开启后，登录时除了密码，还要输入手机验证器 App（如“腾讯身份验证器”、Google Authenticator、Microsoft Authenticator）上每 30 秒变一次的 6 位数字。密码被别人知道了，账号也不会被登录。",
 	"totp.on":            "已开启",
 	"totp.on_hint":       "登录时需要输入验证器上的 6 位数字。",
 	"totp.off":           "未开启",
@@ -105,7 +105,7 @@ var truthZhCN = map[string]string{
 	"totp.replace":       "换一部手机",
 	"totp.restart":       "重新生成二维码",
 	"totp.step1":         "第一步：用验证器扫描二维码",
-	"totp.step1_hint":    "打开手机上的验证器 App，选“扫描二维码”，扫下面的图。扫不了的话，选“手动输入”，账号填您的用户名，密钥照抄右边的字母数字。",
+	"totp.step1_hint":    "打开手机上的验证器 App，选“扫描二维码”，扫下面的图。扫不了的话，选“手动输入”，账号填您的用户名，密钥照抄二维码旁边的字母数字（空格不用输）。",
 	"totp.secret_label":  "密钥",
 	"totp.secret_hint":   "只显示这一次，不要截图发给别人。",
 	"totp.uri_label":     "二维码内容（技术人员用）",
