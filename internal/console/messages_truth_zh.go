@@ -91,9 +91,10 @@ var truthZhCN = map[string]string{
 	"notice.submit":                   "发布",
 	"problem.notice.time":             "请选择日期和时间",
 
-	"stations.filter.stale":   "多久没人确认",
-	"stations.filter.stale_n": "超过 %s 天",
-	"stations.filter.review":  "只看待核查",
+	"stations.filter.stale":     "多久没人确认",
+	"stations.filter.stale_n":   "超过 %s 天",
+	"stations.filter.stale_any": "不限",
+	"stations.filter.review":    "只看待核查",
 
 	"totp.title":         "两步验证",
 	"totp.lead":          "开启后，登录时除了密码，还要输入手机验证器 App（如“腾讯身份验证器”、Google Authenticator、Microsoft Authenticator）上每 30 秒变一次的 6 位数字。密码被别人知道了，账号也不会被登录。",

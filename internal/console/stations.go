@@ -195,7 +195,7 @@ func rowOf(st *station.Station) stationRow {
 
 // staleOptions are the stale_days choices, "any" first.
 func staleOptions(selected string) []option {
-	out := []option{{Value: "", Label: t("common.all"), Selected: selected == ""}}
+	out := []option{{Value: "", Label: t("stations.filter.stale_any"), Selected: selected == ""}}
 	for _, c := range staleChoices {
 		out = append(out, option{Value: c, Label: t("stations.filter.stale_n", c), Selected: selected == c})
 	}

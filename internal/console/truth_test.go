@@ -89,6 +89,14 @@ func TestTruthPagesAnswer(t *testing.T) {
 	if res := e.get(t, c, "/console/reports?district=330782"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("another county's reports: %d", res.StatusCode)
 	}
+	// Three workers' reports within a week flag the station 待核查.
+	e.report(t, "rider-2", st.ID, "dirty", "", "")
+	e.report(t, "rider-3", st.ID, "other", "", "")
+	for _, path := range []string{"/console/stations?needs_review=1", "/console/stations/" + st.ID.String()} {
+		if res := e.get(t, c, path); !strings.Contains(res.Body, "badge-review") || !strings.Contains(res.Body, "浦江火车站爱心驿站") {
+			t.Errorf("%s does not show the flag: %d", path, res.StatusCode)
+		}
+	}
 	if res := e.get(t, c, "/console/stations?stale_days=7"); !strings.Contains(res.Body, "field-error") {
 		t.Errorf("stale_days=7 is not a choice: %d", res.StatusCode)
 	}
