@@ -2,8 +2,8 @@ package strictjson
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -25,13 +25,38 @@ type scanner struct {
 	i    int
 	p    apperr.Problems
 	bad  bool // a syntax error: encoding/json says what it is
+	// path is the current value's path ("hosts[1].name"), one buffer
+	// appended to on the way down and cut on the way back: a string per
+	// level would cost the square of the depth (150 MB for a 20 KB body
+	// of 10,000 nested arrays). It is made a string only for a problem.
+	path []byte
+}
+
+// at is the current value's path, as a problem names it.
+func (s *scanner) at() string { return field(string(s.path)) }
+
+// enter appends a member name or an index to the path and returns the
+// length to cut it back to.
+func (s *scanner) enter(name string, index int) int {
+	mark := len(s.path)
+	if name == "" && index >= 0 {
+		s.path = append(s.path, '[')
+		s.path = strconv.AppendInt(s.path, int64(index), 10)
+		s.path = append(s.path, ']')
+		return mark
+	}
+	if mark > 0 {
+		s.path = append(s.path, '.')
+	}
+	s.path = append(s.path, name...)
+	return mark
 }
 
 // scanText reports the duplicate member names, invalid UTF-8 and lone
 // surrogates of the first JSON value in data.
 func scanText(data []byte) apperr.Problems {
 	s := scanner{data: data}
-	s.value("", 0)
+	s.value(0)
 	if s.bad {
 		return apperr.Problems{}
 	}
@@ -49,7 +74,7 @@ func (s *scanner) ws() {
 	}
 }
 
-func (s *scanner) value(path string, depth int) {
+func (s *scanner) value(depth int) {
 	s.ws()
 	if s.bad || s.i >= len(s.data) || depth > maxDepth {
 		s.bad = true
@@ -57,12 +82,12 @@ func (s *scanner) value(path string, depth int) {
 	}
 	switch s.data[s.i] {
 	case '{':
-		s.object(path, depth)
+		s.object(depth)
 	case '[':
-		s.array(path, depth)
+		s.array(depth)
 	case '"':
 		if _, escaped, ok := s.str(); !ok {
-			s.badText(field(path), escaped)
+			s.badText(s.at(), escaped)
 		}
 	default: // a number, true, false or null: encoding/json checks them
 		for s.i < len(s.data) && !strings.ContainsRune(",]} \t\n\r", rune(s.data[s.i])) {
@@ -71,7 +96,7 @@ func (s *scanner) value(path string, depth int) {
 	}
 }
 
-func (s *scanner) object(path string, depth int) {
+func (s *scanner) object(depth int) {
 	s.i++ // {
 	s.ws()
 	if s.i < len(s.data) && s.data[s.i] == '}' {
@@ -99,12 +124,12 @@ func (s *scanner) object(path string, depth int) {
 				return
 			}
 		}
-		at := join(path, strings.ToValidUTF8(name, "\uFFFD"))
+		mark := s.enter(strings.ToValidUTF8(name, "\uFFFD"), -1)
 		switch {
 		case !ok:
-			s.badText(at, escaped)
+			s.badText(s.at(), escaped)
 		case set != nil && set[name], set == nil && slices.Contains(names, name):
-			s.p.Add(at, "duplicate", "is given more than once in the same object")
+			s.p.Add(s.at(), "duplicate", "is given more than once in the same object")
 		case set != nil:
 			set[name] = true
 		case len(names) < 16:
@@ -122,7 +147,8 @@ func (s *scanner) object(path string, depth int) {
 			return
 		}
 		s.i++
-		s.value(at, depth+1)
+		s.value(depth + 1)
+		s.path = s.path[:mark]
 		s.ws()
 		if s.i >= len(s.data) {
 			s.bad = true
@@ -141,7 +167,7 @@ func (s *scanner) object(path string, depth int) {
 	}
 }
 
-func (s *scanner) array(path string, depth int) {
+func (s *scanner) array(depth int) {
 	s.i++ // [
 	s.ws()
 	if s.i < len(s.data) && s.data[s.i] == ']' {
@@ -149,7 +175,9 @@ func (s *scanner) array(path string, depth int) {
 		return
 	}
 	for n := 0; !s.bad; n++ {
-		s.value(fmt.Sprintf("%s[%d]", path, n), depth+1)
+		mark := s.enter("", n)
+		s.value(depth + 1)
+		s.path = s.path[:mark]
 		s.ws()
 		if s.i >= len(s.data) {
 			s.bad = true

@@ -3,6 +3,7 @@ package strictjson
 import (
 	"encoding/json"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -130,5 +131,28 @@ func hasDuplicate(s string) bool {
 		if top != nil && top.obj {
 			top.key = true
 		}
+	}
+}
+
+// The scan's memory grows with the body, not with the square of its depth:
+// a path string per level made a 20 KB body of nested arrays cost 150 MB.
+func TestScanDeepBodyIsCheap(t *testing.T) {
+	for _, body := range []string{
+		strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth),
+		strings.Repeat(`{"a":`, maxDepth) + "1" + strings.Repeat("}", maxDepth),
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		scanText([]byte(body))
+		runtime.ReadMemStats(&after)
+		if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
+			t.Errorf("scanning %.10s… (%d bytes) allocated %d bytes, want at most 4 MiB", body, len(body), got)
+		}
+	}
+	// Paths are still told in full.
+	body := `{"a":[1,{"b":[[{"c":"\ud800"}]]}]}`
+	p := scanText([]byte(body))
+	if l := p.List(); len(l) != 1 || l[0].Field != "a[1].b[0][0].c" {
+		t.Errorf("scanText(%s) = %v, want one problem at a[1].b[0][0].c", body, l)
 	}
 }
