@@ -39,6 +39,7 @@ func (s *Service) LoginWithTOTP(ctx context.Context, username, password, totpCod
 	defer leave()
 	now := s.now()
 	name := strings.ToLower(username)
+	clientAddr = ClientAddress(clientAddr) // an IPv6 client counts by its /64
 	var (
 		rec     LoginRecord
 		found   bool
