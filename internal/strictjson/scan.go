@@ -5,12 +5,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"yizhan/internal/apperr"
 )
 
-// encoding/json takes the last of two members with the same name, and
+// encoding/json takes the last of two members with the same name (in any
+// case: it matches a struct's fields without regard to case), and
 // turns invalid UTF-8 and lone surrogates (\ud800) into U+FFFD without a
 // word. Either way the server would act on something other than what the
 // client meant, or store text no one wrote, so scanText reads the body once
@@ -104,7 +106,7 @@ func (s *scanner) object(depth int) {
 		return
 	}
 	var (
-		names []string // the names seen, searched linearly while few
+		names []string // the names seen (foldName), searched linearly while few
 		set   map[string]bool
 	)
 	for !s.bad {
@@ -125,6 +127,7 @@ func (s *scanner) object(depth int) {
 			}
 		}
 		mark := s.enter(strings.ToValidUTF8(name, "\uFFFD"), -1)
+		name = foldName(name)
 		switch {
 		case !ok:
 			s.badText(s.at(), escaped)
@@ -165,6 +168,35 @@ func (s *scanner) object(depth int) {
 			return
 		}
 	}
+}
+
+// foldName is name with each character replaced by one chosen member of
+// its simple case-folding orbit: two names are the same member to
+// encoding/json, which matches a struct's fields without regard to case
+// (bytes.EqualFold), exactly when their foldNames are equal. So "name" and
+// "NAME" in one object are one member given twice, of which encoding/json
+// would keep only the last.
+func foldName(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return strings.Map(foldRune, name)
+		}
+	}
+	return name // the usual case: lower-case ASCII is its own fold
+}
+
+// foldRune is the least rune of r's orbit, in lower case when that is an
+// ASCII letter: "K", "k" and the Kelvin sign all fold to "k", "S", "s"
+// and "ſ" to "s", and lower-case ASCII to itself.
+func foldRune(r rune) rune {
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		least = min(least, f)
+	}
+	if 'A' <= least && least <= 'Z' {
+		least += 'a' - 'A'
+	}
+	return least
 }
 
 func (s *scanner) array(depth int) {

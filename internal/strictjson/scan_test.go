@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -31,6 +32,12 @@ func TestDecodeRefusesDuplicatesAndBadText(t *testing.T) {
 		{`{"hosts":[{"name":"ok"},{"name":"\udfff"}]}`, "hosts[1].name", "format"},
 		{`{"tags":{"\ud800":1}}`, "tags.\uFFFD", "format"},
 		{`"\ud800"`, "body", "format"},
+		// encoding/json matches fields without regard to case, and keeps
+		// the last: "name" and "NAME" are one member given twice.
+		{`{"name":"a","NAME":"b"}`, "NAME", "duplicate"},
+		{`{"host":{"type":"a","Type":"b"}}`, "host.Type", "duplicate"},
+		{`{"tags":{"k":1,"\u212a":2}}`, "tags.\u212a", "duplicate"}, // the Kelvin sign folds to k
+		{`{"tags":{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"A":18}}`, "tags.A", "duplicate"},
 	} {
 		err := Decode([]byte(tc.body), &v)
 		var e *apperr.Error
@@ -41,7 +48,7 @@ func TestDecodeRefusesDuplicatesAndBadText(t *testing.T) {
 			t.Errorf("DecodePatch(%s) accepted it", tc.body)
 		}
 	}
-	for _, good := range []string{`{"name":"\ud83d\ude00 驿站"}`, `{"hosts":[{"type":"a"},{"type":"a"}]}`, `{"name":"\u00e9\/"}`, `{"tags":{"a":1,"A":2}}`} {
+	for _, good := range []string{`{"name":"\ud83d\ude00 驿站"}`, `{"hosts":[{"type":"a"},{"type":"a"}]}`, `{"name":"\u00e9\/"}`, `{"tags":{"a":1,"b":2}}`, `{"tags":{"é":1,"e":2}}`} {
 		if err := Decode([]byte(good), &v); err != nil {
 			t.Errorf("Decode(%s) = %v", good, err)
 		}
@@ -52,7 +59,7 @@ func TestDecodeRefusesDuplicatesAndBadText(t *testing.T) {
 // and of replaced text, and never panics; a syntax error is left to
 // encoding/json.
 func FuzzScanText(f *testing.F) {
-	for _, s := range []string{`{"a":1,"a":2}`, `{"a":"\ud800"}`, `[{"b":[1,{"c":"\u00e9"}]}]`, "\"\xff\"", `{"a":{"b":1},"b":{"b":2}}`, `{"a":"\\u0041"}`} {
+	for _, s := range []string{`{"a":1,"a":2}`, `{"a":"\ud800"}`, `[{"b":[1,{"c":"\u00e9"}]}]`, "\"\xff\"", `{"a":{"b":1},"b":{"b":2}}`, `{"a":"\\u0041"}`, `{"a":1,"A":2}`, `{"k":1,"\u212a":2}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -88,13 +95,14 @@ func containsSurrogateEscape(s string) bool {
 }
 
 // hasDuplicate reports a duplicate name anywhere, with encoding/json's
-// tokenizer.
+// tokenizer: names equal without regard to case (strings.EqualFold, as
+// encoding/json matches fields), too.
 func hasDuplicate(s string) bool {
 	dec := json.NewDecoder(strings.NewReader(s))
 	type frame struct {
 		obj   bool
 		key   bool // the next string token is a name
-		names map[string]bool
+		names []string
 	}
 	var stack []*frame
 	for {
@@ -113,17 +121,17 @@ func hasDuplicate(s string) bool {
 				if top != nil && top.obj {
 					top.key = true
 				}
-				stack = append(stack, &frame{obj: v == '{', key: v == '{', names: map[string]bool{}})
+				stack = append(stack, &frame{obj: v == '{', key: v == '{'})
 			default:
 				stack = stack[:len(stack)-1]
 			}
 			continue
 		case string:
 			if top != nil && top.obj && top.key {
-				if top.names[v] {
+				if slices.ContainsFunc(top.names, func(n string) bool { return strings.EqualFold(n, v) }) {
 					return true
 				}
-				top.names[v] = true
+				top.names = append(top.names, v)
 				top.key = false
 				continue
 			}
