@@ -211,3 +211,49 @@ func TestLoginThrottleCountsIPv6ByItsSlash64(t *testing.T) {
 		}
 	}
 }
+
+// Once the password is known, the one-time code is all that stands: wrong
+// codes are limited per account from everywhere, known addresses included,
+// to 10 a day. Held only to the username's 100 per 15 minutes, a guesser
+// spreading over addresses would expect a right code within weeks.
+func TestTOTPGuessesAreLimitedPerAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	const password = "correct horse battery"
+	me, err := e.auth.Authenticate(ctx, e.staff("guarded", auth.Admin)) // signed in from 192.0.2.1
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := e.auth.BeginTOTPEnrolment(ctx, me, "guarded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := func() string {
+		c, err := totp.GenerateCode(key.Secret, e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if err := e.auth.ConfirmTOTP(ctx, me, "guarded", code()); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(e.clock.Now().Add(30 * time.Second))
+	wrong := "000000"
+	if wrong == code() {
+		wrong = "000001"
+	}
+	for i := range testAuthConfig.TOTPFailures {
+		if _, _, err := e.auth.LoginWithTOTP(ctx, "guarded", password, wrong, fmt.Sprintf("203.0.113.%d", i+1)); !apperr.Is(err, apperr.TOTPInvalid) {
+			t.Fatalf("wrong code %d: %v, want totp_invalid", i+1, err)
+		}
+	}
+	if _, _, err := e.auth.LoginWithTOTP(ctx, "guarded", password, code(), "192.0.2.1"); !apperr.Is(err, apperr.RateLimited) {
+		t.Errorf("the right code after %d wrong ones: %v, want rate_limited", testAuthConfig.TOTPFailures, err)
+	}
+	e.clock.Set(e.clock.Now().Add(24*time.Hour + time.Minute))
+	if _, _, err := e.auth.LoginWithTOTP(ctx, "guarded", password, code(), "192.0.2.1"); err != nil {
+		t.Errorf("the right code a day later: %v", err)
+	}
+}
