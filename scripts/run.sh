@@ -51,5 +51,6 @@ fi
 
 bin/api migrate
 bin/api demo
+echo "run.sh: the staff console: http://$addr/console/ (sign in as demo-admin with the password above)"
 echo "run.sh: serving on $addr — try: curl -s http://$addr/v1/stations | head -c 600"
 exec bin/api serve

@@ -6,6 +6,16 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 start=$(date +%s)
 
+# The console's browser tests drive Debian's headless chromium; a CJK font makes their screenshots
+# readable. Both are installed when missing, as pg.sh installs postgresql.
+if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+	echo "test.sh: installing Debian's chromium and a CJK font for the console's browser tests"
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+fi
+
 export TEST_DATABASE_URL
 TEST_DATABASE_URL=$(scripts/pg.sh start test "${TEST_PG_PORT:-54339}")
 export YIZHAN_PG_SCRIPT="$root/scripts/pg.sh"

@@ -10,6 +10,8 @@ import (
 
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
+	"yizhan/internal/console"
+	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/wechat"
 	"yizhan/internal/worker"
@@ -56,6 +58,12 @@ type config struct {
 	// TOTPRequired says which staff must sign in with a second factor:
 	// STAFF_TOTP_REQUIRED, "" (none) or "admins".
 	TOTPRequired auth.TOTPPolicy
+	// Console is the staff console's set-up: CONSOLE_SECURE_COOKIE (true
+	// behind HTTPS), CONSOLE_TILE_URL (a Leaflet URL template; "none" for
+	// a plain background; AutoNavi's GCJ-02 street map by default),
+	// CONSOLE_TILE_SUBDOMAINS (what {s} takes, default 1234) and
+	// CONSOLE_TILE_CRS (gcj02, the default, or wgs84).
+	Console console.Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -153,7 +161,37 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.MaxConnsPerAddr, err = parseConnCap(getenv, "MAX_CONNS_PER_ADDR", defaultMaxConnsPerAddr); err != nil {
 		return c, err
 	}
+	if err := loadConsoleConfig(&c.Console, getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+func loadConsoleConfig(c *console.Config, getenv func(string) string) error {
+	switch v := getenv("CONSOLE_SECURE_COOKIE"); v {
+	case "", "false":
+	case "true":
+		c.SecureCookie = true
+	default:
+		return fmt.Errorf("CONSOLE_SECURE_COOKIE: %q is not true or false", v)
+	}
+	c.TileURL = orDefault(getenv("CONSOLE_TILE_URL"), console.DefaultTileURL)
+	if c.TileURL == "none" {
+		c.TileURL = ""
+	}
+	if c.TileURL != "" && !strings.HasPrefix(c.TileURL, "https://") && !strings.HasPrefix(c.TileURL, "http://") {
+		return fmt.Errorf("CONSOLE_TILE_URL: %q is not an http(s) URL template such as https://tile.example/{z}/{x}/{y}.png, nor none", c.TileURL)
+	}
+	c.TileSubdomains = orDefault(getenv("CONSOLE_TILE_SUBDOMAINS"), console.DefaultTileSubdomains)
+	switch v := orDefault(getenv("CONSOLE_TILE_CRS"), "gcj02"); v {
+	case "gcj02":
+		c.TileCRS = geo.GCJ02
+	case "wgs84":
+		c.TileCRS = geo.WGS84
+	default:
+		return fmt.Errorf("CONSOLE_TILE_CRS: %q is not gcj02 or wgs84", v)
+	}
+	return nil
 }
 
 func (c config) requireDB() error {

@@ -64,6 +64,15 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Fatalf("login: %d %v", res.StatusCode, err)
 	}
 	res.Body.Close()
+	// The staff console is served by the same binary.
+	cres, err := http.Get(base + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cres.Body.Close()
+	if cres.StatusCode != 200 || !strings.HasPrefix(cres.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("GET /console/login: %d %s, want the sign-in page", cres.StatusCode, cres.Header.Get("Content-Type"))
+	}
 	res = postJSON(t, base+"/v1/stations", tok.Token, `{"name":"浦江县总工会驿站","address":"人民东路1号","district_code":"330726","location":{"lat":29.4521,"lng":119.892},"host":{"type":"union_office"},"hours":{"always_open":true}}`)
 	if res.StatusCode != 201 {
 		t.Fatalf("create station: %d", res.StatusCode)

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
+	"yizhan/internal/console"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
@@ -126,8 +128,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	if err != nil {
 		return err
 	}
+	root, err := withConsole(h, a, cfg, log)
+	if err != nil {
+		return err
+	}
 	if cfg.MetricsAddr == "" {
-		return httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, conns, ready)
+		return httpapi.Serve(ctx, cfg.Addr, root, log, cfg.ShutdownGrace, conns, ready)
 	}
 	// /metrics on a listener of its own, off the public port. When either
 	// listener fails, both stop.
@@ -141,12 +147,46 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		cancel()
 		metricsErr <- err
 	}()
-	err = httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, conns, ready)
+	err = httpapi.Serve(ctx, cfg.Addr, root, log, cfg.ShutdownGrace, conns, ready)
 	cancel()
 	if merr := <-metricsErr; err == nil && merr != nil {
 		err = fmt.Errorf("METRICS_ADDR: %w", merr)
 	}
 	return err
+}
+
+// withConsole serves the staff console at /console/ beside the API, on the
+// same services.
+func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.Handler, error) {
+	clientAddr, err := httpapi.ClientAddr(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	c, err := console.New(console.Deps{
+		Log:        log,
+		Auth:       a.auth,
+		Stations:   a.stations,
+		Search:     a.search,
+		Workers:    a.workers,
+		Benefits:   a.benefits,
+		ClientAddr: clientAddr,
+		Config:     cfg.Console,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// A plain prefix test rather than a ServeMux, which would clean and
+	// redirect the API's paths.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, console.Prefix):
+			c.ServeHTTP(w, r)
+		case p == "/console" || p == "/":
+			http.Redirect(w, r, console.Prefix, http.StatusSeeOther)
+		default:
+			api.ServeHTTP(w, r)
+		}
+	}), nil
 }
 
 func migrate(ctx context.Context, cfg config, log *slog.Logger) error {

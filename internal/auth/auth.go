@@ -141,6 +141,11 @@ type Store interface {
 	PrincipalBySession(ctx context.Context, tokenHash []byte, now time.Time) (*Principal, error)
 	// RevokeSession revokes the session; revoking twice is not an error.
 	RevokeSession(ctx context.Context, tokenHash []byte, now time.Time) error
+	// ExtendSession moves an unexpired, unrevoked session's expiry to
+	// expires when that is later than its expiry by more than a minute (so
+	// that a busy session is written at most once a minute). An expired or
+	// revoked session is left alone.
+	ExtendSession(ctx context.Context, tokenHash []byte, now, expires time.Time) error
 	// BeginLoginAttempt counts each subject's failures since the instant
 	// and, when every count is below its limit (limits[i] for subjects[i]),
 	// records this attempt as one failure of each subject, under locks that
@@ -160,6 +165,7 @@ type Store interface {
 	// RevokeWorkerSession revokes the worker's session; revoking twice is
 	// not an error.
 	RevokeWorkerSession(ctx context.Context, tokenHash []byte, now time.Time) error
+	NameStore
 }
 
 // Config tunes the Service.
@@ -350,6 +356,19 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	default:
 		return s.store.PrincipalBySession(ctx, HashToken(token), s.now())
 	}
+}
+
+// Touch keeps a staff session alive for another StaffTokenTTL from now:
+// the console calls it on each request, so that its sessions expire after
+// StaffTokenTTL without activity rather than StaffTokenTTL after sign-in.
+// Authenticate the token first; Touch of an unknown, expired or revoked
+// token does nothing.
+func (s *Service) Touch(ctx context.Context, token string) error {
+	if kind, ok := tokenKind(token); !ok || kind != staffTokenPrefix {
+		return nil
+	}
+	now := s.now()
+	return s.store.ExtendSession(ctx, HashToken(token), now, now.Add(s.cfg.StaffTokenTTL).UTC().Truncate(time.Second))
 }
 
 // Logout revokes the token's session, a staff member's or a worker's.

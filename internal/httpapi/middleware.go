@@ -336,3 +336,15 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// ClientAddr returns how the API finds a request's client address: the
+// connection's peer, or X-Forwarded-For when the peer is one of the trusted
+// proxies (CIDR ranges). The console uses it so that its sign-in form is
+// throttled per address exactly as POST /v1/auth/staff/login is.
+func ClientAddr(trusted []string) (func(*http.Request) string, error) {
+	x, err := ipExtractor(trusted)
+	if err != nil {
+		return nil, err
+	}
+	return x, nil
+}

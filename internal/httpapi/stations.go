@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,13 +9,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
-	"github.com/paulmach/orb"
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/district"
 	"yizhan/internal/geo"
 	"yizhan/internal/station"
-	"yizhan/internal/strictjson"
 	"yizhan/internal/text"
 )
 
@@ -238,28 +235,6 @@ func (s *server) stationHistory(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// GeoJSON import. The structures are decoded strictly, feature by feature,
-// so that every bad feature can be reported by its index.
-type featureCollection struct {
-	Type     string            `json:"type"`
-	Features []json.RawMessage `json:"features"`
-	BBox     []float64         `json:"bbox,omitempty"`
-}
-
-type feature struct {
-	Type       string           `json:"type"`
-	Geometry   *pointGeometry   `json:"geometry"`
-	Properties *json.RawMessage `json:"properties"`
-	ID         any              `json:"id,omitempty"`
-	BBox       []float64        `json:"bbox,omitempty"`
-}
-
-type pointGeometry struct {
-	Type        string    `json:"type"`
-	Coordinates []float64 `json:"coordinates"`
-	BBox        []float64 `json:"bbox,omitempty"`
-}
-
 type importResult struct {
 	Created int           `json:"created"`
 	Items   []stationView `json:"items"`
@@ -276,19 +251,9 @@ func (s *server) importStations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var fc featureCollection
-	if err := strictjson.Decode(body, &fc); err != nil {
+	items, err := station.DecodeFeatureCollection(body, crs)
+	if err != nil {
 		return err
-	}
-	if fc.Type != "FeatureCollection" {
-		p.Add("type", "format", `must be "FeatureCollection"`)
-		return p.Err()
-	}
-	items := make([]station.ImportItem, len(fc.Features))
-	if len(fc.Features) <= station.MaxImport {
-		for i, raw := range fc.Features {
-			items[i] = importItem(raw, crs)
-		}
 	}
 	created, err := s.Stations.Import(c.Request().Context(), principal(c), items)
 	if err != nil {
@@ -302,54 +267,8 @@ func (s *server) importStations(c echo.Context) error {
 	return c.JSON(http.StatusCreated, out)
 }
 
-// importItem decodes one GeoJSON feature; its problems are reported with
-// paths relative to the feature.
+// importItem decodes one GeoJSON feature (station.ImportFeature; the fuzz
+// target keeps its name here).
 func importItem(raw json.RawMessage, crs geo.CRS) station.ImportItem {
-	var (
-		f feature
-		p apperr.Problems
-	)
-	if err := strictjson.Decode(raw, &f); err != nil {
-		return station.ImportItem{Problem: err}
-	}
-	if f.Type != "Feature" {
-		p.Add("type", "format", `must be "Feature"`)
-	}
-	var loc *orb.Point
-	switch g := f.Geometry; {
-	case g == nil:
-		p.Add("geometry", "required", "a Point geometry is required")
-	case g.Type != "Point":
-		p.Add("geometry.type", "format", `must be "Point"`)
-	case len(g.Coordinates) < 2 || len(g.Coordinates) > 3:
-		p.Add("geometry.coordinates", "format", "must be [lng, lat] (RFC 7946 order)")
-	default:
-		lng, lat := g.Coordinates[0], g.Coordinates[1]
-		pt, err := station.LocationDoc{Lat: &lat, Lng: &lng, CRS: string(crs)}.WGS84()
-		var e *apperr.Error
-		if errors.As(err, &e) {
-			// Name the offending coordinate by its GeoJSON position.
-			for _, f := range e.Fields {
-				idx := map[string]string{"lng": "[0]", "lat": "[1]"}[f.Field]
-				f.Field = "geometry.coordinates" + idx
-				p.AddField(f)
-			}
-		} else if err != nil {
-			return station.ImportItem{Problem: err}
-		} else {
-			loc = &pt
-		}
-	}
-	var doc station.Document
-	if f.Properties == nil || string(*f.Properties) == "null" {
-		p.Add("properties", "required", "the station's fields are required")
-	} else if d, err := station.DecodeDocument(*f.Properties); err != nil {
-		p.AddAll("properties", err)
-	} else {
-		doc = d
-	}
-	if err := p.Err(); err != nil {
-		return station.ImportItem{Problem: err}
-	}
-	return station.ImportItem{Doc: doc, Location: loc}
+	return station.ImportFeature(raw, crs)
 }

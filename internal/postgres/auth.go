@@ -90,6 +90,14 @@ func (s *AuthStore) RevokeSession(ctx context.Context, tokenHash []byte, now tim
 	return interpretError(err, "session")
 }
 
+// ExtendSession implements auth.Store.
+func (s *AuthStore) ExtendSession(ctx context.Context, tokenHash []byte, now, expires time.Time) error {
+	_, err := s.db.Pool.Exec(ctx, `UPDATE staff_sessions SET expires_at = $3::timestamptz
+		WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2::timestamptz
+		AND expires_at < $3::timestamptz - interval '1 minute'`, tokenHash, now, expires)
+	return interpretError(err, "session")
+}
+
 // BeginLoginAttempt implements auth.Store. Advisory locks on the subjects,
 // taken in one order, serialise the attempts that share one.
 func (s *AuthStore) BeginLoginAttempt(ctx context.Context, attempt uuid.UUID, subjects []string, limits []int, now, since, forgetBefore time.Time) (bool, error) {

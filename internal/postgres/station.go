@@ -187,6 +187,31 @@ func (st *StationStore) List(ctx context.Context, f station.ListFilter) ([]*stat
 	default:
 		where = append(where, "district_code = "+arg(c))
 	}
+	if f.Within != nil {
+		// Counties by equality, cities and provinces by their prefix, so
+		// that the (district_code, id) index serves both.
+		var (
+			or       []string
+			counties []string
+		)
+		for _, c := range f.Within {
+			switch {
+			case strings.HasSuffix(c, "0000"):
+				or = append(or, "district_code LIKE "+arg(likeEscaper.Replace(c[:2])+"%"))
+			case strings.HasSuffix(c, "00"):
+				or = append(or, "district_code LIKE "+arg(likeEscaper.Replace(c[:4])+"%"))
+			default:
+				counties = append(counties, c)
+			}
+		}
+		if len(counties) > 0 {
+			or = append(or, "district_code = ANY ("+arg(counties)+"::text[])")
+		}
+		if len(or) == 0 {
+			or = append(or, "false")
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
 	if f.Status != "" {
 		where = append(where, "status = "+arg(string(f.Status)))
 	}
@@ -209,8 +234,9 @@ func (st *StationStore) List(ctx context.Context, f station.ListFilter) ([]*stat
 	}
 	defer rows.Close()
 	var out []*station.Station
+	hours := hoursCache{} // a map of thousands of stations repeats a few timetables
 	for rows.Next() {
-		s, err := scanStation(rows)
+		s, err := scanStationCached(rows, hours)
 		if err != nil {
 			return nil, interpretError(err, "stations")
 		}

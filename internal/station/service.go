@@ -168,7 +168,8 @@ type ImportItem struct {
 	Doc      Document
 	Location *orb.Point
 	// Problem is set when the feature itself was malformed (its geometry, or
-	// properties that did not decode); the item is reported, not stored.
+	// properties that did not decode); the item is reported, not stored, and
+	// Doc holds what could be decoded, to name the row.
 	Problem error
 }
 
@@ -176,6 +177,33 @@ type ImportItem struct {
 // in the Invalid error are "features[i].…". Returns Invalid, or Forbidden
 // when any station lies outside the actor's districts.
 func (s *Service) Import(ctx context.Context, actor Actor, items []ImportItem) ([]*Station, error) {
+	fields, err := checkImport(actor, items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Station, len(fields))
+	for i, f := range fields {
+		st, err := s.newStation(actor, f)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = st
+	}
+	if err := s.store.CreateMany(ctx, out, "import"); err != nil {
+		return nil, err
+	}
+	s.changed(out...)
+	return out, nil
+}
+
+// CheckImport validates an import as Import does and stores nothing: the
+// console's preview. It returns the stations' fields (in WGS-84) when the
+// import would be stored, or the error Import would return.
+func (s *Service) CheckImport(actor Actor, items []ImportItem) ([]Fields, error) {
+	return checkImport(actor, items)
+}
+
+func checkImport(actor Actor, items []ImportItem) ([]Fields, error) {
 	var p apperr.Problems
 	if len(items) == 0 {
 		p.Add("features", "required", "must hold at least one feature")
@@ -206,19 +234,7 @@ func (s *Service) Import(ctx context.Context, actor Actor, items []ImportItem) (
 			return nil, forbidDistrict(f.DistrictCode)
 		}
 	}
-	out := make([]*Station, len(fields))
-	for i, f := range fields {
-		st, err := s.newStation(actor, f)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = st
-	}
-	if err := s.store.CreateMany(ctx, out, "import"); err != nil {
-		return nil, err
-	}
-	s.changed(out...)
-	return out, nil
+	return fields, nil
 }
 
 // CreateDemo registers a station of the demo data set, marked as demo.

@@ -115,12 +115,16 @@ type FieldChange struct {
 
 // ListFilter selects stations for a listing page.
 type ListFilter struct {
-	DistrictCode string     // a county, or a city or province covering its counties; empty for all
-	Status       Status     // empty for all
-	Amenities    AmenitySet // every one required
-	Query        string     // a substring of the name or the address
-	After        uuid.UUID  // keyset cursor: ids greater than this
-	Limit        int
+	DistrictCode string // a county, or a city or province covering its counties; empty for all
+	// Within, when not nil, keeps only stations that one of these division
+	// codes covers (a staff member's districts: see auth.Covers); an empty
+	// non-nil list keeps none.
+	Within    []string
+	Status    Status     // empty for all
+	Amenities AmenitySet // every one required
+	Query     string     // a substring of the name or the address
+	After     uuid.UUID  // keyset cursor: ids greater than this
+	Limit     int
 }
 
 // Store keeps stations. Each method is one transaction.

@@ -1,0 +1,190 @@
+package console
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"yizhan/internal/apperr"
+	"yizhan/internal/geo"
+	"yizhan/internal/station"
+)
+
+// importPage is the data of station_import.html: the upload form, then the
+// preview of every row.
+type importPage struct {
+	CRS      string
+	CRSs     []option
+	Preview  bool
+	Total    int
+	Rows     []importRow // the rows with errors, or (when none has any) the first rows
+	Shown    int
+	Valid    bool
+	Problem  string // what is wrong with the file as a whole
+	More     bool   // more problems than listed
+	GeoJSON  string // the file, carried to the confirming POST
+	FileName string
+}
+
+// importRow is one feature of the file.
+type importRow struct {
+	N                       int // 1-based
+	Name, Address, District string
+	Errors                  []string
+}
+
+// importPreviewRows is how many valid rows the preview shows.
+const importPreviewRows = 100
+
+func (h *handler) importForm(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, "station_import.html", "stations", importPage{CRS: string(geo.WGS84), CRSs: crsOptions(string(geo.WGS84))})
+}
+
+// importStations previews an uploaded GeoJSON file, listing every row's
+// problems and storing nothing; the confirming POST (action=confirm) carries
+// the same file and stores all of it or none, through the same service as
+// POST /v1/stations/import.
+func (h *handler) importStations(w http.ResponseWriter, r *http.Request) {
+	crs, err := geo.ParseCRS(r.PostFormValue("crs"))
+	if err != nil {
+		crs = geo.WGS84
+	}
+	page := importPage{CRS: string(crs), CRSs: crsOptions(string(crs)), Preview: true}
+	var body []byte
+	if r.PostFormValue("action") == "confirm" {
+		body = []byte(r.PostFormValue("geojson"))
+		page.FileName = r.PostFormValue("filename")
+	} else {
+		file, hdr, err := r.FormFile("file")
+		if err != nil {
+			page.Preview, page.Problem = false, t("import.no_file")
+			h.render(w, r, "station_import.html", "stations", page)
+			return
+		}
+		defer file.Close()
+		body, err = io.ReadAll(io.LimitReader(file, uploadLimit))
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		page.FileName = hdr.Filename
+	}
+	page.GeoJSON = string(body)
+	items, err := station.DecodeFeatureCollection(body, crs)
+	if err != nil {
+		page.Problem = t("import.not_geojson")
+		h.render(w, r, "station_import.html", "stations", page)
+		return
+	}
+	page.Total = len(items)
+	_, err = h.Stations.CheckImport(principal(r), items)
+	if err == nil && r.PostFormValue("action") == "confirm" {
+		created, err := h.Stations.Import(r.Context(), principal(r), items)
+		if err == nil {
+			h.redirect(w, r, "/console/stations", "flash.imported", strconv.Itoa(len(created)))
+			return
+		}
+		if apperr.CodeOf(err) == apperr.Internal {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	h.previewRows(&page, items, err)
+	h.render(w, r, "station_import.html", "stations", page)
+}
+
+var featurePath = regexp.MustCompile(`^features\[(\d+)\]\.?(.*)$`)
+
+// previewRows fills the preview: each row's problems in Chinese, or, when
+// the import would be stored, the first rows.
+func (h *handler) previewRows(page *importPage, items []station.ImportItem, err error) {
+	row := func(i int) importRow {
+		r := importRow{N: i + 1}
+		d := items[i].Doc
+		if d.Name != nil {
+			r.Name = *d.Name
+		}
+		if d.Address != nil {
+			r.Address = *d.Address
+		}
+		if d.DistrictCode != nil {
+			r.District = districtText(*d.DistrictCode)
+		}
+		return r
+	}
+	if err == nil {
+		page.Valid = true
+		for i := 0; i < len(items) && i < importPreviewRows; i++ {
+			page.Rows = append(page.Rows, row(i))
+		}
+		page.Shown = len(page.Rows)
+		return
+	}
+	var e *apperr.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		if apperr.CodeOf(err) == apperr.Forbidden {
+			page.Problem = t("import.forbidden")
+		} else {
+			page.Problem = problemText("", string(apperr.CodeOf(err)))
+		}
+		return
+	}
+	byRow := map[int]int{} // feature index → position in Rows
+	for _, f := range e.Fields {
+		m := featurePath.FindStringSubmatch(f.Field)
+		if m == nil {
+			switch {
+			case f.Field == "body" && f.Code == "too_many":
+				page.More = true
+			case f.Field == "features" && f.Code == "too_many":
+				page.Problem = t("import.too_many", station.MaxImport)
+			case f.Field == "features":
+				page.Problem = t("import.empty")
+			default:
+				page.Problem = t("import.not_geojson")
+			}
+			continue
+		}
+		i, _ := strconv.Atoi(m[1])
+		if i >= len(items) {
+			continue
+		}
+		pos, ok := byRow[i]
+		if !ok {
+			pos = len(page.Rows)
+			byRow[i] = pos
+			page.Rows = append(page.Rows, row(i))
+		}
+		page.Rows[pos].Errors = append(page.Rows[pos].Errors, importProblem(m[2], f))
+	}
+	page.Shown = len(page.Rows)
+}
+
+// importProblem is "站点名称：必填" for a feature's field path
+// ("properties.name", "geometry.coordinates[1]").
+func importProblem(path string, f apperr.FieldError) string {
+	rest := strings.TrimPrefix(path, "properties.")
+	var label string
+	switch {
+	case strings.HasPrefix(path, "geometry"):
+		label, rest = t("field.location"), "location"
+		switch {
+		case strings.HasSuffix(path, "coordinates[0]"):
+			rest = "location.lng"
+		case strings.HasSuffix(path, "coordinates[1]"):
+			rest = "location.lat"
+		}
+	case path == "" || path == "properties":
+		label = t("import.feature")
+	default:
+		top := rest
+		if i := strings.IndexAny(top, ".["); i >= 0 {
+			top = top[:i]
+		}
+		label = fieldLabel(top)
+	}
+	return label + "：" + fieldProblemText(rest, f)
+}
