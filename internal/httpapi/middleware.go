@@ -31,8 +31,9 @@ const (
 func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
 // ipExtractor finds the client's address (c.RealIP()): the connection's
-// peer, or X-Forwarded-For from a trusted proxy, cut as auth.ClientAddress cuts
-// it (an IPv6 address to its /64). Every per-client limit (rate limits, login throttles) counts by it.
+// peer, or X-Forwarded-For from a trusted proxy, cut as auth.ClientAddress
+// cuts it (an IPv6 address to its /64). Every per-client limit (rate
+// limits, login throttles, the console's sign-in) counts by it.
 func ipExtractor(trusted []string) (echo.IPExtractor, error) {
 	if len(trusted) == 0 {
 		return perClient(echo.ExtractIPDirect()), nil
