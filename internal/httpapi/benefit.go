@@ -360,7 +360,7 @@ func (s *server) exportClaims(c echo.Context) error {
 		}
 		return w.Write([]string{r.Claim.ID.String(), csvSafe(r.Claim.OfferTitle), status, csvYesNo(r.Claim.Welcome),
 			shanghaiTime(r.Claim.ClaimedAt), shanghaiTime(r.Claim.ExpiresAt), shanghaiTime(r.Claim.RedeemedAt), station,
-			csvSafe(r.StationName), csvSafe(r.Claim.RedeemedBy), shanghaiTime(r.Claim.ExpiredAt)})
+			csvSafe(r.StationName), csvSafe(redeemer(r)), shanghaiTime(r.Claim.ExpiredAt)})
 	})
 	if err != nil && !started {
 		return err
@@ -382,6 +382,16 @@ func (s *server) exportClaims(c echo.Context) error {
 	}
 	_ = bw.Flush()
 	return nil
+}
+
+// redeemer is who redeemed the claim, as the sheet tells it to the staff
+// reading it: the staff member's username (answers name staff by opaque
+// account id, which tells a colleague nothing), or the actor as recorded.
+func redeemer(r benefit.ExportRow) string {
+	if r.RedeemedByName != "" {
+		return r.RedeemedByName
+	}
+	return r.Claim.RedeemedBy
 }
 
 // csvSafe defuses text that a spreadsheet would run as a formula.
