@@ -5,6 +5,9 @@
 //	api migrate                  apply database migrations
 //	api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
 //	                             create a staff account; the password is the first line of stdin
+//	api staff list               list the staff accounts, disabled and locked ones marked
+//	api staff passwd|disable|enable|unlock --username NAME
+//	                             reset a password (from stdin), disable or enable an account, clear its login lock
 //	api staff totp --username NAME [--code 123456 | --disable]
 //	                             enrol (print a secret, then confirm with a code) or remove a second factor
 //	api worker token --openid OPENID
@@ -67,6 +70,13 @@ const usage = `usage:
   api migrate                 apply database migrations
   api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
                               create a staff account (password: first line of stdin)
+  api staff list              list the staff accounts
+  api staff passwd --username NAME
+                              set a new password (first line of stdin) and sign the account out
+  api staff disable|enable --username NAME
+                              stop an account (its sessions end at once) or let it sign in again
+  api staff unlock --username NAME
+                              forget the account's failed logins
   api staff totp --username NAME [--code 123456 | --disable]
                               enrol a second factor: print its secret and otpauth:// URI,
                               then confirm with a code from the app; or remove it

@@ -16,6 +16,7 @@ import (
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
+	"yizhan/internal/truth"
 	"yizhan/internal/wechat"
 	"yizhan/internal/worker"
 )
@@ -29,6 +30,7 @@ type app struct {
 	search   *search.Engine
 	workers  *worker.Service
 	benefits *benefit.Service
+	truth    *truth.Service
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -57,13 +59,15 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	}
 	engine := search.NewEngine()
 	store := postgres.NewStationStore(db)
+	indexed := func(ss ...*station.Station) { engine.Apply(ss...) }
 	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.Config{ClaimTTL: cfg.ClaimTTL, Log: log}, nil)
 	return &app{
 		db:    db,
 		store: store,
 		// Every committed write reaches this process's index before the
 		// request returns; other processes learn of it through the Syncer.
-		stations: station.NewService(store, nil, func(ss ...*station.Station) { engine.Apply(ss...) }),
+		stations: station.NewService(store, nil, indexed),
+		truth:    truth.NewService(postgres.NewTruthStore(db), nil, indexed),
 		auth:     authSvc,
 		search:   engine,
 		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, cfg.Workers, nil),
@@ -119,6 +123,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Search:         a.search,
 		Workers:        a.workers,
 		Benefits:       a.benefits,
+		Truth:          a.truth,
 		Metrics:        metrics,
 		MetricsApart:   cfg.MetricsAddr != "",
 		Limits:         cfg.Limits,

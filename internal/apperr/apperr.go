@@ -42,6 +42,10 @@ const (
 	WrongStation    Code = "wrong_station"    // the claim cannot be collected at this station (422)
 	Expired         Code = "expired"          // the claim expired before it was redeemed (410)
 
+	// Refusals of workers' check-ins and reports.
+	TooFar      Code = "too_far"      // the worker is not near enough to the station to check in (422)
+	TooFrequent Code = "too_frequent" // the worker checked in or reported too often; retry later (429)
+
 	// MethodNotAllowed is for a known path with the wrong method; only the
 	// router produces it (405).
 	MethodNotAllowed Code = "method_not_allowed"

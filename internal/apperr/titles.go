@@ -33,6 +33,8 @@ var titles = map[Code]title{
 	WrongStation:    {"Wrong Station", "不能在此驿站核销"},
 	Expired:         {"Expired", "已过期"},
 
+	TooFar:                {"Too Far", "距离驿站太远"},
+	TooFrequent:           {"Too Frequent", "操作过于频繁"},
 	TOTPRequired:          {"One-Time Code Required", "需要一次性验证码"},
 	TOTPInvalid:           {"Invalid One-Time Code", "一次性验证码无效"},
 	TOTPEnrolmentRequired: {"Second Factor Required", "需要绑定第二重验证"},

@@ -126,6 +126,7 @@ type WorkerSession struct {
 
 // Store keeps accounts and sessions. Each method is one transaction.
 type Store interface {
+	AccountStore
 	ThrottleStore
 	TOTPStore
 	// CreateStaff returns Conflict when the username is taken.
@@ -134,10 +135,11 @@ type Store interface {
 	SetPassword(ctx context.Context, username, hash string) error
 	// StaffByUsername returns NotFound when there is no such user.
 	StaffByUsername(ctx context.Context, username string) (Staff, error)
-	// CreateSession stores a session.
+	// CreateSession stores a session; Unauthorized when the account is
+	// disabled.
 	CreateSession(ctx context.Context, s Session) error
 	// PrincipalBySession returns the principal of an unexpired, unrevoked
-	// session at now, or Unauthorized.
+	// session of an enabled account at now, or Unauthorized.
 	PrincipalBySession(ctx context.Context, tokenHash []byte, now time.Time) (*Principal, error)
 	// RevokeSession revokes the session; revoking twice is not an error.
 	RevokeSession(ctx context.Context, tokenHash []byte, now time.Time) error

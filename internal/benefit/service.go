@@ -462,7 +462,27 @@ func (s *Service) Redeem(ctx context.Context, actor Actor, code string, stationI
 	}
 	now := s.clock()
 	var expired bool
+	rule := redeemRule(actor, now)
 	c, err := s.store.Redeem(ctx, code, stationID, now, actor.ActorName(), func(c Claim, o *Offer, st StationInfo) (RedeemAction, error) {
+		action, err := rule(c, o, st)
+		expired = err == nil && action == Expire
+		return action, err
+	})
+	if err != nil {
+		return Claim{}, err
+	}
+	if expired {
+		return Claim{}, expiredClaim(c)
+	}
+	return c, nil
+}
+
+// redeemRule decides what redeeming claim c of offer o at station st by
+// actor at now does: Redeem, Expire (a claim past its expiry whose item
+// goes back), or a refusal: WrongStation, Forbidden, AlreadyRedeemed or
+// Expired. Redeem and Preview share it.
+func redeemRule(actor Actor, now time.Time) func(c Claim, o *Offer, st StationInfo) (RedeemAction, error) {
+	return func(c Claim, o *Offer, st StationInfo) (RedeemAction, error) {
 		if st.ID == uuid.Nil {
 			return 0, apperr.New(apperr.WrongStation, "no station has this id")
 		}
@@ -476,7 +496,6 @@ func (s *Service) Redeem(ctx context.Context, actor Actor, code string, stationI
 			return 0, apperr.New(apperr.Expired, "this claim expired at %s", c.ExpiresAt.In(Shanghai).Format(time.RFC3339))
 		}
 		if !now.Before(c.ExpiresAt) {
-			expired = true
 			return Expire, nil
 		}
 		if len(o.RedeemAt) > 0 {
@@ -492,14 +511,7 @@ func (s *Service) Redeem(ctx context.Context, actor Actor, code string, stationI
 			return 0, apperr.New(apperr.WrongStation, "this benefit is collected only at active stations of the offer's districts")
 		}
 		return Redeem, nil
-	})
-	if err != nil {
-		return Claim{}, err
 	}
-	if expired {
-		return Claim{}, apperr.New(apperr.Expired, "this claim expired at %s; its item went back to the offer", c.ExpiresAt.In(Shanghai).Format(time.RFC3339))
-	}
-	return c, nil
 }
 
 // ExpireDue expires every claim past its expires_at, returning their stock,

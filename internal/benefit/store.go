@@ -138,6 +138,10 @@ type Store interface {
 	// Returns NotFound (no such code), or decide's error.
 	Redeem(ctx context.Context, code string, stationID uuid.UUID, now time.Time, actor string,
 		decide func(c Claim, o *Offer, st StationInfo) (RedeemAction, error)) (Claim, error)
+	// LookupClaim returns the claim with the code, its offer, the station
+	// (as Redeem gives it to decide) and the claim's worker, changing
+	// nothing. Returns NotFound (no such code).
+	LookupClaim(ctx context.Context, code string, stationID uuid.UUID) (Claim, *Offer, StationInfo, ClaimHolder, error)
 	// ExpireDue expires up to limit claims whose expires_at has passed at
 	// now and returns their stock to their offers. It reports how many it
 	// expired; a claim expires once, whoever runs the sweep.

@@ -127,6 +127,7 @@ func (h *handler) routes() {
 	m.HandleFunc("/console/", h.page(h.notFound))
 
 	h.stationRoutes()
+	h.opsRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

@@ -1,10 +1,12 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/auth"
 )
 
 type loginPage struct {
@@ -58,6 +60,9 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		default:
 			page.Error = t("login.bad")
 			page.AskTOTP = code != ""
+			if errors.Is(err, auth.ErrDisabled) { // the right password of a disabled account
+				page.Error, page.AskTOTP = t("login.disabled"), false
+			}
 		}
 		h.render(w, r, "login.html", "", page)
 		return

@@ -402,7 +402,7 @@ func nearestCollecting(o *benefit.Offer, hits []search.Hit, now time.Time) (sear
 		if !collects(o, h) {
 			continue
 		}
-		if h.Station.Hours.OpenAt(now) {
+		if h.Station.OpenAt(now) {
 			return h, true
 		}
 		if !found {

@@ -161,8 +161,55 @@ func appendMiddle(b []byte, s *station.Station) []byte {
 	return append(b, `","open_now":`...)
 }
 
+// appendOpenNow appends open_now and, when the station has notices not
+// expired at the view's instant, the notices: both depend on the instant.
 func (v stationView) appendOpenNow(b []byte) []byte {
-	return strconv.AppendBool(b, v.s.Status == station.Active && v.s.Hours.OpenAt(v.at))
+	b = strconv.AppendBool(b, v.s.OpenAt(v.at))
+	if len(v.s.Notices) > 0 {
+		b = appendNotices(b, v.s.Notices, v.at)
+	}
+	return b
+}
+
+// appendNotices appends the notices in force at at or to come, with
+// in_force; nothing when every one has expired.
+func appendNotices(b []byte, notices []station.Notice, at time.Time) []byte {
+	first := true
+	for i := range notices {
+		n := &notices[i]
+		if !at.Before(n.Until) {
+			continue
+		}
+		if first {
+			b = append(b, `,"notices":[`...)
+			first = false
+		} else {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":"`...)
+		b = appendUUID(b, n.ID)
+		b = append(b, `","kind":"`...)
+		b = append(b, n.Kind...)
+		b = append(b, '"')
+		if codes := n.Amenity.Codes(); len(codes) == 1 {
+			b = append(b, `,"amenity":"`...)
+			b = append(b, codes[0]...)
+			b = append(b, '"')
+		}
+		b = append(b, `,"from":"`...)
+		b = wireTime(n.From).AppendFormat(b, time.RFC3339Nano)
+		b = append(b, `","until":"`...)
+		b = wireTime(n.Until).AppendFormat(b, time.RFC3339Nano)
+		b = append(b, `","message":`...)
+		b = appendString(b, n.Message)
+		b = append(b, `,"in_force":`...)
+		b = strconv.AppendBool(b, n.InForce(at))
+		b = append(b, '}')
+	}
+	if !first {
+		b = append(b, ']')
+	}
+	return b
 }
 
 func appendTail(b []byte, s *station.Station) []byte {
@@ -177,7 +224,57 @@ func appendTail(b []byte, s *station.Station) []byte {
 	b = append(b, `,"updated_at":"`...)
 	b = wireTime(s.UpdatedAt).AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","updated_by":`...)
-	return appendString(b, s.UpdatedBy)
+	b = appendString(b, s.UpdatedBy)
+	return appendTruth(b, s)
+}
+
+// appendTruth appends what workers and staff have seen of the station: never
+// who (verified_by stays off public answers).
+func appendTruth(b []byte, s *station.Station) []byte {
+	if !s.LastConfirmedAt.IsZero() {
+		b = append(b, `,"last_confirmed_at":"`...)
+		b = wireTime(s.LastConfirmedAt).AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
+	if len(s.AmenityChecks) > 0 {
+		b = append(b, `,"amenity_status":{`...)
+		first := true
+		for _, a := range station.Amenities { // vocabulary order, not the map's
+			c, ok := s.AmenityChecks[a.Code]
+			if !ok {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(b, '"')
+			b = append(b, a.Code...)
+			b = append(b, `":{`...)
+			sep := ""
+			if !c.ConfirmedAt.IsZero() {
+				b = append(b, `"confirmed_at":"`...)
+				b = wireTime(c.ConfirmedAt).AppendFormat(b, time.RFC3339Nano)
+				b = append(b, '"')
+				sep = ","
+			}
+			if !c.ReportedBrokenAt.IsZero() {
+				b = append(b, sep...)
+				b = append(b, `"reported_broken_at":"`...)
+				b = wireTime(c.ReportedBrokenAt).AppendFormat(b, time.RFC3339Nano)
+				b = append(b, '"')
+			}
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	if !s.VerifiedAt.IsZero() {
+		b = append(b, `,"verified_at":"`...)
+		b = wireTime(s.VerifiedAt).AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
+	b = append(b, `,"needs_review":`...)
+	return strconv.AppendBool(b, s.NeedsReview)
 }
 
 // round7 keeps 7 decimals of a degree, about 1 cm: more is noise.

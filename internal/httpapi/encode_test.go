@@ -87,7 +87,7 @@ func TestStationViewIsValidJSON(t *testing.T) {
 		"hours":         map[string]any{"weekly": map[string]any{"sun": []any{[]any{"22:00", "06:00"}}}, "closed_dates": []any{"2027-01-28"}},
 		"contact_phone": "13800138000", "status": "active", "open_now": true, "demo": false, "version": float64(3),
 		"created_at": "2026-01-02T11:04:05.0000006+08:00", "created_by": "staff:a", // Shanghai time, whatever the zone stored
-		"updated_at": "2026-01-02T03:04:05+08:00", "updated_by": "staff:b", "distance_m": 1.5,
+		"updated_at": "2026-01-02T03:04:05+08:00", "updated_by": "staff:b", "distance_m": 1.5, "needs_review": false,
 	}
 	gotJSON, _ := json.Marshal(got)
 	wantJSON, _ := json.Marshal(want)
@@ -148,5 +148,61 @@ func TestMemoizedRenderingMatchesFields(t *testing.T) {
 		if got := v.appendMemoized([]byte("["), nil, s.Location, extra); !bytes.Equal(got, want) {
 			t.Fatalf("station %d without a memo:\n%s\nwant\n%s", i, got, want)
 		}
+	}
+}
+
+// What workers and staff have seen of a station renders as valid JSON:
+// notices told at the view's instant, amenities in vocabulary order, and no
+// one's name.
+func TestStationViewWithTruthIsValidJSON(t *testing.T) {
+	hours, err := station.ParseHours([]byte(`{"always_open":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cst := time.FixedZone("CST", 8*3600)
+	at := time.Date(2026, 12, 2, 21, 30, 0, 0, cst)
+	s := &station.Station{
+		ID: uuid.MustParse("0190f5a8-0000-7000-8000-000000000001"), Name: "驿站", Address: "地址", DistrictCode: "330726",
+		Location: orb.Point{119.892, 29.4521}, Host: station.Host{Type: "bank"}, Amenities: 1<<0 | 1<<3, Hours: hours,
+		Status: station.Active, Version: 1, CreatedBy: "staff:a", UpdatedBy: "staff:a",
+		LastConfirmedAt: at.Add(-time.Hour), VerifiedAt: at.Add(-48 * time.Hour), VerifiedBy: "staff:zhangwei", NeedsReview: true,
+		AmenityChecks: map[string]station.AmenityCheck{
+			"hot_water":      {ConfirmedAt: at.Add(-2 * time.Hour), ReportedBrokenAt: at.Add(-time.Hour)},
+			"ebike_charging": {ConfirmedAt: at.Add(-time.Hour)},
+		},
+		Notices: []station.Notice{
+			{ID: uuid.New(), Kind: station.TemporarilyClosed, From: at.Add(-48 * time.Hour), Until: at.Add(-24 * time.Hour), Message: "已过期"},
+			{ID: uuid.New(), Kind: station.TemporarilyClosed, From: at.Add(-time.Hour), Until: at.Add(time.Hour), Message: "暂停\"开放\""},
+			{ID: uuid.New(), Kind: station.AmenityUnavailable, Amenity: 1 << 3, From: at.Add(time.Hour), Until: at.Add(5 * time.Hour), Message: "热水器维修"},
+		},
+	}
+	b := stationView{s, geo.WGS84, at}.appendJSON(nil, nil)
+	var got struct {
+		OpenNow         bool                         `json:"open_now"`
+		LastConfirmedAt string                       `json:"last_confirmed_at"`
+		VerifiedAt      string                       `json:"verified_at"`
+		NeedsReview     bool                         `json:"needs_review"`
+		AmenityStatus   map[string]map[string]string `json:"amenity_status"`
+		Notices         []struct {
+			Kind, Amenity, From, Until, Message string
+			InForce                             bool `json:"in_force"`
+		}
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("invalid JSON %s: %v", b, err)
+	}
+	if got.OpenNow || got.LastConfirmedAt != "2026-12-02T20:30:00+08:00" || got.VerifiedAt != "2026-11-30T21:30:00+08:00" || !got.NeedsReview {
+		t.Errorf("renders as %s", b)
+	}
+	if len(got.AmenityStatus) != 2 || got.AmenityStatus["hot_water"]["reported_broken_at"] != "2026-12-02T20:30:00+08:00" ||
+		len(got.AmenityStatus["ebike_charging"]) != 1 {
+		t.Errorf("amenity_status %v", got.AmenityStatus)
+	}
+	if len(got.Notices) != 2 || !got.Notices[0].InForce || got.Notices[0].Message != `暂停"开放"` ||
+		got.Notices[1].InForce || got.Notices[1].Amenity != "hot_water" || got.Notices[1].Until != "2026-12-03T02:30:00+08:00" {
+		t.Errorf("notices %+v", got.Notices)
+	}
+	if strings.Contains(string(b), "zhangwei") {
+		t.Errorf("the view names who verified: %s", b)
 	}
 }

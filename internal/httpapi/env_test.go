@@ -31,6 +31,7 @@ import (
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
+	"yizhan/internal/truth"
 	"yizhan/internal/worker"
 )
 
@@ -104,8 +105,10 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.DefaultConfig, clk.Now)
 	workers.OnApproved = benefits.WelcomeHook(slog.New(slog.DiscardHandler))
 	t.Cleanup(benefits.WaitGrants)
+	indexed := func(ss ...*station.Station) { engine.Apply(ss...) }
 	deps := httpapi.Deps{
-		Stations: station.NewService(store, clk.Now, func(ss ...*station.Station) { engine.Apply(ss...) }),
+		Stations: station.NewService(store, clk.Now, indexed),
+		Truth:    truth.NewService(postgres.NewTruthStore(db), clk.Now, indexed),
 		Auth:     authSvc,
 		Search:   engine,
 		Workers:  workers,

@@ -39,6 +39,8 @@ var statusOf = map[apperr.Code]int{
 	apperr.AlreadyRedeemed:      http.StatusConflict,
 	apperr.WrongStation:         http.StatusUnprocessableEntity,
 	apperr.Expired:              http.StatusGone,
+	apperr.TooFar:               http.StatusUnprocessableEntity,
+	apperr.TooFrequent:          http.StatusTooManyRequests,
 
 	// A staff login's second factor.
 	apperr.TOTPRequired:          http.StatusUnauthorized,

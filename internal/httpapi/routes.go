@@ -5,6 +5,9 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"yizhan"
+	"yizhan/internal/apidocs"
 )
 
 // routes lists every route of the API in one place.
@@ -20,6 +23,12 @@ func (s *server) routes(e *echo.Echo) {
 	e.HEAD("/healthz", s.healthz)
 	e.HEAD("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics)
+
+	// The contract and its rendered reference (internal/apidocs).
+	docs := echo.WrapHandler(apidocs.New(yizhan.OpenAPI))
+	e.GET("/openapi.yaml", docs)
+	e.GET("/docs", docs)
+	e.GET("/docs/:file", docs)
 
 	v1 := e.Group("/v1")
 	v1.GET("/amenities", s.listAmenities)
@@ -58,6 +67,14 @@ func (s *server) routes(e *echo.Echo) {
 	v1.PATCH("/stations/:id", s.patchStation, s.requireStaff)
 	v1.DELETE("/stations/:id", s.closeStation, s.requireStaff)
 	v1.GET("/stations/:id/history", s.stationHistory, s.requireStaff)
+	v1.POST("/stations/:id/checkins", s.checkin, s.requireWorker)
+	v1.POST("/stations/:id/reports", s.fileReport, s.requireWorker)
+	v1.POST("/stations/:id/notices", s.postNotice, s.requireStaff)
+	v1.POST("/stations/:id/verify", s.verifyStation, s.requireStaff)
+	v1.GET("/me/reports", s.myReports, s.requireWorker)
+	v1.GET("/reports", s.listReports, s.requireStaff)
+	v1.POST("/reports/:id/resolve", s.resolveReport, s.requireStaff)
+	v1.POST("/reports/:id/dismiss", s.dismissReport, s.requireStaff)
 }
 
 // precomposed chains the middleware once, at start-up, around the handler
@@ -84,6 +101,10 @@ var queryParams = paramTable{
 	"/readyz":  {"GET": nil, "HEAD": nil},
 	"/metrics": {"GET": nil},
 
+	"/openapi.yaml": {"GET": nil},
+	"/docs":         {"GET": nil},
+	"/docs/:file":   {"GET": nil},
+
 	"/v1/amenities":                           {"GET": nil},
 	"/v1/auth/staff/login":                    {"POST": nil},
 	"/v1/auth/wechat/login":                   {"POST": nil},
@@ -104,12 +125,21 @@ var queryParams = paramTable{
 	"/v1/claims/redeem":           {"POST": nil},
 
 	// amenity is the list's older name for amenities, kept as an alias.
-	"/v1/stations":             {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "limit", "cursor"}, "POST": {"crs"}},
+	"/v1/stations":             {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "needs_review", "stale_days", "limit", "cursor"}, "POST": {"crs"}},
 	"/v1/stations/import":      {"POST": {"crs"}},
 	"/v1/stations/nearest":     {"GET": {"lat", "lng", "crs", "limit", "radius_m", "amenities", "open_now", "at"}},
 	"/v1/stations/along-route": {"POST": nil},
 	"/v1/stations/:id":         {"GET": {"crs"}, "PATCH": {"crs"}, "DELETE": nil},
 	"/v1/stations/:id/history": {"GET": nil},
+
+	"/v1/stations/:id/checkins": {"POST": nil},
+	"/v1/stations/:id/reports":  {"POST": nil},
+	"/v1/stations/:id/notices":  {"POST": nil},
+	"/v1/stations/:id/verify":   {"POST": nil},
+	"/v1/me/reports":            {"GET": {"limit", "cursor"}},
+	"/v1/reports":               {"GET": {"status", "district_code", "station_id", "limit", "cursor"}},
+	"/v1/reports/:id/resolve":   {"POST": nil},
+	"/v1/reports/:id/dismiss":   {"POST": nil},
 }
 
 // checkParamTable reports a route without its line in queryParams.

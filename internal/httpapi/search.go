@@ -84,6 +84,7 @@ func parseNearestQuery(q url.Values, now time.Time) (nearestQuery, error) {
 		at = t
 	}
 	out.At = at
+	out.Query.At = at
 	if openNow {
 		out.Query.OpenAt = at
 	}
@@ -244,6 +245,7 @@ func (s *server) alongRoute(c echo.Context) error {
 			p.Add("at", "format", "must be an RFC 3339 time")
 		}
 	}
+	q.At = at
 	if body.OpenNow {
 		q.OpenAt = at
 	}

@@ -20,6 +20,7 @@ import (
 	"yizhan/internal/benefit"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
+	"yizhan/internal/truth"
 	"yizhan/internal/worker"
 )
 
@@ -31,6 +32,7 @@ type Deps struct {
 	Search   *search.Engine
 	Workers  *worker.Service
 	Benefits *benefit.Service
+	Truth    *truth.Service
 	// Ready reports nil when the service can serve traffic.
 	Ready func(ctx context.Context) error
 	// Limits are the request rate limits; the zero value limits nothing.

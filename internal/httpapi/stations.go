@@ -17,6 +17,9 @@ import (
 	"yizhan/internal/text"
 )
 
+// maxStaleDays bounds ?stale_days= (ten years).
+const maxStaleDays = 3650
+
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
 // queryCRS reads ?crs=, defaulting to WGS-84.
@@ -184,6 +187,21 @@ func (s *server) listStations(c echo.Context) error {
 	if v := q.Get("q"); v != "" {
 		// Searched as names are stored: by the text policy.
 		f.Query = text.Field(&p, "q", v, text.Rule{Max: 100})
+	}
+	switch v := q.Get("needs_review"); v {
+	case "":
+	case "true", "false":
+		flag := v == "true"
+		f.NeedsReview = &flag
+	default:
+		p.Add("needs_review", "format", "must be true or false")
+	}
+	if v := q.Get("stale_days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxStaleDays {
+			p.Add("stale_days", "out_of_range", "must be a whole number of days from 1 to %d", maxStaleDays)
+		}
+		f.StaleBefore = s.Stations.Now().AddDate(0, 0, -n)
 	}
 	f.Limit, f.After = parsePage(c, &p)
 	if err := p.Err(); err != nil {

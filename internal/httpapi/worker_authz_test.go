@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -115,6 +116,18 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		return cl.Code
 	}
 
+	// openReport files a report about the station by a fresh worker.
+	openReport := func(stationID string) string {
+		tok, _ := e.worker(fresh("oReporter"))
+		r := e.do(req{Method: "POST", Path: "/v1/stations/" + stationID + "/reports", Token: tok, Body: map[string]any{"category": "other"}})
+		if r.Status != 201 {
+			t.Fatalf("report: %d %s", r.Status, r.Body)
+		}
+		var out struct{ ID string }
+		r.JSON(t, &out)
+		return out.ID
+	}
+
 	importBody := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[119.89,29.45]},"properties":{"name":"matrix-imp","address":"x","district_code":"330726","host":{"type":"shop"},"hours":{"always_open":true}}}]}`
 	calls := []struct {
 		method, route string
@@ -124,6 +137,9 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 	}{
 		{"GET", "/healthz", public, func(c credential) req { return req{Path: "/healthz"} }, 200},
 		{"GET", "/readyz", public, func(c credential) req { return req{Path: "/readyz"} }, 200},
+		{"GET", "/openapi.yaml", public, func(c credential) req { return req{Path: "/openapi.yaml"} }, 200},
+		{"GET", "/docs", public, func(c credential) req { return req{Path: "/docs"} }, 200},
+		{"GET", "/docs/:file", public, func(c credential) req { return req{Path: "/docs/init.js"} }, 200},
 		{"GET", "/v1/amenities", public, func(c credential) req { return req{Path: "/v1/amenities"} }, 200},
 		{"POST", "/v1/auth/staff/login", public, func(c credential) req {
 			return req{Path: "/v1/auth/staff/login", Body: map[string]string{"username": "admin1", "password": "correct horse battery"}}
@@ -196,6 +212,26 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"POST", "/v1/claims/redeem", staffOnly, func(c credential) req {
 			return req{Path: "/v1/claims/redeem", Body: map[string]string{"code": claimCode(), "station_id": seed.ID}}
 		}, 200},
+
+		{"POST", "/v1/stations/:id/checkins", workerOnly, func(c credential) req {
+			return req{Path: "/v1/stations/" + seed.ID + "/checkins", Body: map[string]any{"lat": 29.4521, "lng": 119.892}}
+		}, 201},
+		{"POST", "/v1/stations/:id/reports", workerOnly, func(c credential) req {
+			return req{Path: "/v1/stations/" + seed.ID + "/reports", Body: map[string]any{"category": "dirty"}}
+		}, 201},
+		{"GET", "/v1/me/reports", workerOnly, func(c credential) req { return req{Path: "/v1/me/reports"} }, 200},
+		{"GET", "/v1/reports", staffListed, func(c credential) req { return req{Path: "/v1/reports?status=open"} }, 200},
+		{"POST", "/v1/reports/:id/resolve", staffOnly, func(c credential) req {
+			return req{Path: "/v1/reports/" + openReport(seed.ID) + "/resolve", Body: map[string]any{"note": "matrix"}}
+		}, 200},
+		{"POST", "/v1/reports/:id/dismiss", staffOnly, func(c credential) req {
+			return req{Path: "/v1/reports/" + openReport(seed.ID) + "/dismiss", Body: map[string]any{"note": "matrix"}}
+		}, 200},
+		{"POST", "/v1/stations/:id/notices", staffOnly, func(c credential) req {
+			return req{Path: "/v1/stations/" + seed.ID + "/notices", Body: map[string]any{"kind": "temporarily_closed",
+				"until": e.clock.Now().Add(time.Hour).Format(time.RFC3339), "message": "matrix"}}
+		}, 201},
+		{"POST", "/v1/stations/:id/verify", staffOnly, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/verify"} }, 200},
 	}
 
 	// Every route of the server has a row, and every row a route.
@@ -271,6 +307,11 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"offers defined", `SELECT count(*) FROM benefit_offers WHERE title = 'matrix-offer'`, 3},
 		{"claims redeemed", `SELECT count(*) FROM benefit_claims WHERE status = 'redeemed'`, 3},
 		{"claims over HTTP", `SELECT count(*) FROM benefit_claim_keys WHERE idempotency_key LIKE 'matrix-%'`, 1},
+		{"check-ins", `SELECT count(*) FROM station_checkins`, 1},
+		{"reports by the matrix's worker", `SELECT count(*) FROM station_reports WHERE category = 'dirty'`, 1},
+		{"reports resolved", `SELECT count(*) FROM station_reports WHERE status = 'resolved'`, 3},
+		{"reports dismissed", `SELECT count(*) FROM station_reports WHERE status = 'dismissed'`, 3},
+		{"notices posted", `SELECT count(*) FROM station_notices WHERE message = 'matrix'`, 3},
 	} {
 		var got int
 		if err := e.db.Pool.QueryRow(t.Context(), tc.query).Scan(&got); err != nil {

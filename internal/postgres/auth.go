@@ -59,8 +59,12 @@ func (s *AuthStore) StaffByUsername(ctx context.Context, username string) (auth.
 
 // CreateSession implements auth.Store.
 func (s *AuthStore) CreateSession(ctx context.Context, se auth.Session) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at)
-		VALUES ($1, $2, $3, $4)`, se.TokenHash, se.StaffID, se.CreatedAt, se.ExpiresAt)
+	// A disabled account opens no session.
+	tag, err := s.db.Pool.Exec(ctx, `INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at)
+		SELECT $1, id, $3, $4 FROM staff WHERE id = $2 AND disabled_at IS NULL`, se.TokenHash, se.StaffID, se.CreatedAt, se.ExpiresAt)
+	if err == nil && tag.RowsAffected() == 0 {
+		return auth.ErrDisabled
+	}
 	return interpretError(err, "session")
 }
 
@@ -72,7 +76,7 @@ func (s *AuthStore) PrincipalBySession(ctx context.Context, tokenHash []byte, no
 	)
 	err := s.db.Pool.QueryRow(ctx, `SELECT s.id, s.username, s.role, s.districts
 		FROM staff_sessions se JOIN staff s ON s.id = se.staff_id
-		WHERE se.token_hash = $1 AND se.revoked_at IS NULL AND se.expires_at > $2`, tokenHash, now).
+		WHERE se.token_hash = $1 AND se.revoked_at IS NULL AND se.expires_at > $2 AND s.disabled_at IS NULL`, tokenHash, now).
 		Scan(&p.StaffID, &p.Username, &role, &p.Districts)
 	if err == pgx.ErrNoRows {
 		return nil, apperr.New(apperr.Unauthorized, "the token is unknown, expired or revoked")

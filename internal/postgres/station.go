@@ -24,8 +24,21 @@ func NewStationStore(db *DB) *StationStore { return &StationStore{db: db} }
 
 var _ station.Store = (*StationStore)(nil)
 
-const stationColumns = `id, name, address, district_code, lat, lng, host_type, host_name, amenities, hours,
+// stationEditable are the columns a station's record is written with; the
+// rest of stationColumns are kept by the truth store and the schema.
+const stationEditable = `id, name, address, district_code, lat, lng, host_type, host_name, amenities, hours,
 	contact_phone, status, demo, version, created_at, created_by, updated_at, updated_by`
+
+// stationColumns read a whole station, with its notices (each time as Unix
+// microseconds, which no session time zone can garble): the 20 that end
+// last (truth.MaxNotices), which hold every one not yet expired, as a
+// station never has more than 20 of those. Whoever reads them evaluates
+// them at the instant they ask about, so the database's clock plays no part.
+const stationColumns = stationEditable + `, revision, last_confirmed_at, amenity_checks, verified_at, verified_by,
+	needs_review, (SELECT coalesce(jsonb_agg(jsonb_build_object('id', n.id, 'kind', n.kind, 'amenity', n.amenity,
+		'from', (extract(epoch FROM n.starts_at) * 1000000)::bigint, 'until', (extract(epoch FROM n.ends_at) * 1000000)::bigint,
+		'message', n.message) ORDER BY n.starts_at, n.id), '[]')
+		FROM (SELECT * FROM station_notices WHERE station_id = stations.id ORDER BY ends_at DESC, id LIMIT 20) n)`
 
 // hoursCache shares parsed hours between rows with the same hours: most
 // stations of a county keep one of a few timetables, so a full load parses
@@ -42,11 +55,29 @@ func scanStationCached(row pgx.Row, cache hoursCache) (*station.Station, error) 
 		hours     []byte
 		phone     *string
 		status    string
+		confirmed *time.Time
+		checks    []byte
+		verified  *time.Time
+		by        *string
+		notices   []byte
 	)
 	err := row.Scan(&s.ID, &s.Name, &s.Address, &s.DistrictCode, &lat, &lng, &s.Host.Type, &s.Host.Name,
-		&amenities, &hours, &phone, &status, &s.Demo, &s.Version, &s.CreatedAt, &s.CreatedBy, &s.UpdatedAt, &s.UpdatedBy)
+		&amenities, &hours, &phone, &status, &s.Demo, &s.Version, &s.CreatedAt, &s.CreatedBy, &s.UpdatedAt, &s.UpdatedBy,
+		&s.Revision, &confirmed, &checks, &verified, &by, &s.NeedsReview, &notices)
 	if err != nil {
 		return nil, err
+	}
+	if confirmed != nil {
+		s.LastConfirmedAt = *confirmed
+	}
+	if verified != nil && by != nil {
+		s.VerifiedAt, s.VerifiedBy = *verified, *by
+	}
+	if s.AmenityChecks, err = decodeAmenityChecks(checks); err != nil {
+		return nil, fmt.Errorf("station %s: stored amenity checks: %w", s.ID, err)
+	}
+	if s.Notices, err = decodeNotices(notices); err != nil {
+		return nil, fmt.Errorf("station %s: notices: %w", s.ID, err)
 	}
 	s.Location = orb.Point{lng, lat}
 	for _, a := range amenities {
@@ -86,7 +117,7 @@ func insertStation(ctx context.Context, tx pgx.Tx, s *station.Station, action st
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO stations (`+stationColumns+`)
+	_, err = tx.Exec(ctx, `INSERT INTO stations (`+stationEditable+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, args...)
 	if err != nil {
 		return err
@@ -150,10 +181,10 @@ func (st *StationStore) Update(ctx context.Context, id uuid.UUID, change func(*s
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE stations SET name = $2, address = $3, district_code = $4, lat = $5, lng = $6,
+		err = tx.QueryRow(ctx, `UPDATE stations SET name = $2, address = $3, district_code = $4, lat = $5, lng = $6,
 			host_type = $7, host_name = $8, amenities = $9, hours = $10, contact_phone = $11, status = $12, demo = $13,
 			version = $14, created_at = $15, created_by = $16, updated_at = $17, updated_by = $18
-			WHERE id = $1`, args...)
+			WHERE id = $1 RETURNING revision`, args...).Scan(&after.Revision)
 		if err != nil {
 			return err
 		}
@@ -217,6 +248,13 @@ func (st *StationStore) List(ctx context.Context, f station.ListFilter) ([]*stat
 	}
 	if f.Amenities != 0 {
 		where = append(where, "amenities @> "+arg(f.Amenities.Codes()))
+	}
+	if f.NeedsReview != nil {
+		where = append(where, "needs_review = "+arg(*f.NeedsReview))
+	}
+	if !f.StaleBefore.IsZero() {
+		t := arg(f.StaleBefore)
+		where = append(where, "(verified_at IS NULL OR verified_at < "+t+") AND (last_confirmed_at IS NULL OR last_confirmed_at < "+t+")")
 	}
 	if f.Query != "" {
 		pattern := "%" + likeEscaper.Replace(f.Query) + "%"

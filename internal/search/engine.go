@@ -34,7 +34,7 @@ type Engine struct {
 	mu sync.Mutex // writers only
 	// versions is the newest version seen of every station, active or not,
 	// so that an older copy arriving late never overwrites a newer one.
-	versions map[uuid.UUID]int64
+	versions map[uuid.UUID]stamp
 	// baseRef finds a station's slot in the current base index.
 	baseRef map[uuid.UUID]int32
 	// rebuildAt is the size of the delta that triggers a full rebuild.
@@ -55,6 +55,13 @@ type snapshot struct {
 	deltaSt   []*station.Station
 	deltaMemo []Memo
 	live      int
+	// noticed marks the base slots whose station has notices (a bit set
+	// over base refs, like dead), so that a filtered query looks at a
+	// station's notices only when it has some; noticedN counts them, and
+	// deltaNoticed counts the delta's stations with notices.
+	noticed      []uint64
+	noticedN     int
+	deltaNoticed int
 }
 
 // A Memo lives as long as one indexed copy of a station, for bytes a reader
@@ -83,9 +90,20 @@ func (m *Memo) Store(b []byte) {
 	}
 }
 
+// stamp is how new a copy of a station is: its Version, then its Revision
+// (writes that keep the Version, such as a worker's check-in).
+type stamp struct{ version, revision int64 }
+
+func stampOf(s *station.Station) stamp { return stamp{s.Version, s.Revision} }
+
+// olderThan reports whether s is a later copy than the one stamped.
+func (v stamp) olderThan(s *station.Station) bool {
+	return s.Version > v.version || s.Version == v.version && s.Revision > v.revision
+}
+
 // NewEngine returns an empty engine. It answers nothing useful until Load.
 func NewEngine() *Engine {
-	e := &Engine{versions: map[uuid.UUID]int64{}, baseRef: map[uuid.UUID]int32{}, rebuildMin: 4096}
+	e := &Engine{versions: map[uuid.UUID]stamp{}, baseRef: map[uuid.UUID]int32{}, rebuildMin: 4096}
 	e.cur.Store(&snapshot{base: geo.NewIndex(nil), delta: geo.NewIndex(nil)})
 	return e
 }
@@ -116,18 +134,18 @@ func (e *Engine) MarkSynced(t time.Time) { e.syncedAt.Store(t.UnixNano()) }
 func (e *Engine) Load(stations []*station.Station) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.versions = make(map[uuid.UUID]int64, len(stations))
+	e.versions = make(map[uuid.UUID]stamp, len(stations))
 	live := make([]*station.Station, 0, len(stations))
 	for _, s := range stations {
-		if v, ok := e.versions[s.ID]; ok && v >= s.Version {
+		if v, ok := e.versions[s.ID]; ok && !v.olderThan(s) {
 			continue
 		}
-		e.versions[s.ID] = s.Version
+		e.versions[s.ID] = stampOf(s)
 		live = append(live, s)
 	}
 	// A station listed twice keeps its newest copy.
 	live = slices.DeleteFunc(live, func(s *station.Station) bool {
-		return e.versions[s.ID] != s.Version || s.Status != station.Active
+		return e.versions[s.ID] != stampOf(s) || s.Status != station.Active
 	})
 	e.publishRebuild(live, e.cur.Load().version+1)
 	e.loaded.Store(true)
@@ -143,10 +161,10 @@ func (e *Engine) Apply(stations ...*station.Station) int {
 	// The newest copy of each station wins, whatever order copies arrive in.
 	newest := make(map[uuid.UUID]*station.Station, len(stations))
 	for _, s := range stations {
-		if v, ok := e.versions[s.ID]; ok && v >= s.Version {
+		if v, ok := e.versions[s.ID]; ok && !v.olderThan(s) {
 			continue
 		}
-		if n, ok := newest[s.ID]; !ok || n.Version < s.Version {
+		if n, ok := newest[s.ID]; !ok || s.Newer(n) {
 			newest[s.ID] = s
 		}
 	}
@@ -157,11 +175,12 @@ func (e *Engine) Apply(stations ...*station.Station) int {
 	for _, s := range stations {
 		if newest[s.ID] == s {
 			changed = append(changed, s)
-			e.versions[s.ID] = s.Version
+			e.versions[s.ID] = stampOf(s)
 			delete(newest, s.ID)
 		}
 	}
-	next := &snapshot{version: old.version + 1, base: old.base, baseSt: old.baseSt, baseMemo: old.baseMemo, dead: old.dead}
+	next := &snapshot{version: old.version + 1, base: old.base, baseSt: old.baseSt, baseMemo: old.baseMemo, dead: old.dead,
+		noticed: old.noticed, noticedN: old.noticedN}
 	gone := make(map[uuid.UUID]bool, len(changed))
 	copied := false
 	for _, s := range changed {
@@ -205,6 +224,11 @@ func (e *Engine) Apply(stations ...*station.Station) int {
 		return len(changed)
 	}
 	next.deltaSt = deltaSt
+	for _, s := range deltaSt {
+		if len(s.Notices) > 0 {
+			next.deltaNoticed++
+		}
+	}
 	// The delta is rebuilt on every write; the copies it keeps keep their
 	// memos (a reader of the old snapshot may still fill one there, which
 	// only costs the new snapshot a second rendering).
@@ -244,6 +268,13 @@ func (e *Engine) publishRebuild(live []*station.Station, version int64) {
 	for i, s := range live {
 		e.baseRef[s.ID] = int32(i)
 	}
+	noticed, noticedN := make([]uint64, (len(live)+63)/64), 0
+	for i, s := range live {
+		if len(s.Notices) > 0 {
+			noticed[i/64] |= 1 << (i % 64)
+			noticedN++
+		}
+	}
 	e.cur.Store(&snapshot{
 		version:  version,
 		base:     geo.NewIndex(items(live)),
@@ -252,6 +283,8 @@ func (e *Engine) publishRebuild(live []*station.Station, version int64) {
 		dead:     make([]uint64, (len(live)+63)/64),
 		delta:    geo.NewIndex(nil),
 		live:     len(live),
+		noticed:  noticed,
+		noticedN: noticedN,
 	})
 }
 
@@ -296,8 +329,13 @@ type Query struct {
 	Limit     int
 	RadiusM   float64 // 0 for unlimited
 	Amenities station.AmenitySet
-	// OpenAt, when not zero, keeps only stations open at that instant.
+	// OpenAt, when not zero, keeps only stations open at that instant
+	// (within their hours and not temporarily closed by a notice).
 	OpenAt time.Time
+	// At is the instant the question is about: a notice in force then
+	// takes its amenity away from the Amenities filter. Zero means OpenAt,
+	// or the time of the query when OpenAt is zero too.
+	At time.Time
 }
 
 // Hit is one station of an answer.
@@ -311,9 +349,17 @@ type Hit struct {
 
 // scratch holds a query's working buffers; pooled so that a query makes
 // no allocations of its own beyond the caller's dst.
-type scratch struct{ base, delta []geo.Neighbor }
+type scratch struct {
+	base, delta     []geo.Neighbor
+	acc             acceptor
+	baseFn, deltaFn func(int32) bool // acc's methods, bound once
+}
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
+var scratchPool = sync.Pool{New: func() any {
+	sc := &scratch{}
+	sc.baseFn, sc.deltaFn = sc.acc.base, sc.acc.delta
+	return sc
+}}
 
 // Nearest returns the Limit nearest active stations matching the query,
 // ordered by great-circle distance and then id, appended to dst[:0], and the
@@ -325,13 +371,22 @@ func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
 		return dst, s.version
 	}
 	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
+	defer func() {
+		sc.acc = acceptor{} // a pooled scratch must not keep a snapshot alive
+		scratchPool.Put(sc)
+	}()
 	gq := geo.Query{Point: q.Point, K: q.Limit, MaxDistance: q.RadiusM, Tags: uint64(q.Amenities)}
-	gq.Accept = s.acceptBase(q.OpenAt)
+	f := filter{openAt: q.OpenAt, at: q.At, want: q.Amenities}
+	if sc.acc.forBase(s, f) {
+		gq.Accept = sc.baseFn
+	}
 	sc.base = s.base.Nearest(gq, sc.base)
 	sc.delta = sc.delta[:0]
 	if s.delta.Len() > 0 {
-		gq.Accept = s.acceptDelta(q.OpenAt)
+		gq.Accept = nil
+		if sc.acc.forDelta(s, f) {
+			gq.Accept = sc.deltaFn
+		}
 		sc.delta = s.delta.Nearest(gq, sc.delta)
 	}
 	// Merge the two sorted lists; a station lives in only one of them.
@@ -353,26 +408,83 @@ func (e *Engine) Nearest(q Query, dst []Hit) ([]Hit, int64) {
 	return dst, s.version
 }
 
-// acceptBase is the predicate for the base index: not superseded, and open
-// at the instant when one is given. It is nil, so the index makes no call
-// per candidate (and the query allocates no closure), when neither applies.
-func (s *snapshot) acceptBase(openAt time.Time) func(int32) bool {
-	open := !openAt.IsZero()
-	if !open && s.deadN == 0 {
-		return nil
-	}
-	return func(ref int32) bool {
-		return s.dead[ref/64]&(1<<(ref%64)) == 0 && (!open || s.baseSt[ref].Hours.OpenAt(openAt))
-	}
+// filter is what a query asks of a station beyond the index's own tests.
+type filter struct {
+	openAt time.Time          // zero: open or not
+	at     time.Time          // when notices are evaluated; see Query.At
+	want   station.AmenitySet // the amenities asked for
 }
 
-// acceptDelta is the predicate for the delta index, which holds no dead
-// entries.
-func (s *snapshot) acceptDelta(openAt time.Time) func(int32) bool {
-	if openAt.IsZero() {
-		return nil
+// notices reports whether notices can change the answer (they only ever
+// remove stations from a filtered one), and the instant to evaluate them at.
+func (f filter) notices(stationsWithNotices int) (bool, time.Time) {
+	if stationsWithNotices == 0 || f.openAt.IsZero() && f.want == 0 {
+		return false, time.Time{}
 	}
-	return func(ref int32) bool { return s.deltaSt[ref].Hours.OpenAt(openAt) }
+	at := f.at
+	if at.IsZero() {
+		at = f.openAt
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return true, at
+}
+
+// acceptor is the predicate a query hands the index beyond its own tests:
+// not superseded (base only), open at the instant when one is given, and
+// not deprived by a notice of an amenity asked for. Nearest keeps one in its
+// pooled scratch with its method values made once, so that a filtered query
+// allocates no closure.
+type acceptor struct {
+	s     *snapshot
+	f     filter
+	open  bool
+	notes bool      // notices can change the answer
+	at    time.Time // when notices are evaluated
+}
+
+// forBase sets a up for the base index and reports whether a predicate is
+// needed at all: without one, the index makes no call per candidate.
+func (a *acceptor) forBase(s *snapshot, f filter) bool {
+	a.s, a.f, a.open = s, f, !f.openAt.IsZero()
+	a.notes, a.at = f.notices(s.noticedN)
+	return a.open || s.deadN > 0 || a.notes
+}
+
+// forDelta sets a up for the delta index, which holds no dead entries.
+func (a *acceptor) forDelta(s *snapshot, f filter) bool {
+	a.s, a.f, a.open = s, f, !f.openAt.IsZero()
+	a.notes, a.at = f.notices(s.deltaNoticed)
+	return a.open || a.notes
+}
+
+func (a *acceptor) base(ref int32) bool {
+	s := a.s
+	word, bit := ref/64, uint64(1)<<(ref%64)
+	if s.dead[word]&bit != 0 {
+		return false
+	}
+	if a.notes && s.noticed[word]&bit != 0 && !a.f.honours(s.baseSt[ref], a.at) {
+		return false
+	}
+	return !a.open || s.baseSt[ref].Hours.OpenAt(a.f.openAt)
+}
+
+func (a *acceptor) delta(ref int32) bool {
+	st := a.s.deltaSt[ref]
+	if a.notes && len(st.Notices) > 0 && !a.f.honours(st, a.at) {
+		return false
+	}
+	return !a.open || st.Hours.OpenAt(a.f.openAt)
+}
+
+// honours reports whether the station's notices leave it matching f.
+func (f filter) honours(st *station.Station, at time.Time) bool {
+	if !f.openAt.IsZero() && st.ClosedAt(f.openAt) {
+		return false
+	}
+	return st.OffersAt(f.want, at)
 }
 
 func less(a, b geo.Neighbor) bool {
@@ -388,6 +500,7 @@ type RouteQuery struct {
 	BufferM   float64
 	Amenities station.AmenitySet
 	OpenAt    time.Time
+	At        time.Time // as Query.At
 	Limit     int
 }
 
@@ -408,11 +521,19 @@ func (e *Engine) AlongRoute(q RouteQuery) ([]RouteHit, int64) {
 		return nil, s.version
 	}
 	gq := geo.RouteQuery{Path: q.Path, Buffer: q.BufferM, Tags: uint64(q.Amenities), Limit: q.Limit}
-	gq.Accept = s.acceptBase(q.OpenAt)
+	f := filter{openAt: q.OpenAt, at: q.At, want: q.Amenities}
+	var acc acceptor
+	if acc.forBase(s, f) {
+		gq.Accept = acc.base
+	}
 	base := s.base.AlongRoute(gq, nil)
 	var delta []geo.RouteHit
 	if s.delta.Len() > 0 {
-		gq.Accept = s.acceptDelta(q.OpenAt)
+		var dacc acceptor
+		gq.Accept = nil
+		if dacc.forDelta(s, f) {
+			gq.Accept = dacc.delta
+		}
 		delta = s.delta.AlongRoute(gq, nil)
 	}
 	out := make([]RouteHit, 0, min(q.Limit, len(base)+len(delta)))

@@ -95,3 +95,55 @@ func BenchmarkNearestBaseline(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNearestWithNotices is BenchmarkNearest at n = 100,000 with 1% of
+// the stations carrying a notice in force at the query's instant (half of
+// them closed, half without the rare amenity), to read against
+// BenchmarkNearest's n=100000 lines of the same run: what honouring notices
+// costs a filtered query when there are some.
+func BenchmarkNearestWithNotices(b *testing.B) {
+	const n = 100_000
+	rare, _ := station.AmenityBit(benchdata.RareAmenity)
+	at := time.Date(2026, 12, 2, 21, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	ss := benchdata.Stations(n, 42)
+	for i := 0; i < n; i += 100 {
+		cp := *ss[i]
+		notice := station.Notice{Kind: station.TemporarilyClosed, From: at.Add(-time.Hour), Until: at.Add(time.Hour)}
+		if i%200 == 0 {
+			notice.Kind, notice.Amenity = station.AmenityUnavailable, rare
+		}
+		cp.Notices = []station.Notice{notice}
+		ss[i] = &cp
+	}
+	e := NewEngine()
+	e.Load(ss)
+	for _, f := range []struct {
+		name string
+		q    Query
+	}{
+		{"unfiltered", Query{Limit: 10, At: at}},
+		{"amenity10pct", Query{Limit: 10, Amenities: rare, At: at}},
+		{"open_now", Query{Limit: 10, OpenAt: at, At: at}},
+	} {
+		b.Run(fmt.Sprintf("n=%d/%s", n, f.name), func(b *testing.B) {
+			qs := benchdata.Queries(4096, 1)
+			dst := make([]Hit, 0, 10)
+			b.ReportAllocs()
+			q := f.q
+			for i := 0; b.Loop(); i++ {
+				q.Point = qs[i%len(qs)]
+				dst, _ = e.Nearest(q, dst)
+			}
+			b.StopTimer()
+			lat := make([]time.Duration, len(qs))
+			for i, p := range qs {
+				q.Point = p
+				t0 := time.Now()
+				dst, _ = e.Nearest(q, dst)
+				lat[i] = time.Since(t0)
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+		})
+	}
+}

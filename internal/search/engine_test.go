@@ -75,12 +75,56 @@ func randomStations(r *rand.Rand, n int) []*station.Station {
 		if r.IntN(30) == 0 {
 			out[i].Status = station.Suspended
 		}
+		if r.IntN(6) == 0 {
+			out[i].Notices = randomNotices(r)
+		}
 	}
 	// A few stations share a point, so ties are broken by id.
 	for i := 0; i+1 < n && i < 200; i += 2 {
 		out[i+1].Location = out[i].Location
 	}
 	return out
+}
+
+// randomNotices makes one to three notices that start and end around the
+// awkward times, so that queries meet notices before, during and after them.
+func randomNotices(r *rand.Rand) []station.Notice {
+	out := make([]station.Notice, 1+r.IntN(3))
+	for i := range out {
+		from := awkwardTimes[r.IntN(len(awkwardTimes))].Add(time.Duration(r.IntN(7)-3) * time.Hour)
+		n := station.Notice{ID: seqID(r, i), From: from, Until: from.Add(time.Duration(1+r.IntN(72)) * time.Hour)}
+		if r.IntN(2) == 0 {
+			n.Kind = station.TemporarilyClosed
+		} else {
+			n.Kind = station.AmenityUnavailable
+			n.Amenity = 1 << []int{0, 6, 15, r.IntN(len(station.Amenities))}[r.IntN(4)]
+		}
+		out[i] = n
+	}
+	return out
+}
+
+// noticesAllow is the specification of notices, written out apart from the
+// station package's: a closure in force at OpenAt removes the station from
+// an open_now search, and an amenity unavailable at At (OpenAt when At is
+// zero) removes it from a search for that amenity.
+func noticesAllow(s *station.Station, openAt, at time.Time, want station.AmenitySet) bool {
+	if at.IsZero() {
+		at = openAt
+	}
+	for _, n := range s.Notices {
+		switch n.Kind {
+		case station.TemporarilyClosed:
+			if !openAt.IsZero() && !openAt.Before(n.From) && openAt.Before(n.Until) {
+				return false
+			}
+		case station.AmenityUnavailable:
+			if want&n.Amenity != 0 && !at.Before(n.From) && at.Before(n.Until) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func seqID(r *rand.Rand, i int) uuid.UUID {
@@ -113,7 +157,7 @@ func bruteNearest(all []*station.Station, q Query) []Hit {
 		if len(hits) == q.Limit && !better(h, hits[len(hits)-1]) {
 			continue
 		}
-		if !q.OpenAt.IsZero() && !s.Hours.OpenAt(q.OpenAt) {
+		if !q.OpenAt.IsZero() && !s.Hours.OpenAt(q.OpenAt) || !noticesAllow(s, q.OpenAt, q.At, q.Amenities) {
 			continue
 		}
 		i, _ := slices.BinarySearchFunc(hits, h, func(a, b Hit) int {
@@ -173,8 +217,9 @@ func checkAgainstBrute(t *testing.T, e *Engine, registry map[uuid.UUID]*station.
 			q.Point = orb.Point{105 + r.Float64()*18, 21 + r.Float64()*18}
 		}
 		q.Amenities = amenityFilters[r.IntN(len(amenityFilters))]
+		q.At = awkwardTimes[r.IntN(len(awkwardTimes))].Add(time.Duration(r.IntN(5)-2) * time.Hour)
 		if r.IntN(2) == 0 {
-			q.OpenAt = awkwardTimes[r.IntN(len(awkwardTimes))]
+			q.OpenAt = q.At
 		}
 		switch r.IntN(4) {
 		case 0:
@@ -233,13 +278,19 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 				s = *stations[r.IntN(len(stations))]
 				s = *all[s.ID]
 				s.Version++
-				switch r.IntN(3) {
+				switch r.IntN(4) {
 				case 0:
 					s.Location = orb.Point{s.Location[0] + r.NormFloat64()*0.01, s.Location[1] + r.NormFloat64()*0.01}
 				case 1:
 					s.Status = []station.Status{station.Active, station.Suspended, station.Closed}[r.IntN(3)]
 				case 2:
 					s.Amenities ^= 1 << r.IntN(len(station.Amenities))
+				case 3: // a notice posted, or every notice expired
+					if len(s.Notices) > 0 {
+						s.Notices = nil
+					} else {
+						s.Notices = randomNotices(r)
+					}
 				}
 			}
 			cp := s
@@ -282,14 +333,16 @@ func TestAlongRouteMatchesBruteForce(t *testing.T) {
 		if r.IntN(2) == 0 {
 			q.Amenities = 1 << r.IntN(len(station.Amenities))
 		}
+		q.At = awkwardTimes[r.IntN(len(awkwardTimes))]
 		if r.IntN(2) == 0 {
-			q.OpenAt = awkwardTimes[r.IntN(len(awkwardTimes))]
+			q.OpenAt = q.At
 		}
 		got, _ := e.AlongRoute(q)
 
 		var want []RouteHit
 		for _, s := range stations {
-			if s.Status != station.Active || !s.Amenities.Has(q.Amenities) || !q.OpenAt.IsZero() && !s.Hours.OpenAt(q.OpenAt) {
+			if s.Status != station.Active || !s.Amenities.Has(q.Amenities) || !q.OpenAt.IsZero() && !s.Hours.OpenAt(q.OpenAt) ||
+				!noticesAllow(s, q.OpenAt, q.At, q.Amenities) {
 				continue
 			}
 			along, off := geo.DistanceToPath(s.Location, path)

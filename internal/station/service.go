@@ -70,7 +70,7 @@ func (s *Service) newStation(actor Actor, f Fields) (*Station, error) {
 		return nil, err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	st := &Station{ID: id, Version: 1, CreatedAt: now, CreatedBy: actor.ActorName(), UpdatedAt: now, UpdatedBy: actor.ActorName()}
+	st := &Station{ID: id, Version: 1, CreatedAt: now, CreatedBy: actor.ActorName(), UpdatedAt: now, UpdatedBy: actor.ActorName(), Revision: 1}
 	st.setFields(f)
 	return st, nil
 }

@@ -56,6 +56,35 @@ type Station struct {
 	CreatedBy string
 	UpdatedAt time.Time
 	UpdatedBy string
+
+	// Revision counts every write of the station's record, those that keep
+	// its Version too (a worker's check-in, a notice, a staff visit), so
+	// that the search index takes the newest copy.
+	Revision int64
+	// LastConfirmedAt is the last check-in of a worker at the station; zero
+	// when none.
+	LastConfirmedAt time.Time
+	// AmenityChecks holds what check-ins last said of each amenity, by code.
+	AmenityChecks map[string]AmenityCheck
+	// VerifiedAt is the last staff visit, by VerifiedBy (an actor name,
+	// never shown on public answers); zero when none.
+	VerifiedAt time.Time
+	VerifiedBy string
+	// NeedsReview flags a station that several workers reported (see
+	// internal/truth).
+	NeedsReview bool
+	// Notices are the station's latest staff notices, ordered by From: every
+	// one in force or to come, and maybe some expired (whoever evaluates
+	// them does so at an instant of their own).
+	Notices []Notice
+}
+
+// Newer reports whether s is a later copy of the same station than o.
+func (s *Station) Newer(o *Station) bool {
+	if s.Version != o.Version {
+		return s.Version > o.Version
+	}
+	return s.Revision > o.Revision
 }
 
 // Fields are the parts of a station its editors set; the rest is managed by
@@ -119,12 +148,16 @@ type ListFilter struct {
 	// Within, when not nil, keeps only stations that one of these division
 	// codes covers (a staff member's districts: see auth.Covers); an empty
 	// non-nil list keeps none.
-	Within    []string
-	Status    Status     // empty for all
-	Amenities AmenitySet // every one required
-	Query     string     // a substring of the name or the address
-	After     uuid.UUID  // keyset cursor: ids greater than this
-	Limit     int
+	Within      []string
+	Status      Status     // empty for all
+	Amenities   AmenitySet // every one required
+	Query       string     // a substring of the name or the address
+	NeedsReview *bool      // nil for all
+	// StaleBefore, when not zero, keeps stations nobody has verified or
+	// confirmed since then.
+	StaleBefore time.Time
+	After       uuid.UUID // keyset cursor: ids greater than this
+	Limit       int
 }
 
 // Store keeps stations. Each method is one transaction.
