@@ -2,6 +2,9 @@ package console_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,8 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/console"
+	"yizhan/internal/postgres"
 )
 
 // A staff member turns on two-step verification from the console: reads
@@ -80,5 +85,33 @@ func TestEnrolTOTP(t *testing.T) {
 				t.Errorf("after turning it off: %v %v", on, err)
 			}
 		})
+	}
+}
+
+// Under STAFF_TOTP_REQUIRED=admins an administrator without a second factor
+// is refused at sign-in and told, in Chinese, how to enrol: from the
+// command line, since the console cannot let a password alone enrol.
+func TestLoginTellsAdminsToEnrol(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "chief", auth.Admin)
+	cfg := testAuthConfig
+	cfg.TOTPRequired = auth.TOTPAdmins
+	strict, err := auth.NewService(postgres.NewAuthStore(e.DB), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := console.New(console.Deps{Auth: strict, Stations: e.Stations, Search: e.Search, Workers: e.Workers, Benefits: e.Benefits, Truth: e.Truth, Config: e.Config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(c)
+	t.Cleanup(srv.Close)
+	other := &env{URL: srv.URL}
+	cl := other.client(t)
+	token := formToken(t, cl, srv.URL+"/console/login")
+	res := other.postRaw(t, cl, "/console/login", url.Values{"username": {"chief"}, "password": {testPassword}, "csrf": {token}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "api staff totp --username") || !strings.Contains(res.Body, "两步验证") {
+		t.Errorf("%d:\n%.2000s", res.StatusCode, res.Body)
 	}
 }
