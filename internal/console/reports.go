@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/district"
 	"yizhan/internal/truth"
 )
 
@@ -48,6 +49,11 @@ func (h *handler) reportList(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	f := truth.ReportFilter{Status: status, Limit: reportsPerPage + 1}
 	if d := q.Get("district"); d != "" {
+		var probs apperr.Problems
+		if !district.Check(&probs, "district", d, false) {
+			h.fail(w, r, probs.Err())
+			return
+		}
 		if !p.CanManageDistrict(d) {
 			h.fail(w, r, apperr.New(apperr.Forbidden, "you may not manage stations of district %s", d))
 			return
@@ -75,7 +81,7 @@ func (h *handler) reportList(w http.ResponseWriter, r *http.Request) {
 	page := reportsPage{Status: string(status), District: f.DistrictCode, Pager: pager(r, next),
 		Districts: districtOptions(p, f.DistrictCode), Back: r.URL.RequestURI()}
 	for _, s := range []truth.ReportStatus{truth.Open, truth.Resolved, truth.Dismissed} {
-		link := string(s)
+		link := "/console/reports?status=" + string(s)
 		if f.DistrictCode != "" {
 			link += "&district=" + f.DistrictCode
 		}

@@ -112,7 +112,7 @@ func (h *handler) postNotice(w http.ResponseWriter, r *http.Request) {
 	form := noticeForm{Kind: r.PostFormValue("kind"), Amenity: r.PostFormValue("amenity"), From: r.PostFormValue("from"),
 		Until: r.PostFormValue("until"), Message: r.PostFormValue("message"), Errors: map[string]string{}}
 	in := truth.NoticeInput{Kind: &form.Kind, Message: &form.Message}
-	if form.Kind == string(station.AmenityUnavailable) {
+	if form.Kind == string(station.AmenityUnavailable) && form.Amenity != "" {
 		in.Amenity = &form.Amenity
 	}
 	for _, f := range []struct {

@@ -86,6 +86,12 @@ func TestTruthPagesAnswer(t *testing.T) {
 			t.Errorf("%s: %d, want %q in:\n%.3000s", path, res.StatusCode, want, res.Body)
 		}
 	}
+	if res := e.get(t, c, "/console/reports?status=resolved&district=330726"); !strings.Contains(res.Body, `href="/console/reports?status=open&amp;district=330726"`) {
+		t.Errorf("the tabs keep the district: %.3000s", res.Body)
+	}
+	if res := e.get(t, c, "/console/reports?district=abc"); res.StatusCode != http.StatusBadRequest && res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a district that is no code: %d", res.StatusCode)
+	}
 	if res := e.get(t, c, "/console/reports?district=330782"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("another county's reports: %d", res.StatusCode)
 	}
