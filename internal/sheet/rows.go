@@ -43,7 +43,7 @@ var Columns = []Column{
 // numbers it (the header is row 1) and the header as the file wrote it.
 type Table struct {
 	Items   []station.ImportItem
-	rowNums []int          // the spreadsheet row of each item
+	rowNums []int             // the spreadsheet row of each item
 	headers map[string]string // document path → header as written
 }
 
