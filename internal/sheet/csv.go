@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -115,14 +116,18 @@ func ReadCSV(body []byte, charset string) ([][]string, error) {
 // WriteCSV writes records as UTF-8 CSV with a BOM, so that Excel opens it
 // with the Chinese intact.
 func WriteCSV(w io.Writer, records func(yield func([]string) error) error) error {
-	if _, err := w.Write(utf8BOM); err != nil {
+	bw := bufio.NewWriterSize(w, 32<<10) // nothing reaches w before 32 KiB or the end
+	if _, err := bw.Write(utf8BOM); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true
 	if err := records(cw.Write); err != nil {
 		return err
 	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

@@ -20,14 +20,15 @@ func Header() []string {
 }
 
 // Row is a station as a sheet row, in Columns order, which Parse reads back
-// to the same station fields: WGS-84 coordinates with every digit, Chinese
+// to a station whose Row is the same: WGS-84 coordinates to 15 significant
+// digits (what Excel keeps of a number; under a micrometre here), Chinese
 // labels, the hours as a phrase.
 func Row(st *station.Station) []string {
 	return []string{
 		st.Name,
 		st.Address,
-		strconv.FormatFloat(st.Location.Lat(), 'f', -1, 64),
-		strconv.FormatFloat(st.Location.Lon(), 'f', -1, 64),
+		coord(st.Location.Lat()),
+		coord(st.Location.Lon()),
 		"wgs84",
 		st.DistrictCode,
 		FormatAmenities(st.Amenities),
@@ -80,4 +81,10 @@ func WriteTemplate(w io.Writer) error {
 		}
 		return f.SetColWidth(help, "D", "D", 80)
 	})
+}
+
+// coord writes a coordinate to 15 significant digits, without an exponent
+// (coordinates in China are 3° to 136°).
+func coord(v float64) string {
+	return strconv.FormatFloat(v, 'g', 15, 64)
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // HoursExample is what a refused hours phrase is told to look like.
-const HoursExample = "24小时, 全天, 每天 07:00-21:00, 周一至周五 08:00-20:00；周六 09:00-17:00 or 22:00-次日06:00"
+const HoursExample = `"24小时", "全天", "每天 07:00-21:00", "周一至周五 08:00-20:00；周六 09:00-17:00", "22:00-次日06:00"`
 
 // Words of the hours phrases.
 const (
