@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"strings"
@@ -237,4 +238,47 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A small upload that unpacks to more than the limit is refused before it
+// is inflated into memory.
+func TestXLSXZipBombRefused(t *testing.T) {
+	var tpl bytes.Buffer
+	if err := WriteTemplate(&tpl); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(tpl.Bytes()), int64(tpl.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := zw.Create("xl/media/padding.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for range xlsxUnzipLimit>>20 + 1 {
+		if _, err := w.Write(zeros); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() > 1<<20 {
+		t.Fatalf("the bomb is %d bytes", out.Len())
+	}
+	if _, err := ReadXLSX(out.Bytes()); fields(err)["file"] != "format" {
+		t.Errorf("a zip bomb of %d bytes: %v", out.Len(), err)
+	}
+	// The same workbook without the padding reads.
+	if _, err := ReadXLSX(tpl.Bytes()); err != nil {
+		t.Errorf("the template: %v", err)
+	}
 }
