@@ -294,3 +294,11 @@ func columnLabel(path string) string {
 	}
 	return path
 }
+
+// Row is the spreadsheet row of item i (the header is row 1).
+func (t *Table) Row(i int) int {
+	if i < 0 || i >= len(t.rowNums) {
+		return i + 2
+	}
+	return t.rowNums[i]
+}
