@@ -347,4 +347,8 @@ var zhCN = map[string]string{
 	"only the account's owner or an administrator may change its second factor":                         "只有账号本人或管理员可以更改其第二重验证",
 	"no second factor enrolment is pending for %q: begin one first":                                     "%q 没有待确认的第二重验证绑定：请先开始绑定",
 	"the enrolment of %q was replaced or confirmed meanwhile":                                           "%q 的绑定已被替换或已确认",
+
+	// Possible duplicate stations (issue 11 §3).
+	"an active station %q lies %.0f m away; it may be the same station (send allow_duplicate=true to save anyway)": "%[2].0f 米内已有在用驿站 %[1]q，可能是同一驿站（如确认不是，请带上 allow_duplicate=true 仍然保存）",
+	"%d features may duplicate active stations or each other (send allow_duplicate=true to import anyway)":         "有 %d 个要素可能与在用驿站或彼此重复（如确认不是，请带上 allow_duplicate=true 仍然导入）",
 }

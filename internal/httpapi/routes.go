@@ -125,8 +125,8 @@ var queryParams = paramTable{
 	"/v1/claims/redeem":           {"POST": nil},
 
 	// amenity is the list's older name for amenities, kept as an alias.
-	"/v1/stations":             {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "needs_review", "stale_days", "limit", "cursor"}, "POST": {"crs"}},
-	"/v1/stations/import":      {"POST": {"crs"}},
+	"/v1/stations":             {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "needs_review", "stale_days", "limit", "cursor"}, "POST": {"crs", "allow_duplicate"}},
+	"/v1/stations/import":      {"POST": {"crs", "allow_duplicate"}},
 	"/v1/stations/nearest":     {"GET": {"lat", "lng", "crs", "limit", "radius_m", "amenities", "open_now", "at"}},
 	"/v1/stations/along-route": {"POST": nil},
 	"/v1/stations/:id":         {"GET": {"crs"}, "PATCH": {"crs"}, "DELETE": nil},
