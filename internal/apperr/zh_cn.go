@@ -349,6 +349,6 @@ var zhCN = map[string]string{
 	"the enrolment of %q was replaced or confirmed meanwhile":                                           "%q 的绑定已被替换或已确认",
 
 	// Possible duplicate stations (issue 11 §3).
-	"an active station %q lies %.0f m away; it may be the same station (send allow_duplicate=true to save anyway)": "%[2].0f 米内已有在用驿站 %[1]q，可能是同一驿站（如确认不是，请带上 allow_duplicate=true 仍然保存）",
+	"an active station %q lies %.0f m away; it may be the same station (send allow_duplicate=true to save anyway)": "在用驿站 %q 仅相距 %.0f 米，可能是同一驿站（如确认不是，请带上 allow_duplicate=true 仍然保存）",
 	"%d features may duplicate active stations or each other (send allow_duplicate=true to import anyway)":         "有 %d 个要素可能与在用驿站或彼此重复（如确认不是，请带上 allow_duplicate=true 仍然导入）",
 }
