@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -60,22 +61,25 @@ func TestCreateRefusesPossibleDuplicates(t *testing.T) {
 	r = e.do(req{Method: "GET", Path: "/v1/stations/" + created.ID + "/history", Token: admin})
 	var hist struct {
 		Items []struct {
-			Changes map[string]struct {
-				Before any
-				After  []struct {
-					StationID string  `json:"station_id"`
-					Name      string  `json:"name"`
-					DistanceM float64 `json:"distance_m"`
-					Rule      string  `json:"rule"`
-				}
-			}
+			Changes map[string]json.RawMessage
 		}
 	}
 	if r.Status != 200 {
 		t.Fatalf("history: %d %s", r.Status, r.Body)
 	}
 	r.JSON(t, &hist)
-	o := hist.Items[0].Changes["duplicate_override"]
+	var o struct {
+		Before any
+		After  []struct {
+			StationID string  `json:"station_id"`
+			Name      string  `json:"name"`
+			DistanceM float64 `json:"distance_m"`
+			Rule      string  `json:"rule"`
+		}
+	}
+	if err := json.Unmarshal(hist.Items[0].Changes["duplicate_override"], &o); err != nil {
+		t.Fatalf("history: %v in %s", err, r.Body)
+	}
 	if o.Before != nil || len(o.After) != 1 || o.After[0].StationID != first.ID || o.After[0].Name != "浦阳街道爱心驿站" || o.After[0].Rule != "near" || o.After[0].DistanceM < 11 || o.After[0].DistanceM > 11.2 {
 		t.Errorf("history of an allowed duplicate: %s", r.Body)
 	}
