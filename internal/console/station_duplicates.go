@@ -1,0 +1,52 @@
+package console
+
+import (
+	"errors"
+	"math"
+
+	"yizhan/internal/station"
+)
+
+// A new station near an active one (station.NearRadius, or AlikeRadius with
+// an alike name) is refused with possible_duplicate; the form then lists
+// the candidates, each a link to its page, and a 仍然保存 button that
+// submits the form again with allow_duplicate=true.
+
+// duplicateView is one candidate as the form shows it.
+type duplicateView struct {
+	ID, Name, Distance, Rule string
+}
+
+// duplicateViews returns the candidates of a possible_duplicate refusal, or
+// nil when err is not one.
+func duplicateViews(err error) []duplicateView {
+	var d *station.DuplicateError
+	if !errors.As(err, &d) {
+		return nil
+	}
+	out := make([]duplicateView, 0, len(d.Candidates))
+	for _, c := range d.Candidates {
+		out = append(out, duplicateView{ID: c.ID.String(), Name: c.Name,
+			Distance: t("dup.distance", int(math.Round(c.DistanceM))), Rule: t("dup.rule." + c.Rule)})
+	}
+	return out
+}
+
+var dupZhCN = map[string]string{
+	"dup.title":            "可能与已有驿站重复",
+	"dup.lead":             "附近已有以下在用驿站，可能是同一驿站。请先核对；如确认不是同一驿站，再点“仍然保存”。",
+	"dup.distance":         "相距 %d 米",
+	"dup.rule.near":        "25 米以内",
+	"dup.rule.alike_name":  "100 米以内且名称相近",
+	"dup.save_anyway":      "仍然保存",
+	"dup.save_anyway_hint": "保存后，驿站的修改记录会注明是在提示重复后仍然保存的。",
+}
+
+func init() {
+	for k, v := range dupZhCN {
+		if _, dup := zhCN[k]; dup {
+			panic("console: catalogue key " + k + " defined twice")
+		}
+		zhCN[k] = v
+	}
+}
