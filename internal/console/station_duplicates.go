@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 
+	"github.com/google/uuid"
+
 	"yizhan/internal/station"
 )
 
@@ -15,6 +17,10 @@ import (
 // duplicateView is one candidate as the form shows it.
 type duplicateView struct {
 	ID, Name, Distance, Rule string
+	// Row and OtherRow, on an import, are the 1-based rows of the new
+	// station and of the other new one it may duplicate (0 when it is an
+	// existing station, ID).
+	Row, OtherRow int
 }
 
 // duplicateViews returns the candidates of a possible_duplicate refusal, or
@@ -26,8 +32,16 @@ func duplicateViews(err error) []duplicateView {
 	}
 	out := make([]duplicateView, 0, len(d.Candidates))
 	for _, c := range d.Candidates {
-		out = append(out, duplicateView{ID: c.ID.String(), Name: c.Name,
-			Distance: t("dup.distance", int(math.Round(c.DistanceM))), Rule: t("dup.rule." + c.Rule)})
+		v := duplicateView{Name: c.Name, Distance: t("dup.distance", int(math.Round(c.DistanceM))), Rule: t("dup.rule." + c.Rule)}
+		if d.Imported {
+			v.Row = c.Feature + 1
+		}
+		if c.ID == uuid.Nil {
+			v.OtherRow = c.OtherFeature + 1
+		} else {
+			v.ID = c.ID.String()
+		}
+		out = append(out, v)
 	}
 	return out
 }
@@ -40,6 +54,10 @@ var dupZhCN = map[string]string{
 	"dup.rule.alike_name":  "100 米以内且名称相近",
 	"dup.save_anyway":      "仍然保存",
 	"dup.save_anyway_hint": "保存后，驿站的修改记录会注明是在提示重复后仍然保存的。",
+	"dup.import_lead":      "以下行可能与在用驿站或文件中的其他行重复，尚未导入。请先核对；如确认不是重复，再点“仍然导入”。",
+	"dup.row":              "第 %d 行",
+	"dup.other_row":        "文件第 %d 行",
+	"dup.import_anyway":    "仍然导入",
 }
 
 func init() {

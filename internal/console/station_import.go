@@ -27,6 +27,9 @@ type importPage struct {
 	More     bool   // more problems than listed
 	GeoJSON  string // the file, carried to the confirming POST
 	FileName string
+	// Duplicates are the rows that may duplicate active stations or each
+	// other, when confirming was refused as possible_duplicate.
+	Duplicates []duplicateView
 }
 
 // importRow is one feature of the file.
@@ -82,7 +85,13 @@ func (h *handler) importStations(w http.ResponseWriter, r *http.Request) {
 	page.Total = len(items)
 	_, err = h.Stations.CheckImport(principal(r), items)
 	if err == nil && r.PostFormValue("action") == "confirm" {
-		created, err := h.Stations.Import(r.Context(), principal(r), items)
+		o := station.Options{AllowDuplicate: r.PostFormValue("allow_duplicate") == "true"}
+		created, err := h.Stations.ImportWith(r.Context(), principal(r), items, o)
+		if page.Duplicates = duplicateViews(err); page.Duplicates != nil {
+			h.previewRows(&page, items, nil)
+			h.render(w, r, "station_import.html", "stations", page)
+			return
+		}
 		if err == nil {
 			h.redirect(w, r, "/console/stations", "flash.imported", strconv.Itoa(len(created)))
 			return
