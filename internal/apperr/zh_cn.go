@@ -294,6 +294,7 @@ var zhCN = map[string]string{
 	// Station truth: check-ins, reports, notices, visits.
 	"report":                              "报告",
 	"reports":                             "报告",
+	"report not found":                    "找不到这条报告",
 	"active":                              "运营中",
 	"suspended":                           "暂停运营",
 	"closed":                              "已关闭",

@@ -52,7 +52,7 @@ var zhCN = map[string]string{
 	"login.totp_hint":     "打开手机上的验证器 App，输入这个账号当前的 6 位数字。",
 	"login.totp_required": "这个账号开启了两步验证：请再输入一次密码，并填写动态验证码。",
 	"login.totp_invalid":  "动态验证码不正确或已经用过，请输入验证器上最新的 6 位数字，并重新输入密码。",
-	"login.totp_enrol":    "管理员账号必须先开启两步验证才能登录，请联系系统管理员。",
+	"login.totp_enrol":    "管理员账号必须先开启两步验证才能登录。请找能登录服务器的技术人员运行 api staff totp --username 您的用户名，用手机验证器 App 扫描或输入它显示的密钥，再按它的提示确认；之后回到这里，用密码和验证器上的 6 位数字登录。",
 	"login.required":      "请填写用户名和密码。",
 
 	"flash.signed_in":  "欢迎回来，%s。",
