@@ -46,6 +46,10 @@ const (
 	TooFar      Code = "too_far"      // the worker is not near enough to the station to check in (422)
 	TooFrequent Code = "too_frequent" // the worker checked in or reported too often; retry later (429)
 
+	// PossibleDuplicate refuses a new active station near another (issue 11
+	// §3); allow_duplicate=true overrides it (409).
+	PossibleDuplicate Code = "possible_duplicate"
+
 	// MethodNotAllowed is for a known path with the wrong method; only the
 	// router produces it (405).
 	MethodNotAllowed Code = "method_not_allowed"

@@ -35,6 +35,7 @@ var titles = map[Code]title{
 
 	TooFar:                {"Too Far", "距离驿站太远"},
 	TooFrequent:           {"Too Frequent", "操作过于频繁"},
+	PossibleDuplicate:     {"Possible Duplicate", "可能与已有驿站重复"},
 	TOTPRequired:          {"One-Time Code Required", "需要一次性验证码"},
 	TOTPInvalid:           {"Invalid One-Time Code", "一次性验证码无效"},
 	TOTPEnrolmentRequired: {"Second Factor Required", "需要绑定第二重验证"},

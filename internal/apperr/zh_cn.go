@@ -364,4 +364,7 @@ var zhCN = map[string]string{
 	"the file is neither UTF-8 nor GBK; save it as CSV (UTF-8)":        "文件既不是 UTF-8 也不是 GBK 编码；请另存为 CSV UTF-8（逗号分隔）",
 	"the file is not valid UTF-8; try charset=gbk":                     "文件不是有效的 UTF-8 编码；可尝试 charset=gbk",
 	"the sheet is empty; its first row must name the columns, e.g. %s": "表格为空；第一行须为列名，如 %s",
+	// Possible duplicate stations (issue 11 §3).
+	"an active station %q lies %.0f m away; it may be the same station (send allow_duplicate=true to save anyway)": "在用驿站 %q 仅相距 %.0f 米，可能是同一驿站（如确认不是，请带上 allow_duplicate=true 仍然保存）",
+	"%d features may duplicate active stations or each other (send allow_duplicate=true to import anyway)":         "有 %d 个要素可能与在用驿站或彼此重复（如确认不是，请带上 allow_duplicate=true 仍然导入）",
 }

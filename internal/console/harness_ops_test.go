@@ -53,7 +53,7 @@ func (e *env) activeStation(t *testing.T, name, district string) *station.Statio
 	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
 		t.Fatal(err)
 	}
-	st, err := e.Stations.Create(context.Background(), testAdmin, doc)
+	st, err := e.Stations.CreateWith(context.Background(), testAdmin, doc, station.Options{AllowDuplicate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

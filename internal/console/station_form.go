@@ -41,6 +41,9 @@ type stationFormPage struct {
 	DistrictName string
 	Map          mapConfig
 	Errors       map[string]string
+	// Duplicates are the active stations near a new one that the service
+	// refused as a possible duplicate (station_duplicates.go).
+	Duplicates []duplicateView
 }
 
 // mapConfig is what the map script reads from the map element's data
@@ -262,23 +265,29 @@ func (f stationForm) validate() (map[string]json.RawMessage, map[string]string) 
 func (h *handler) createStation(w http.ResponseWriter, r *http.Request) {
 	f := readStationForm(r)
 	doc, errs := f.validate()
-	var st *station.Station
+	var (
+		st   *station.Station
+		dups []duplicateView
+	)
 	if errs == nil {
 		d, err := station.DecodeDocument(mustJSON(doc))
 		if err == nil {
-			st, err = h.Stations.Create(r.Context(), principal(r), d)
+			o := station.Options{AllowDuplicate: r.PostFormValue("allow_duplicate") == "true"}
+			st, err = h.Stations.CreateWith(r.Context(), principal(r), d, o)
 		}
 		if err != nil && apperr.CodeOf(err) == apperr.Internal {
 			h.fail(w, r, err)
 			return
 		}
-		if err != nil {
+		if dups = duplicateViews(err, nil); dups != nil {
+			errs = map[string]string{}
+		} else if err != nil {
 			errs = stationFormErrors(err)
 		}
 	}
 	if errs != nil {
 		page := h.formPage(r, f)
-		page.New, page.Errors = true, errs
+		page.New, page.Errors, page.Duplicates = true, errs, dups
 		h.render(w, r, "station_form.html", "stations", page)
 		return
 	}

@@ -31,6 +31,9 @@ type importPage struct {
 	GeoJSON  string // the GeoJSON file, carried to the confirming POST
 	Sheet    string // or the spreadsheet, in base64
 	FileName string
+	// Duplicates are the rows that may duplicate active stations or each
+	// other, when confirming was refused as possible_duplicate.
+	Duplicates []duplicateView
 }
 
 // importRow is one feature of the file.
@@ -128,7 +131,17 @@ func (h *handler) importStations(w http.ResponseWriter, r *http.Request) {
 	page.Total = len(items)
 	_, err = h.Stations.CheckImport(principal(r), items)
 	if err == nil && r.PostFormValue("action") == "confirm" {
-		created, err := h.Stations.Import(r.Context(), principal(r), items)
+		o := station.Options{AllowDuplicate: r.PostFormValue("allow_duplicate") == "true"}
+		created, err := h.Stations.ImportWith(r.Context(), principal(r), items, o)
+		var rowOf func(int) int // a sheet's rows as Excel numbers them
+		if table != nil {
+			rowOf = table.Row
+		}
+		if page.Duplicates = duplicateViews(err, rowOf); page.Duplicates != nil {
+			h.previewRows(&page, items, table, nil)
+			h.render(w, r, "station_import.html", "stations", page)
+			return
+		}
 		if err == nil {
 			h.redirect(w, r, "/console/stations", "flash.imported", strconv.Itoa(len(created)))
 			return

@@ -84,7 +84,21 @@ func TestImportPreview(t *testing.T) {
 			}
 			tb.shot("import-preview")
 			before := e.countStations(t)
-			tb.do(chromedp.Click(chromedp.CSS(`#confirm-import`)), chromedp.WaitReady(chromedp.CSS(`nav.tabs`)))
+			if sz.Name != sizes[0].Name {
+				// The first size imported these rows: confirming warns of
+				// duplicates, and 仍然导入 imports them anyway.
+				tb.do(chromedp.Click(chromedp.CSS(`#confirm-import`)), chromedp.WaitReady(chromedp.CSS(`#duplicates`)))
+				if got := tb.text("#duplicates"); !strings.Contains(got, "第 1 行") || !strings.Contains(got, "25 米以内") {
+					t.Errorf("the duplicates warning says %q", got)
+				}
+				if n := e.countStations(t); n != before {
+					t.Fatalf("%d stations stored despite the duplicates", n-before)
+				}
+				tb.shot("import-duplicates")
+				tb.do(chromedp.Click(chromedp.CSS(`#import-anyway`)), chromedp.WaitReady(chromedp.CSS(`nav.tabs`)))
+			} else {
+				tb.do(chromedp.Click(chromedp.CSS(`#confirm-import`)), chromedp.WaitReady(chromedp.CSS(`nav.tabs`)))
+			}
 			if got := tb.text(".flash-ok"); !strings.Contains(got, "已导入 3 个站点") {
 				t.Errorf("after confirming: %q", got)
 			}

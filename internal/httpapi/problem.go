@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/station"
 )
 
 // statusOf is the one table from error code to HTTP status.
@@ -41,6 +43,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.Expired:              http.StatusGone,
 	apperr.TooFar:               http.StatusUnprocessableEntity,
 	apperr.TooFrequent:          http.StatusTooManyRequests,
+	apperr.PossibleDuplicate:    http.StatusConflict,
 
 	// A staff login's second factor.
 	apperr.TOTPRequired:          http.StatusUnauthorized,
@@ -62,6 +65,37 @@ type Problem struct {
 	Detail    string              `json:"detail,omitempty"`
 	Errors    []apperr.FieldError `json:"errors,omitempty"`
 	RequestID string              `json:"request_id,omitempty"`
+	// Candidates and CandidatesTotal come with possible_duplicate.
+	Candidates      []candidateJSON `json:"candidates,omitempty"`
+	CandidatesTotal int             `json:"candidates_total,omitempty"`
+}
+
+// candidateJSON is a station that a new one may duplicate: an active
+// station (station_id) or, in an import, another feature (other_feature).
+type candidateJSON struct {
+	Feature      *int       `json:"feature,omitempty"`
+	StationID    *uuid.UUID `json:"station_id,omitempty"`
+	OtherFeature *int       `json:"other_feature,omitempty"`
+	Name         string     `json:"name"`
+	DistanceM    float64    `json:"distance_m"`
+	Rule         string     `json:"rule"`
+}
+
+func candidatesJSON(d *station.DuplicateError) []candidateJSON {
+	out := make([]candidateJSON, len(d.Candidates))
+	for i, c := range d.Candidates {
+		j := candidateJSON{Name: c.Name, DistanceM: math.Round(c.DistanceM*100) / 100, Rule: c.Rule}
+		if d.Imported {
+			j.Feature = &c.Feature
+		}
+		if c.ID != uuid.Nil {
+			j.StationID = &c.ID
+		} else {
+			j.OtherFeature = &c.OtherFeature
+		}
+		out[i] = j
+	}
+	return out
 }
 
 // errorHandler renders every error as application/problem+json, its title,
@@ -128,6 +162,10 @@ func (s *server) errorHandler(err error, c echo.Context) {
 	}
 	if e != nil {
 		p.Errors = e.Fields
+	}
+	if dup := (*station.DuplicateError)(nil); errors.As(err, &dup) {
+		p.Candidates = candidatesJSON(dup)
+		p.CandidatesTotal = dup.Total
 	}
 	h := c.Response().Header()
 	h.Set("Content-Language", string(lang))

@@ -128,8 +128,8 @@ var queryParams = paramTable{
 	"/v1/claims/redeem":           {"POST": nil},
 
 	// amenity is the list's older name for amenities, kept as an alias.
-	"/v1/stations":                      {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "needs_review", "stale_days", "limit", "cursor"}, "POST": {"crs"}},
-	"/v1/stations/import":               {"POST": {"crs", "charset"}},
+	"/v1/stations":                      {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "needs_review", "stale_days", "limit", "cursor"}, "POST": {"crs", "allow_duplicate"}},
+	"/v1/stations/import":               {"POST": {"crs", "charset", "allow_duplicate"}},
 	"/v1/stations/import-template.xlsx": {"GET": nil},
 	"/v1/stations/export.csv":           {"GET": nil},
 	"/v1/stations/export.xlsx":          {"GET": nil},

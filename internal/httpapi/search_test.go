@@ -47,7 +47,7 @@ func seedStations(t *testing.T, e *env, token string, r *rand.Rand, n int) []*st
 		feats = append(feats, fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%v,%v]},"properties":{"name":"驿站 %d","address":"浦江","district_code":"330726","host":{"type":%q},"amenities":[%s],"hours":%s,"status":%q}}`,
 			lng, lat, i, hosts[r.IntN(len(hosts))], strings.Join(amen, ","), hours[r.IntN(len(hours))], status))
 	}
-	r0 := e.do(req{Method: "POST", Path: "/v1/stations/import", Token: token, ContentType: "application/geo+json",
+	r0 := e.do(req{Method: "POST", Path: "/v1/stations/import?allow_duplicate=true", Token: token, ContentType: "application/geo+json",
 		Body: `{"type":"FeatureCollection","features":[` + strings.Join(feats, ",") + `]}`})
 	if r0.Status != 201 {
 		t.Fatalf("import: %d %s", r0.Status, truncate(r0.Body))

@@ -29,7 +29,7 @@ func mediaType(c echo.Context) string {
 // importSheet imports a CSV or XLSX station sheet (see internal/sheet): the
 // rows become the documents a GeoJSON import makes, and the station service
 // imports them all or none. Problems name the row and the column.
-func (s *server) importSheet(c echo.Context, mt string, body []byte) ([]*station.Station, error) {
+func (s *server) importSheet(c echo.Context, mt string, body []byte, opts station.Options) ([]*station.Station, error) {
 	var (
 		records [][]string
 		err     error
@@ -51,7 +51,7 @@ func (s *server) importSheet(c echo.Context, mt string, body []byte) ([]*station
 	if err != nil {
 		return nil, err
 	}
-	created, err := s.Stations.Import(c.Request().Context(), principal(c), t.Items)
+	created, err := s.Stations.ImportWith(c.Request().Context(), principal(c), t.Items, opts)
 	return created, t.Rename(err)
 }
 

@@ -48,9 +48,22 @@ func (s *server) writeStation(c echo.Context, status int, st *station.Station, c
 	return c.JSON(status, toStationJSON(st, crs, s.Stations.Now()))
 }
 
+// queryAllowDuplicate reads ?allow_duplicate=, false when absent.
+func queryAllowDuplicate(c echo.Context, p *apperr.Problems) bool {
+	switch c.QueryParam("allow_duplicate") {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	}
+	p.Add("allow_duplicate", "format", "must be true or false")
+	return false
+}
+
 func (s *server) createStation(c echo.Context) error {
 	var p apperr.Problems
 	crs := queryCRS(c, &p)
+	allow := queryAllowDuplicate(c, &p)
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -62,7 +75,7 @@ func (s *server) createStation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.Stations.Create(c.Request().Context(), principal(c), doc)
+	st, err := s.Stations.CreateWith(c.Request().Context(), principal(c), doc, station.Options{AllowDuplicate: allow})
 	if err != nil {
 		return err
 	}
@@ -262,6 +275,7 @@ type importResult struct {
 func (s *server) importStations(c echo.Context) error {
 	var p apperr.Problems
 	crs := queryCRS(c, &p)
+	allow := queryAllowDuplicate(c, &p)
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -271,11 +285,11 @@ func (s *server) importStations(c echo.Context) error {
 	}
 	var created []*station.Station
 	if mt := mediaType(c); mt == mimeCSV || mt == mimeXLSX {
-		created, err = s.importSheet(c, mt, body)
+		created, err = s.importSheet(c, mt, body, station.Options{AllowDuplicate: allow})
 	} else {
 		var items []station.ImportItem
 		if items, err = station.DecodeFeatureCollection(body, crs); err == nil {
-			created, err = s.Stations.Import(c.Request().Context(), principal(c), items)
+			created, err = s.Stations.ImportWith(c.Request().Context(), principal(c), items, station.Options{AllowDuplicate: allow})
 		}
 	}
 	if err != nil {

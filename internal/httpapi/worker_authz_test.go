@@ -148,9 +148,11 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 			return req{Path: "/v1/auth/wechat/login", Body: map[string]string{"code": "ok:" + fresh("oLogin")}}
 		}, 200},
 		{"GET", "/v1/stations", public, func(c credential) req { return req{Path: "/v1/stations"} }, 200},
-		{"POST", "/v1/stations", staffOnly, func(c credential) req { return req{Path: "/v1/stations", Body: stationBody("matrix-new")} }, 201},
+		{"POST", "/v1/stations", staffOnly, func(c credential) req {
+			return req{Path: "/v1/stations?allow_duplicate=true", Body: stationBody("matrix-new")}
+		}, 201},
 		{"POST", "/v1/stations/import", staffOnly, func(c credential) req {
-			return req{Path: "/v1/stations/import", Body: importBody, ContentType: "application/geo+json"}
+			return req{Path: "/v1/stations/import?allow_duplicate=true", Body: importBody, ContentType: "application/geo+json"}
 		}, 201},
 		{"GET", "/v1/stations/import-template.xlsx", staffListed, func(c credential) req { return req{Path: "/v1/stations/import-template.xlsx"} }, 200},
 		{"GET", "/v1/stations/export.csv", staffListed, func(c credential) req { return req{Path: "/v1/stations/export.csv"} }, 200},

@@ -112,7 +112,7 @@ func stationArgs(s *station.Station) ([]any, error) {
 		s.Amenities.Codes(), hours, phone, string(s.Status), s.Demo, s.Version, s.CreatedAt, s.CreatedBy, s.UpdatedAt, s.UpdatedBy}, nil
 }
 
-func insertStation(ctx context.Context, tx pgx.Tx, s *station.Station, action string) error {
+func insertStation(ctx context.Context, tx pgx.Tx, s *station.Station, action string, override *station.FieldChange) error {
 	args, err := stationArgs(s)
 	if err != nil {
 		return err
@@ -122,7 +122,11 @@ func insertStation(ctx context.Context, tx pgx.Tx, s *station.Station, action st
 	if err != nil {
 		return err
 	}
-	return insertHistory(ctx, tx, s, action, station.Diff(nil, s))
+	changes := station.Diff(nil, s)
+	if override != nil {
+		changes[station.OverrideField] = *override
+	}
+	return insertHistory(ctx, tx, s, action, changes)
 }
 
 func insertHistory(ctx context.Context, tx pgx.Tx, s *station.Station, action string, changes map[string]station.FieldChange) error {
@@ -136,15 +140,27 @@ func insertHistory(ctx context.Context, tx pgx.Tx, s *station.Station, action st
 }
 
 // Create implements station.Store.
-func (st *StationStore) Create(ctx context.Context, s *station.Station, action string) error {
-	return st.CreateMany(ctx, []*station.Station{s}, action)
+func (st *StationStore) Create(ctx context.Context, s *station.Station, action string, guard station.Guard) error {
+	return st.CreateMany(ctx, []*station.Station{s}, action, guard)
 }
 
-// CreateMany implements station.Store.
-func (st *StationStore) CreateMany(ctx context.Context, ss []*station.Station, action string) error {
+// CreateMany implements station.Store; see station_dupes.go for how the
+// guard is made race-free.
+func (st *StationStore) CreateMany(ctx context.Context, ss []*station.Station, action string, guard station.Guard) error {
 	err := pgx.BeginFunc(ctx, st.db.Pool, func(tx pgx.Tx) error {
+		var overrides map[uuid.UUID]station.FieldChange
+		if guard != nil {
+			var err error
+			if overrides, err = guardCreate(ctx, tx, ss, guard); err != nil {
+				return err
+			}
+		}
 		for _, s := range ss {
-			if err := insertStation(ctx, tx, s, action); err != nil {
+			var o *station.FieldChange
+			if c, ok := overrides[s.ID]; ok {
+				o = &c
+			}
+			if err := insertStation(ctx, tx, s, action, o); err != nil {
 				return err
 			}
 		}

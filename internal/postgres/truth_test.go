@@ -71,7 +71,7 @@ func (e *truthEnv) mustStation() *station.Station {
 	st := &station.Station{ID: uuid.Must(uuid.NewV7()), Name: "浦阳街道快递驿站", Address: "浦江县浦阳街道大桥路 18 号", DistrictCode: "330726",
 		Location: pujiang, Host: station.Host{Type: "shop", Name: "大桥便利店"}, Amenities: amen, Hours: hours,
 		Status: station.Active, Version: 1, Revision: 1, CreatedAt: e.now, CreatedBy: "system:test", UpdatedAt: e.now, UpdatedBy: "system:test"}
-	if err := postgres.NewStationStore(e.db).Create(context.Background(), st, "create"); err != nil {
+	if err := postgres.NewStationStore(e.db).Create(context.Background(), st, "create", nil); err != nil {
 		e.t.Fatal(err)
 	}
 	return st

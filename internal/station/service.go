@@ -43,9 +43,21 @@ func forbidDistrict(code string) error {
 	return apperr.New(apperr.Forbidden, "you may not manage stations of district %s", code)
 }
 
-// Create validates doc and registers a new station. Returns Invalid or
-// Forbidden.
+// Options change how a station is created or imported.
+type Options struct {
+	// AllowDuplicate stores stations that may duplicate others (see
+	// NearRadius), recording in their history that staff chose to.
+	AllowDuplicate bool
+}
+
+// Create validates doc and registers a new station. Returns Invalid,
+// Forbidden, or a *DuplicateError (PossibleDuplicate).
 func (s *Service) Create(ctx context.Context, actor Actor, doc Document) (*Station, error) {
+	return s.CreateWith(ctx, actor, doc, Options{})
+}
+
+// CreateWith is Create with options.
+func (s *Service) CreateWith(ctx context.Context, actor Actor, doc Document, o Options) (*Station, error) {
 	f, err := doc.Validate(nil)
 	if err != nil {
 		return nil, err
@@ -57,7 +69,8 @@ func (s *Service) Create(ctx context.Context, actor Actor, doc Document) (*Stati
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.Create(ctx, st, "create"); err != nil {
+	news := []*Station{st}
+	if err := s.store.Create(ctx, st, "create", duplicateGuard(news, o.AllowDuplicate, false)); err != nil {
 		return nil, err
 	}
 	s.changed(st)
@@ -174,9 +187,16 @@ type ImportItem struct {
 }
 
 // Import validates every item and stores all of them, or none. Field paths
-// in the Invalid error are "features[i].…". Returns Invalid, or Forbidden
-// when any station lies outside the actor's districts.
+// in the Invalid error are "features[i].…". Returns Invalid, Forbidden
+// when any station lies outside the actor's districts, or a
+// *DuplicateError naming each feature that may duplicate an active station
+// or another feature.
 func (s *Service) Import(ctx context.Context, actor Actor, items []ImportItem) ([]*Station, error) {
+	return s.ImportWith(ctx, actor, items, Options{})
+}
+
+// ImportWith is Import with options.
+func (s *Service) ImportWith(ctx context.Context, actor Actor, items []ImportItem, o Options) ([]*Station, error) {
 	fields, err := checkImport(actor, items)
 	if err != nil {
 		return nil, err
@@ -189,7 +209,7 @@ func (s *Service) Import(ctx context.Context, actor Actor, items []ImportItem) (
 		}
 		out[i] = st
 	}
-	if err := s.store.CreateMany(ctx, out, "import"); err != nil {
+	if err := s.store.CreateMany(ctx, out, "import", duplicateGuard(out, o.AllowDuplicate, true)); err != nil {
 		return nil, err
 	}
 	s.changed(out...)
@@ -248,7 +268,8 @@ func (s *Service) CreateDemo(ctx context.Context, actor Actor, doc Document) (*S
 		return nil, err
 	}
 	st.Demo = true
-	if err := s.store.Create(ctx, st, "import"); err != nil {
+	// Demo data is made to be loaded as it is; no duplicate check.
+	if err := s.store.Create(ctx, st, "import", nil); err != nil {
 		return nil, err
 	}
 	s.changed(st)

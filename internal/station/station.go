@@ -163,11 +163,11 @@ type ListFilter struct {
 // Store keeps stations. Each method is one transaction.
 type Store interface {
 	// Create stores a new station and its history entry (action "create" or
-	// "import"). Returns Conflict if the id exists.
-	Create(ctx context.Context, s *Station, action string) error
-	// CreateMany stores every station or none. Returns Conflict if an id
-	// exists.
-	CreateMany(ctx context.Context, ss []*Station, action string) error
+	// "import"). Returns Conflict if the id exists. guard, when not nil, is
+	// called as Guard says; an error from it stores nothing and is returned.
+	Create(ctx context.Context, s *Station, action string, guard Guard) error
+	// CreateMany stores every station or none, as Create does.
+	CreateMany(ctx context.Context, ss []*Station, action string, guard Guard) error
 	// Get returns NotFound when there is no such station.
 	Get(ctx context.Context, id uuid.UUID) (*Station, error)
 	// Update locks the station, calls change on a copy and, when change
