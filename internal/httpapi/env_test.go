@@ -114,6 +114,7 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 		Workers:  workers,
 		Benefits: benefits,
 		Ready:    db.Ready,
+		Feed:     store,
 	}
 	for _, o := range opts {
 		o(&deps)

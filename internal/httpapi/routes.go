@@ -62,6 +62,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1.POST("/stations", s.createStation, s.requireStaff)
 	v1.POST("/stations/import", s.importStations, s.requireStaff)
 	v1.GET("/stations/nearest", s.nearest)
+	v1.GET("/stations/changes", s.stationChanges)
 	v1.POST("/stations/along-route", s.alongRoute)
 	v1.GET("/stations/:id", s.getStation)
 	v1.PATCH("/stations/:id", s.patchStation, s.requireStaff)
@@ -129,6 +130,7 @@ var queryParams = paramTable{
 	"/v1/stations/import":      {"POST": {"crs"}},
 	"/v1/stations/nearest":     {"GET": {"lat", "lng", "crs", "limit", "radius_m", "amenities", "open_now", "at"}},
 	"/v1/stations/along-route": {"POST": nil},
+	"/v1/stations/changes":     {"GET": {"since", "district_code", "limit", "crs"}},
 	"/v1/stations/:id":         {"GET": {"crs"}, "PATCH": {"crs"}, "DELETE": nil},
 	"/v1/stations/:id/history": {"GET": nil},
 
