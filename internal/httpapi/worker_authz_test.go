@@ -153,6 +153,7 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 			return req{Path: "/v1/stations/import", Body: importBody, ContentType: "application/geo+json"}
 		}, 201},
 		{"GET", "/v1/stations/nearest", public, func(c credential) req { return req{Path: "/v1/stations/nearest?lat=29.45&lng=119.89"} }, 200},
+		{"GET", "/v1/stations/changes", public, func(c credential) req { return req{Path: "/v1/stations/changes?limit=1"} }, 200},
 		{"POST", "/v1/stations/along-route", public, func(c credential) req {
 			return req{Path: "/v1/stations/along-route", Body: map[string]any{"polyline": [][]float64{{29.45, 119.89}, {29.46, 119.90}}}}
 		}, 200},
