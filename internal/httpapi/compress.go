@@ -24,6 +24,8 @@ var gzipWriters = sync.Pool{New: func() any {
 	return w
 }}
 
+var varyAcceptEncoding = []string{"Accept-Encoding"}
+
 var gzipBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // maybeGzip returns b gzip-compressed, with Content-Encoding set, when b
@@ -35,7 +37,11 @@ func maybeGzip(c echo.Context, contentType string, b []byte) (out []byte, releas
 		return b, nil
 	}
 	h := c.Response().Header()
-	h["Vary"] = append(h["Vary"], "Accept-Encoding")
+	if v, ok := h["Vary"]; ok {
+		h["Vary"] = append(v, "Accept-Encoding")
+	} else {
+		h["Vary"] = varyAcceptEncoding // shared: an append copies it
+	}
 	if !acceptsGzip(c.Request().Header.Get("Accept-Encoding")) {
 		return b, nil
 	}
