@@ -34,17 +34,27 @@ func raiseFileLimit() uint64 {
 
 // defaultMaxConns leaves room under the file limit for what else the
 // process opens (database connections, the listener, log files): a tenth
-// of the limit, and at least 64 descriptors.
+// of the limit, and at least 64 descriptors; and it holds no more than
+// maxDefaultConns, whatever the file limit.
 func defaultMaxConns(fileLimit uint64) int {
 	if fileLimit == 0 || fileLimit > 1<<30 {
-		return 1 << 20
+		return maxDefaultConns
 	}
 	n := int(fileLimit)
 	if m := n - max(64, n/10); m >= 16 {
-		return m
+		return min(m, maxDefaultConns)
 	}
 	return max(1, n/2)
 }
+
+// maxDefaultConns bounds MAX_CONNS's default by memory rather than by
+// descriptors: an idle keep-alive costs the server about 16 KB (its
+// goroutine's 8 KB stack and its read buffer), so the common hard file
+// limit of 1,048,576 would let idle connections from many addresses take
+// some 15 GB before any was shed. 32,768 of them take about half a
+// gigabyte; at the cap the longest idle is shed for a new one, so live
+// clients are still served.
+const maxDefaultConns = 32768
 
 // connLimits is what Serve enforces: MAX_CONNS (or the default from the
 // file limit), MAX_CONNS_PER_ADDR, sparing the trusted proxies.

@@ -13,6 +13,11 @@ func TestConnLimitsConfig(t *testing.T) {
 		{env: map[string]string{}, fileLimit: 512, wantMax: 448, wantPerAddr: 256},
 		{env: map[string]string{}, fileLimit: 20000, wantMax: 18000, wantPerAddr: 256},
 		{env: map[string]string{}, fileLimit: 64, wantMax: 32, wantPerAddr: 256},
+		// Bounded by memory, not only by descriptors: idle connections
+		// cost about 16 KB each.
+		{env: map[string]string{}, fileLimit: 1 << 20, wantMax: 32768, wantPerAddr: 256},
+		{env: map[string]string{}, fileLimit: 0, wantMax: 32768, wantPerAddr: 256},
+		{env: map[string]string{"MAX_CONNS": "100000"}, fileLimit: 1 << 20, wantMax: 100000, wantPerAddr: 256},
 		{env: map[string]string{"MAX_CONNS": "100", "MAX_CONNS_PER_ADDR": "8"}, fileLimit: 512, wantMax: 100, wantPerAddr: 8},
 		{env: map[string]string{"MAX_CONNS": "0"}, wantErr: true},
 		{env: map[string]string{"MAX_CONNS_PER_ADDR": "-1"}, wantErr: true},

@@ -187,6 +187,10 @@ type Config struct {
 	KnownNetworkTTL time.Duration
 	// TOTPRequired says who must have a second factor (STAFF_TOTP_REQUIRED).
 	TOTPRequired TOTPPolicy
+	// TOTPFailures is how many wrong one-time codes, sent with the right
+	// password, one account takes from all addresses together within a
+	// day (0: 10); see totpSubject.
+	TOTPFailures int
 	// LoginWorkers bounds the logins at work at once (0: half the cores,
 	// at least one); LoginQueue more may wait up to LoginWait (0: 1 s) for
 	// a turn before 503 (see logingate.go).
@@ -205,6 +209,7 @@ var DefaultConfig = Config{
 	UserAnyFailures: 100,
 	FailureWindow:   15 * time.Minute,
 	KnownNetworkTTL: 30 * 24 * time.Hour,
+	TOTPFailures:    10,
 	LoginQueue:      16,
 }
 

@@ -39,6 +39,7 @@ func (s *Service) LoginWithTOTP(ctx context.Context, username, password, totpCod
 	defer leave()
 	now := s.now()
 	name := strings.ToLower(username)
+	clientAddr = ClientAddress(clientAddr) // an IPv6 client counts by its /64
 	var (
 		rec     LoginRecord
 		found   bool
@@ -71,6 +72,17 @@ func (s *Service) LoginWithTOTP(ctx context.Context, username, password, totpCod
 	if !found || herr != nil || !match {
 		return "", time.Time{}, errBadLogin // already counted
 	}
+	if rec.TOTPSecret != "" && strings.TrimSpace(totpCode) != "" {
+		// Counted before the check, as the password is, and taken back
+		// with the rest on success.
+		ok, err := s.store.BeginLoginAttempt(ctx, attempt, []string{totpSubject(name)}, []int{s.totpFailures()}, now, now.Add(-totpFailureWindow), now.Add(-totpFailureWindow))
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		if !ok {
+			return "", time.Time{}, &apperr.Error{Code: apperr.RateLimited, Message: "too many failed logins; wait and try again", RetryAfter: totpFailureWindow}
+		}
+	}
 	step, err := s.checkSecondFactor(rec, totpCode, now)
 	if err != nil {
 		return "", time.Time{}, err // counted as a failure too: codes are guessed as passwords are
@@ -89,7 +101,7 @@ func (s *Service) LoginWithTOTP(ctx context.Context, username, password, totpCod
 	if err := s.store.CreateSession(ctx, Session{TokenHash: HashToken(token), StaffID: rec.StaffID, CreatedAt: now, ExpiresAt: expires}); err != nil {
 		return "", time.Time{}, err
 	}
-	if err := s.store.LoginSucceeded(ctx, attempt, []string{user + "@" + clientAddr, user}); err != nil {
+	if err := s.store.LoginSucceeded(ctx, attempt, []string{user + "@" + clientAddr, user, totpSubject(name)}); err != nil {
 		return "", time.Time{}, err
 	}
 	if err := s.store.RememberNetwork(ctx, rec.StaffID, network, now, now.Add(-s.cfg.KnownNetworkTTL)); err != nil {

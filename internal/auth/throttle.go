@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"math"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,13 +24,17 @@ import (
 //
 // Only the last could be tripped by someone far away, since a failure from
 // their address is one for the username everywhere. So it does not apply
-// where the owner is known to be: a network (IPv4 /24, IPv6 /48) from which
-// this account signed in successfully within KnownNetworkTTL (30 days). An
-// owner at their office or at home is never refused for failures from
-// other addresses; an attacker there is still held to the first two limits.
-// Networks are remembered per account as SHA-256(username, network), so the
-// table does not say where staff are at a glance (a /24 is few enough to
-// enumerate; it is not a secret).
+// where the owner is known to be: a client address (ClientKey: an IPv4
+// address, an IPv6 /64) from which this account signed in successfully
+// within KnownNetworkTTL (30 days). An owner at their office or at home is
+// never refused for failures from other addresses; an attacker behind the
+// same address is still held to the first two limits. The exemption is not
+// widened to the address's /24 or /48: an attacker anywhere in it (a
+// carrier's NAT pool, a shared IPv6 /48) could then guess without the
+// total limit, with a fresh allowance of the first two from each of its
+// addresses. Addresses are remembered per account as SHA-256(username,
+// address), so the table does not say where staff are at a glance (an
+// IPv4 address is few enough to enumerate; it is not a secret).
 
 // ThrottleStore keeps what the login throttle needs besides failures.
 type ThrottleStore interface {
@@ -61,18 +66,37 @@ type LoginRecord struct {
 // noLimit counts a subject's failures without ever refusing on them.
 const noLimit = math.MaxInt32
 
-// networkKey is the stored form of the client's network for the username.
-func networkKey(username, clientAddr string) []byte {
-	network := clientAddr
-	if a, err := netip.ParseAddr(clientAddr); err == nil {
-		bits := 48
-		if a = a.Unmap(); a.Is4() {
-			bits = 24
-		}
-		p, _ := a.Prefix(bits)
-		network = p.String()
+// ClientKey is the address a client is known by, to every per-address
+// limit: an IPv4 address as it is, an IPv6 address cut to its /64, which
+// one host or household owns whole and picks addresses from at will.
+// Counted by the full IPv6 address, each of a client's 2^64 addresses would
+// get a fresh allowance of every limit.
+func ClientKey(a netip.Addr) netip.Addr {
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
 	}
-	h := sha256.Sum256([]byte("yizhan login network\x00" + username + "\x00" + network))
+	return a
+}
+
+// ClientAddress is ClientKey of a textual address; text that is no address
+// is returned as it is.
+func ClientAddress(ip string) string {
+	if !strings.Contains(ip, ":") {
+		return ip // IPv4, the usual case: no parse, no allocation
+	}
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	return ClientKey(a).String()
+}
+
+// networkKey is the stored form of the client's address (ClientAddress)
+// for the username.
+func networkKey(username, clientAddr string) []byte {
+	h := sha256.Sum256([]byte("yizhan login network\x00" + username + "\x00" + ClientAddress(clientAddr)))
 	return h[:]
 }
 

@@ -175,6 +175,26 @@ func (s *Service) DisableTOTP(ctx context.Context, by *Principal, username strin
 	return s.store.ClearTOTP(ctx, name)
 }
 
+// totpSubject counts the wrong one-time codes sent for the account with its
+// right password, from everywhere, known addresses included, over
+// totpFailureWindow. Once the password is known the code is all that
+// stands, and a guess hits one of the three codes valid at a time (one
+// step either side): held only to the username's total of 100 per 15
+// minutes, a guesser would expect a hit within about five weeks; at 10 a
+// day, in about ninety years. Whoever can trip this limit knows the
+// password, so its lock-out (a day at most) is the owner's cue to change it.
+func totpSubject(name string) string { return "totp:" + name }
+
+// totpFailureWindow is how long a wrong one-time code counts.
+const totpFailureWindow = 24 * time.Hour
+
+func (s *Service) totpFailures() int {
+	if s.cfg.TOTPFailures > 0 {
+		return s.cfg.TOTPFailures
+	}
+	return DefaultConfig.TOTPFailures
+}
+
 // checkSecondFactor is the login's step after a right password. It returns
 // the step of the accepted code, or 0 when the account signs in without one.
 func (s *Service) checkSecondFactor(rec LoginRecord, code string, now time.Time) (int64, error) {

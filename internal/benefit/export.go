@@ -36,7 +36,17 @@ func (r ExportRow) Record() []string {
 	}
 	return []string{c.ID.String(), spreadsheetSafe(c.OfferTitle), status, welcome,
 		sheetTime(c.ClaimedAt), sheetTime(c.ExpiresAt), sheetTime(c.RedeemedAt), station,
-		spreadsheetSafe(r.StationName), spreadsheetSafe(c.RedeemedBy), sheetTime(c.ExpiredAt)}
+		spreadsheetSafe(r.StationName), spreadsheetSafe(r.redeemer()), sheetTime(c.ExpiredAt)}
+}
+
+// redeemer is who redeemed the claim, as the sheet tells it to the staff
+// reading it: the staff member's username (answers name staff by opaque
+// account id, which tells a colleague nothing), or the actor as recorded.
+func (r ExportRow) redeemer() string {
+	if r.RedeemedByName != "" {
+		return r.RedeemedByName
+	}
+	return r.Claim.RedeemedBy
 }
 
 func sheetTime(t time.Time) string {

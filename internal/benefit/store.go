@@ -82,6 +82,10 @@ type DayStats struct {
 type ExportRow struct {
 	Claim       Claim
 	StationName string // where it was redeemed; empty when not
+	// RedeemedByName is the username of the staff member who redeemed the
+	// claim, for the staff reading the export: Claim.RedeemedBy names them
+	// by their opaque account id. Empty when not redeemed by staff.
+	RedeemedByName string
 }
 
 // Store keeps offers and claims. Each method is one transaction.

@@ -195,7 +195,7 @@ func TestBenefitClaimRedeemReport(t *testing.T) {
 	}
 	wantHeader := []string{"领取编号", "福利名称", "状态", "入会礼", "领取时间", "有效期至", "核销时间", "核销驿站编号", "核销驿站", "核销人", "过期时间"}
 	if len(rows) != 2 || !slices.Equal(rows[0], wantHeader) || rows[1][0] != first.ClaimID || rows[1][1] != "冬季暖心礼包" || rows[1][2] != "已核销" ||
-		rows[1][3] != "否" || rows[1][8] != "浦阳驿站" {
+		rows[1][3] != "否" || rows[1][8] != "浦阳驿站" || rows[1][9] != "pujiang" {
 		t.Errorf("csv = %q", rows)
 	}
 	if bytes.Contains(r.Body, []byte(first.Code)) {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"yizhan/internal/auth"
 )
 
 // ConnLimits caps the connections the server holds open, so that a client
@@ -183,10 +185,5 @@ func clientKey(a net.Addr) netip.Addr {
 	if !ok {
 		return netip.Addr{}
 	}
-	ip := ta.AddrPort().Addr().Unmap()
-	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return p.Addr()
-	}
-	return ip
+	return auth.ClientKey(ta.AddrPort().Addr())
 }

@@ -10,6 +10,7 @@ import (
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
+	"yizhan/internal/httpapi"
 	"yizhan/internal/postgres"
 )
 
@@ -38,17 +39,20 @@ func TestPublicAnswersNameNoStaffUsername(t *testing.T) {
 	}
 }
 
-// Failed logins from everywhere cannot lock the owner out of a network they
-// signed in from within 30 days; elsewhere the username's total still
-// stops guessing.
+// Failed logins from everywhere cannot lock the owner out of an address
+// they signed in from within 30 days (an IPv6 address by its /64);
+// elsewhere, their neighbours' addresses included, the username's total
+// still stops guessing.
 func TestOwnerNotLockedOutFromKnownNetwork(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.staff("owner", auth.Admin) // signs in from 192.0.2.1
 	ctx := t.Context()
 	const password = "correct horse battery"
-	if _, _, err := e.auth.Login(ctx, "owner", password, "198.51.100.7"); err != nil {
-		t.Fatal(err)
+	for _, addr := range []string{"198.51.100.7", "2001:db8:5:6::1"} {
+		if _, _, err := e.auth.Login(ctx, "owner", password, addr); err != nil {
+			t.Fatal(err)
+		}
 	}
 	attack := func() {
 		for i := range testAuthConfig.UserAnyFailures {
@@ -56,9 +60,14 @@ func TestOwnerNotLockedOutFromKnownNetwork(t *testing.T) {
 		}
 	}
 	attack()
-	for _, addr := range []string{"198.51.100.7", "198.51.100.9", "192.0.2.1"} {
+	// Another address of the same /24 (a carrier's NAT pool, a shared
+	// office) is not known: an attacker there would guess unlimited.
+	if _, _, err := e.auth.Login(ctx, "owner", password, "198.51.100.9"); !apperr.Is(err, apperr.RateLimited) {
+		t.Errorf("the owner's password from a neighbour of a known address under attack: %v, want rate_limited", err)
+	}
+	for _, addr := range []string{"198.51.100.7", "2001:db8:5:6::2", "192.0.2.1"} {
 		if _, _, err := e.auth.Login(ctx, "owner", password, addr); err != nil {
-			t.Errorf("the owner from %s, a network they signed in from: %v", addr, err)
+			t.Errorf("the owner from %s, an address they signed in from: %v", addr, err)
 		}
 	}
 	attack() // the owner's success took back the username's failures
@@ -68,8 +77,8 @@ func TestOwnerNotLockedOutFromKnownNetwork(t *testing.T) {
 	// Networks are remembered for 30 days from the last success.
 	e.clock.Set(e.clock.Now().Add(31 * 24 * time.Hour))
 	attack()
-	if _, _, err := e.auth.Login(ctx, "owner", password, "198.51.100.9"); !apperr.Is(err, apperr.RateLimited) {
-		t.Errorf("a network last used 31 days ago: %v, want rate_limited", err)
+	if _, _, err := e.auth.Login(ctx, "owner", password, "198.51.100.7"); !apperr.Is(err, apperr.RateLimited) {
+		t.Errorf("an address last used 31 days ago: %v, want rate_limited", err)
 	}
 	// They are stored hashed, not as addresses.
 	var n int
@@ -177,5 +186,74 @@ func TestStaffTOTP(t *testing.T) {
 	// The secret is the server's; no answer carries it.
 	if strings.Contains(string(login("").Body), key.Secret) {
 		t.Error("a login answer carries the secret")
+	}
+}
+
+// An IPv6 client counts by its /64, which it picks addresses from at will:
+// counted by the full address, each of its 2^64 addresses got a fresh
+// allowance of the per-address limits.
+func TestLoginThrottleCountsIPv6ByItsSlash64(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(d *httpapi.Deps) {
+		d.TrustedProxies = []string{"127.0.0.1/32"} // X-Forwarded-For names the client
+	})
+	e.staff("target", auth.DistrictStaff, "330726")
+	for i := range testAuthConfig.UserFailures + 1 {
+		r := e.do(req{Method: "POST", Path: "/v1/auth/staff/login",
+			Body:   map[string]string{"username": "target", "password": "wrong password!"},
+			Header: map[string]string{"X-Forwarded-For": fmt.Sprintf("2001:db8:77:1:%x::1", i+1)}})
+		want := 401
+		if i == testAuthConfig.UserFailures {
+			want = 429
+		}
+		if r.Status != want {
+			t.Errorf("guess %d from another address of one /64: %d %s, want %d", i+1, r.Status, r.Body, want)
+		}
+	}
+}
+
+// Once the password is known, the one-time code is all that stands: wrong
+// codes are limited per account from everywhere, known addresses included,
+// to 10 a day. Held only to the username's 100 per 15 minutes, a guesser
+// spreading over addresses would expect a right code within weeks.
+func TestTOTPGuessesAreLimitedPerAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	const password = "correct horse battery"
+	me, err := e.auth.Authenticate(ctx, e.staff("guarded", auth.Admin)) // signed in from 192.0.2.1
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := e.auth.BeginTOTPEnrolment(ctx, me, "guarded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := func() string {
+		c, err := totp.GenerateCode(key.Secret, e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if err := e.auth.ConfirmTOTP(ctx, me, "guarded", code()); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(e.clock.Now().Add(30 * time.Second))
+	wrong := "000000"
+	if wrong == code() {
+		wrong = "000001"
+	}
+	for i := range testAuthConfig.TOTPFailures {
+		if _, _, err := e.auth.LoginWithTOTP(ctx, "guarded", password, wrong, fmt.Sprintf("203.0.113.%d", i+1)); !apperr.Is(err, apperr.TOTPInvalid) {
+			t.Fatalf("wrong code %d: %v, want totp_invalid", i+1, err)
+		}
+	}
+	if _, _, err := e.auth.LoginWithTOTP(ctx, "guarded", password, code(), "192.0.2.1"); !apperr.Is(err, apperr.RateLimited) {
+		t.Errorf("the right code after %d wrong ones: %v, want rate_limited", testAuthConfig.TOTPFailures, err)
+	}
+	e.clock.Set(e.clock.Now().Add(24*time.Hour + time.Minute))
+	if _, _, err := e.auth.LoginWithTOTP(ctx, "guarded", password, code(), "192.0.2.1"); err != nil {
+		t.Errorf("the right code a day later: %v", err)
 	}
 }

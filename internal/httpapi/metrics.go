@@ -39,8 +39,9 @@ type requestObservers struct {
 	latency  prometheus.Observer
 }
 
-// maxObservers bounds the cache; beyond it (a client inventing methods on
-// unmatched paths) series are looked up the slow way.
+// maxObservers bounds the cache; beyond it series are looked up the slow
+// way. Routes, methods (metricMethod) and statuses are few, so it is never
+// reached.
 const maxObservers = 1024
 
 // NewMetrics registers the HTTP metrics on reg, and serves everything reg
@@ -74,9 +75,21 @@ func (m *Metrics) observe(c echo.Context, start time.Time) {
 	if route == "" {
 		route = "unmatched"
 	}
-	o := m.observersOf(observerKey{route: route, method: c.Request().Method, status: c.Response().Status})
+	o := m.observersOf(observerKey{route: route, method: metricMethod(c.Request().Method), status: c.Response().Status})
 	o.requests.Inc()
 	o.latency.Observe(time.Since(start).Seconds())
+}
+
+// metricMethod is the method as the metrics label it: a client may send any
+// token as a method, and a series per invented one would grow without
+// bound, so methods the API does not know are all OTHER.
+func metricMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "OTHER"
 }
 
 func (m *Metrics) observersOf(k observerKey) requestObservers {

@@ -30,9 +30,13 @@ const (
 
 func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
+// ipExtractor finds the client's address (c.RealIP()): the connection's
+// peer, or X-Forwarded-For from a trusted proxy, cut as auth.ClientAddress
+// cuts it (an IPv6 address to its /64). Every per-client limit (rate
+// limits, login throttles, the console's sign-in) counts by it.
 func ipExtractor(trusted []string) (echo.IPExtractor, error) {
 	if len(trusted) == 0 {
-		return echo.ExtractIPDirect(), nil
+		return perClient(echo.ExtractIPDirect()), nil
 	}
 	var opts []echo.TrustOption
 	for _, cidr := range trusted {
@@ -43,7 +47,11 @@ func ipExtractor(trusted []string) (echo.IPExtractor, error) {
 		opts = append(opts, echo.TrustIPRange(n))
 	}
 	opts = append(opts, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
-	return echo.ExtractIPFromXFFHeader(opts...), nil
+	return perClient(echo.ExtractIPFromXFFHeader(opts...)), nil
+}
+
+func perClient(x echo.IPExtractor) echo.IPExtractor {
+	return func(r *http.Request) string { return auth.ClientAddress(x(r)) }
 }
 
 // requestIDs takes X-Request-ID when it is sane, or makes one, and echoes it.

@@ -836,15 +836,17 @@ func (s *BenefitStore) Export(ctx context.Context, offerID uuid.UUID, each func(
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM benefit_offers WHERE id = $1`, offerID).Scan(&one); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+claimColumns+`, coalesce(s.name, '') FROM benefit_claims c
-			LEFT JOIN stations s ON s.id = c.redeemed_station_id WHERE c.offer_id = $1 ORDER BY c.claimed_at, c.id`, offerID)
+		rows, err := tx.Query(ctx, `SELECT `+claimColumns+`, coalesce(s.name, ''), coalesce(st.username, '') FROM benefit_claims c
+			LEFT JOIN stations s ON s.id = c.redeemed_station_id
+			LEFT JOIN staff st ON c.redeemed_by = 'staff:' || st.id::text
+			WHERE c.offer_id = $1 ORDER BY c.claimed_at, c.id`, offerID)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var r benefit.ExportRow
-			c, err := scanClaim(rows, &r.StationName)
+			c, err := scanClaim(rows, &r.StationName, &r.RedeemedByName)
 			if err != nil {
 				return err
 			}

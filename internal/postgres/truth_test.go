@@ -293,3 +293,42 @@ func TestNoticesTravelWithTheStation(t *testing.T) {
 		t.Errorf("stale an hour on: %d, %v", len(stale), err)
 	}
 }
+
+// Erasing a worker (DELETE /v1/me) drops what they wrote about stations in
+// their own words; the check-ins and reports themselves stay for the counts.
+func TestErasureDropsTheWorkersNotes(t *testing.T) {
+	t.Parallel()
+	e := newTruthEnv(t)
+	ctx := context.Background()
+	ws := e.mustWorkers(2)
+	gone, kept := ws[0], ws[1]
+	cat := "dirty"
+	for _, w := range ws {
+		note := "门口电瓶车挡路，联系人王师傅 13800138000"
+		if _, err := e.svc.FileReport(ctx, w, e.station.ID, truth.ReportInput{Category: &cat, Note: &note}); err != nil {
+			t.Fatal(err)
+		}
+		in := truth.CheckinInput{Point: pujiang, Working: []string{"hot_water"}, Note: note}
+		if _, err := e.svc.Checkin(ctx, w, e.station.ID, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := postgres.NewWorkerStore(e.db).Erase(ctx, gone, e.now, "worker:self"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		w          uuid.UUID
+		notes, all int
+	}{{gone, 0, 2}, {kept, 2, 2}} {
+		var notes, all int
+		err := e.db.Pool.QueryRow(ctx, `SELECT count(note), count(*) FROM (
+			SELECT note FROM station_reports WHERE worker_id = $1
+			UNION ALL SELECT note FROM station_checkins WHERE worker_id = $1) x`, c.w).Scan(&notes, &all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if notes != c.notes || all != c.all {
+			t.Errorf("worker %v: %d notes in %d rows; want %d in %d", c.w, notes, all, c.notes, c.all)
+		}
+	}
+}

@@ -139,6 +139,15 @@ func (s *WorkerStore) Erase(ctx context.Context, id uuid.UUID, now time.Time, de
 			WHERE worker_id = $1`, id); err != nil {
 			return err
 		}
+		// What the worker wrote in their own words about stations may name
+		// them or others; the check-ins and reports stay, without it, for the
+		// stations' counts and the staff's queue.
+		if _, err := tx.Exec(ctx, `UPDATE station_checkins SET note = NULL WHERE worker_id = $1 AND note IS NOT NULL`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE station_reports SET note = NULL WHERE worker_id = $1 AND note IS NOT NULL`, id); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE worker_sessions SET revoked_at = $2 WHERE worker_id = $1 AND revoked_at IS NULL`, id, now)
 		return err
 	})

@@ -2,15 +2,17 @@ package strictjson
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"yizhan/internal/apperr"
 )
 
-// encoding/json takes the last of two members with the same name, and
+// encoding/json takes the last of two members with the same name (in any
+// case: it matches a struct's fields without regard to case), and
 // turns invalid UTF-8 and lone surrogates (\ud800) into U+FFFD without a
 // word. Either way the server would act on something other than what the
 // client meant, or store text no one wrote, so scanText reads the body once
@@ -25,13 +27,38 @@ type scanner struct {
 	i    int
 	p    apperr.Problems
 	bad  bool // a syntax error: encoding/json says what it is
+	// path is the current value's path ("hosts[1].name"), one buffer
+	// appended to on the way down and cut on the way back: a string per
+	// level would cost the square of the depth (150 MB for a 20 KB body
+	// of 10,000 nested arrays). It is made a string only for a problem.
+	path []byte
+}
+
+// at is the current value's path, as a problem names it.
+func (s *scanner) at() string { return field(string(s.path)) }
+
+// enter appends a member name or an index to the path and returns the
+// length to cut it back to.
+func (s *scanner) enter(name string, index int) int {
+	mark := len(s.path)
+	if name == "" && index >= 0 {
+		s.path = append(s.path, '[')
+		s.path = strconv.AppendInt(s.path, int64(index), 10)
+		s.path = append(s.path, ']')
+		return mark
+	}
+	if mark > 0 {
+		s.path = append(s.path, '.')
+	}
+	s.path = append(s.path, name...)
+	return mark
 }
 
 // scanText reports the duplicate member names, invalid UTF-8 and lone
 // surrogates of the first JSON value in data.
 func scanText(data []byte) apperr.Problems {
 	s := scanner{data: data}
-	s.value("", 0)
+	s.value(0)
 	if s.bad {
 		return apperr.Problems{}
 	}
@@ -49,7 +76,7 @@ func (s *scanner) ws() {
 	}
 }
 
-func (s *scanner) value(path string, depth int) {
+func (s *scanner) value(depth int) {
 	s.ws()
 	if s.bad || s.i >= len(s.data) || depth > maxDepth {
 		s.bad = true
@@ -57,12 +84,12 @@ func (s *scanner) value(path string, depth int) {
 	}
 	switch s.data[s.i] {
 	case '{':
-		s.object(path, depth)
+		s.object(depth)
 	case '[':
-		s.array(path, depth)
+		s.array(depth)
 	case '"':
 		if _, escaped, ok := s.str(); !ok {
-			s.badText(field(path), escaped)
+			s.badText(s.at(), escaped)
 		}
 	default: // a number, true, false or null: encoding/json checks them
 		for s.i < len(s.data) && !strings.ContainsRune(",]} \t\n\r", rune(s.data[s.i])) {
@@ -71,7 +98,7 @@ func (s *scanner) value(path string, depth int) {
 	}
 }
 
-func (s *scanner) object(path string, depth int) {
+func (s *scanner) object(depth int) {
 	s.i++ // {
 	s.ws()
 	if s.i < len(s.data) && s.data[s.i] == '}' {
@@ -79,7 +106,7 @@ func (s *scanner) object(path string, depth int) {
 		return
 	}
 	var (
-		names []string // the names seen, searched linearly while few
+		names []string // the names seen (foldName), searched linearly while few
 		set   map[string]bool
 	)
 	for !s.bad {
@@ -99,12 +126,13 @@ func (s *scanner) object(path string, depth int) {
 				return
 			}
 		}
-		at := join(path, strings.ToValidUTF8(name, "\uFFFD"))
+		mark := s.enter(strings.ToValidUTF8(name, "\uFFFD"), -1)
+		name = foldName(name)
 		switch {
 		case !ok:
-			s.badText(at, escaped)
+			s.badText(s.at(), escaped)
 		case set != nil && set[name], set == nil && slices.Contains(names, name):
-			s.p.Add(at, "duplicate", "is given more than once in the same object")
+			s.p.Add(s.at(), "duplicate", "is given more than once in the same object")
 		case set != nil:
 			set[name] = true
 		case len(names) < 16:
@@ -122,7 +150,8 @@ func (s *scanner) object(path string, depth int) {
 			return
 		}
 		s.i++
-		s.value(at, depth+1)
+		s.value(depth + 1)
+		s.path = s.path[:mark]
 		s.ws()
 		if s.i >= len(s.data) {
 			s.bad = true
@@ -141,7 +170,36 @@ func (s *scanner) object(path string, depth int) {
 	}
 }
 
-func (s *scanner) array(path string, depth int) {
+// foldName is name with each character replaced by one chosen member of
+// its simple case-folding orbit: two names are the same member to
+// encoding/json, which matches a struct's fields without regard to case
+// (bytes.EqualFold), exactly when their foldNames are equal. So "name" and
+// "NAME" in one object are one member given twice, of which encoding/json
+// would keep only the last.
+func foldName(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return strings.Map(foldRune, name)
+		}
+	}
+	return name // the usual case: lower-case ASCII is its own fold
+}
+
+// foldRune is the least rune of r's orbit, in lower case when that is an
+// ASCII letter: "K", "k" and the Kelvin sign all fold to "k", "S", "s"
+// and "ſ" to "s", and lower-case ASCII to itself.
+func foldRune(r rune) rune {
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		least = min(least, f)
+	}
+	if 'A' <= least && least <= 'Z' {
+		least += 'a' - 'A'
+	}
+	return least
+}
+
+func (s *scanner) array(depth int) {
 	s.i++ // [
 	s.ws()
 	if s.i < len(s.data) && s.data[s.i] == ']' {
@@ -149,7 +207,9 @@ func (s *scanner) array(path string, depth int) {
 		return
 	}
 	for n := 0; !s.bad; n++ {
-		s.value(fmt.Sprintf("%s[%d]", path, n), depth+1)
+		mark := s.enter("", n)
+		s.value(depth + 1)
+		s.path = s.path[:mark]
 		s.ws()
 		if s.i >= len(s.data) {
 			s.bad = true
