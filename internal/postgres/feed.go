@@ -90,7 +90,12 @@ var _ station.Feed = (*StationStore)(nil)
 // after the position and below xmin, in (change_xid, id) order. Below xmin
 // every transaction has ended, so the range a page covers never gains a
 // row afterwards: a later write of one of its stations takes a newer id and
-// comes again after the cursor. Rows written by transactions still running,
+// comes again after the cursor. Each key answers the station as it is now
+// (active in the scope: an item; else removed), never as of the key: a
+// station's change_xid may go down (a transaction with an older id writes
+// it last), so its move out of a county, logged at the mover's id, may lie
+// after its row's key; every later write gives it a key after the cursor
+// all the same. Rows written by transactions still running,
 // or by ones younger than the oldest still running, wait for a later page —
 // usually milliseconds.
 func (st *StationStore) Changes(ctx context.Context, q station.FeedQuery) (station.FeedPage, error) {
@@ -136,7 +141,7 @@ func (st *StationStore) Changes(ctx context.Context, q station.FeedQuery) (stati
 				 WHERE (change_xid, station_id) > ` + after + ` AND change_xid < ` + below + scope("district_code") + `
 				 ORDER BY change_xid, station_id LIMIT ` + limit + `)
 			) u ORDER BY kxid, kid LIMIT ` + limit + `)
-		SELECT keys.kxid::text, stations.change_xid = keys.kxid AND stations.status = 'active'` + scope("stations.district_code") + `,
+		SELECT keys.kxid::text, stations.status = 'active'` + scope("stations.district_code") + `,
 			` + stationColumns + `
 		FROM keys JOIN stations ON stations.id = keys.kid ORDER BY keys.kxid, keys.kid`
 		rows, err := tx.Query(ctx, sql, args...)
