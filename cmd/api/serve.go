@@ -175,6 +175,7 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Search:     a.search,
 		Workers:    a.workers,
 		Benefits:   a.benefits,
+		Truth:      a.truth,
 		ClientAddr: clientAddr,
 		Config:     cfg.Console,
 	})

@@ -295,6 +295,7 @@ var zhCN = map[string]string{
 	// Station truth: check-ins, reports, notices, visits.
 	"report":                              "报告",
 	"reports":                             "报告",
+	"report not found":                    "找不到这条报告",
 	"active":                              "运营中",
 	"suspended":                           "暂停运营",
 	"closed":                              "已关闭",
@@ -348,4 +349,20 @@ var zhCN = map[string]string{
 	"only the account's owner or an administrator may change its second factor":                         "只有账号本人或管理员可以更改其第二重验证",
 	"no second factor enrolment is pending for %q: begin one first":                                     "%q 没有待确认的第二重验证绑定：请先开始绑定",
 	"the enrolment of %q was replaced or confirmed meanwhile":                                           "%q 的绑定已被替换或已确认",
+
+	// Station spreadsheets (internal/sheet).
+	"%q is not a host type; write one of 银行, 餐饮, 商店, 工会, 政府机关, 交通场站, 企业, 社区, 其他": "%q 不是主办类型；请填写银行、餐饮、商店、工会、政府机关、交通场站、企业、社区或其他",
+	"%q is not a known column; the columns are %s":                     "%q 不是可识别的列；可用的列为 %s",
+	"%q is not an hours phrase; write e.g. %s":                         "无法识别开放时间 %q；请按如下写法填写：%s",
+	"a row holds %d cells; a station sheet has %d columns":             "一行有 %d 个单元格；驿站表只有 %d 列",
+	"column %d has no header":                                          "第 %d 列没有列名",
+	"is not an XLSX workbook, or unpacks to more than %d bytes":        "不是 XLSX 工作簿，或解压后超过 %d 字节",
+	"must hold at most %d rows":                                        "最多 %d 行",
+	"the CSV could not be read":                                        "无法读取该 CSV 文件",
+	"the CSV is malformed at line %d: %s":                              "CSV 第 %d 行格式错误：%s",
+	"the column %s (%s) is missing":                                    "缺少列 %s（%s）",
+	"the file is UTF-16; save it as CSV (UTF-8) or CSV (GBK)":          "文件为 UTF-16 编码；请另存为 CSV UTF-8（逗号分隔）或 CSV（逗号分隔）",
+	"the file is neither UTF-8 nor GBK; save it as CSV (UTF-8)":        "文件既不是 UTF-8 也不是 GBK 编码；请另存为 CSV UTF-8（逗号分隔）",
+	"the file is not valid UTF-8; try charset=gbk":                     "文件不是有效的 UTF-8 编码；可尝试 charset=gbk",
+	"the sheet is empty; its first row must name the columns, e.g. %s": "表格为空；第一行须为列名，如 %s",
 }

@@ -56,6 +56,9 @@ type TOTPStore interface {
 	// ClearTOTP removes the account's second factor and any enrolment.
 	// Returns NotFound.
 	ClearTOTP(ctx context.Context, username string) error
+	// TOTPEnrolled reports whether the account has a confirmed second
+	// factor. Returns NotFound.
+	TOTPEnrolled(ctx context.Context, username string) (bool, error)
 	// UseTOTPStep records that a code of the step was accepted for the
 	// account, and reports false when the step (or a later one) was used
 	// before.
@@ -161,6 +164,16 @@ func (s *Service) ConfirmTOTP(ctx context.Context, by *Principal, username, code
 		return errTOTPInvalid
 	}
 	return s.store.ConfirmTOTP(ctx, name, secret, step)
+}
+
+// HasTOTP reports whether the account signs in with a second factor, for
+// its owner's page. Returns Forbidden or NotFound.
+func (s *Service) HasTOTP(ctx context.Context, by *Principal, username string) (bool, error) {
+	name, err := s.totpAccount(by, username)
+	if err != nil {
+		return false, err
+	}
+	return s.store.TOTPEnrolled(ctx, name)
 }
 
 // DisableTOTP removes the account's second factor (a lost phone) and any

@@ -42,6 +42,7 @@ import (
 	"yizhan/internal/geo"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
+	"yizhan/internal/truth"
 	"yizhan/internal/worker"
 )
 
@@ -78,6 +79,7 @@ type Deps struct {
 	Search   *search.Engine
 	Workers  *worker.Service
 	Benefits *benefit.Service
+	Truth    *truth.Service
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -128,6 +130,7 @@ func (h *handler) routes() {
 
 	h.stationRoutes()
 	h.opsRoutes()
+	h.truthRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

@@ -35,6 +35,7 @@ import (
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
+	"yizhan/internal/truth"
 	"yizhan/internal/worker"
 )
 
@@ -117,6 +118,7 @@ type env struct {
 	Search   *search.Engine
 	Workers  *worker.Service
 	Benefits *benefit.Service
+	Truth    *truth.Service
 	Config   console.Config
 }
 
@@ -153,15 +155,16 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	workers := worker.NewService(postgres.NewWorkerStore(db), nil, authSvc, worker.DefaultConfig, nil)
 	workers.OnApproved = benefits.WelcomeHook(slog.New(slog.DiscardHandler))
 	stations := station.NewService(store, nil, func(ss ...*station.Station) { engine.Apply(ss...) })
+	truthSvc := truth.NewService(postgres.NewTruthStore(db), nil, func(ss ...*station.Station) { engine.Apply(ss...) })
 	cfg := console.Config{TileCRS: geo.GCJ02}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Ready: db.Ready})
+	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Config: cfg})
+	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +178,7 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	})
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
-	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Config: cfg}
+	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg}
 }
 
 // testPassword is every test account's password.

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/geo"
+	"yizhan/internal/sheet"
 	"yizhan/internal/station"
 )
 
@@ -25,7 +28,8 @@ type importPage struct {
 	Valid    bool
 	Problem  string // what is wrong with the file as a whole
 	More     bool   // more problems than listed
-	GeoJSON  string // the file, carried to the confirming POST
+	GeoJSON  string // the GeoJSON file, carried to the confirming POST
+	Sheet    string // or the spreadsheet, in base64
 	FileName string
 }
 
@@ -40,10 +44,22 @@ type importRow struct {
 const importPreviewRows = 100
 
 func (h *handler) importForm(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("template") == "xlsx" {
+		var buf bytes.Buffer
+		if err := sheet.WriteTemplate(&buf); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", `attachment; filename="stations-template.xlsx"`)
+		_, _ = w.Write(buf.Bytes())
+		return
+	}
 	h.render(w, r, "station_import.html", "stations", importPage{CRS: string(geo.WGS84), CRSs: crsOptions(string(geo.WGS84))})
 }
 
-// importStations previews an uploaded GeoJSON file, listing every row's
+// importStations previews an uploaded GeoJSON file or station spreadsheet
+// (CSV or XLSX, by its name; see internal/sheet), listing every row's
 // problems and storing nothing; the confirming POST (action=confirm) carries
 // the same file and stores all of it or none, through the same service as
 // POST /v1/stations/import.
@@ -53,10 +69,23 @@ func (h *handler) importStations(w http.ResponseWriter, r *http.Request) {
 		crs = geo.WGS84
 	}
 	page := importPage{CRS: string(crs), CRSs: crsOptions(string(crs)), Preview: true}
-	var body []byte
+	var (
+		body    []byte
+		isSheet bool
+	)
 	if r.PostFormValue("action") == "confirm" {
-		body = []byte(r.PostFormValue("geojson"))
 		page.FileName = r.PostFormValue("filename")
+		if b64 := r.PostFormValue("sheet"); b64 != "" {
+			var err error
+			if body, err = base64.StdEncoding.DecodeString(b64); err != nil {
+				page.Preview, page.Problem = false, t("import.not_geojson")
+				h.render(w, r, "station_import.html", "stations", page)
+				return
+			}
+			isSheet = true
+		} else {
+			body = []byte(r.PostFormValue("geojson"))
+		}
 	} else {
 		file, hdr, err := r.FormFile("file")
 		if err != nil {
@@ -71,13 +100,30 @@ func (h *handler) importStations(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page.FileName = hdr.Filename
+		name := strings.ToLower(hdr.Filename)
+		isSheet = strings.HasSuffix(name, ".csv") || strings.HasSuffix(name, ".xlsx")
 	}
-	page.GeoJSON = string(body)
-	items, err := station.DecodeFeatureCollection(body, crs)
-	if err != nil {
-		page.Problem = t("import.not_geojson")
-		h.render(w, r, "station_import.html", "stations", page)
-		return
+	var (
+		items []station.ImportItem
+		table *sheet.Table
+	)
+	if isSheet {
+		page.Sheet = base64.StdEncoding.EncodeToString(body)
+		table, err = readSheet(body)
+		if err != nil {
+			page.Problem = sheetProblem(err)
+			h.render(w, r, "station_import.html", "stations", page)
+			return
+		}
+		items = table.Items
+	} else {
+		page.GeoJSON = string(body)
+		items, err = station.DecodeFeatureCollection(body, crs)
+		if err != nil {
+			page.Problem = t("import.not_geojson")
+			h.render(w, r, "station_import.html", "stations", page)
+			return
+		}
 	}
 	page.Total = len(items)
 	_, err = h.Stations.CheckImport(principal(r), items)
@@ -92,17 +138,52 @@ func (h *handler) importStations(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	h.previewRows(&page, items, err)
+	h.previewRows(&page, items, table, err)
 	h.render(w, r, "station_import.html", "stations", page)
+}
+
+// readSheet reads an uploaded CSV or XLSX station sheet: an XLSX is a zip,
+// which starts "PK"; anything else is read as CSV, its encoding detected.
+func readSheet(body []byte) (*sheet.Table, error) {
+	var (
+		records [][]string
+		err     error
+	)
+	if bytes.HasPrefix(body, []byte("PK")) {
+		records, err = sheet.ReadXLSX(body)
+	} else {
+		records, err = sheet.ReadCSV(body, "")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return sheet.Parse(records)
+}
+
+// sheetProblem is what is wrong with a sheet as a whole (its encoding, its
+// header), in Chinese.
+func sheetProblem(err error) string {
+	var e *apperr.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return problemText("", string(apperr.CodeOf(err)))
+	}
+	var out []string
+	for _, f := range e.Fields {
+		out = append(out, fieldProblemText(f.Field, f))
+	}
+	return strings.Join(out, "；")
 }
 
 var featurePath = regexp.MustCompile(`^features\[(\d+)\]\.?(.*)$`)
 
 // previewRows fills the preview: each row's problems in Chinese, or, when
 // the import would be stored, the first rows.
-func (h *handler) previewRows(page *importPage, items []station.ImportItem, err error) {
+func (h *handler) previewRows(page *importPage, items []station.ImportItem, table *sheet.Table, err error) {
 	row := func(i int) importRow {
 		r := importRow{N: i + 1}
+		if table != nil { // the row as the spreadsheet numbers it
+			r.N = table.Row(i)
+		}
 		d := items[i].Doc
 		if d.Name != nil {
 			r.Name = *d.Name

@@ -24,8 +24,8 @@ type stationMapPage struct {
 // stationMapData, with the same filter.
 func (h *handler) stationMap(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	in, _, errs := readStationFilter(r, p)
-	page := stationMapPage{stationListPage: stationListPage{Filter: in, Errors: errs, Statuses: statusOptions(in.Status, true)}}
+	in, _, errs := readStationFilter(r, p, h.Stations.Now())
+	page := stationMapPage{stationListPage: stationListPage{Filter: in, Errors: errs, Statuses: statusOptions(in.Status, true), Stale: staleOptions(in.Stale)}}
 	page.Districts = districtOptions(p, in.District)
 	bit, _ := station.AmenityBit(in.Amenity)
 	page.Amenities = amenityOptions(bit)
@@ -42,7 +42,7 @@ func (h *handler) stationMap(w http.ResponseWriter, r *http.Request) {
 // the points in the tiles' CRS. Written by hand: 5,000 stations should not
 // cost 5,000 maps.
 func (h *handler) stationMapData(w http.ResponseWriter, r *http.Request) {
-	_, f, errs := readStationFilter(r, principal(r))
+	_, f, errs := readStationFilter(r, principal(r), h.Stations.Now())
 	if errs != nil {
 		http.Error(w, `{"error":"bad filter"}`, http.StatusBadRequest)
 		return

@@ -23,8 +23,11 @@ type stationPage struct {
 	Version                                         int64
 	CreatedAt, CreatedBy, UpdatedAt, UpdatedBy      string
 	OpenNow                                         bool
-	Map                                             mapConfig
-	History                                         []changeView // newest first
+	// ClosedNow: a temporarily_closed notice is in force.
+	ClosedNow bool
+	Map       mapConfig
+	History   []changeView // newest first
+	Truth     truthView
 }
 
 // changeView is one entry of a station's history.
@@ -49,12 +52,22 @@ func (h *handler) stationDetail(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	h.renderStation(w, r, st, noticeForm{}, http.StatusOK)
+}
+
+// renderStation shows the station's page with the notice form as given.
+func (h *handler) renderStation(w http.ResponseWriter, r *http.Request, st *station.Station, form noticeForm, status int) {
 	changes, err := h.Stations.History(r.Context(), principal(r), st.ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	actors := []string{st.CreatedBy, st.UpdatedBy}
+	tv, err := h.truthOf(r, st, form)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	actors := []string{st.CreatedBy, st.UpdatedBy, st.VerifiedBy}
 	for _, c := range changes {
 		actors = append(actors, c.ChangedBy)
 	}
@@ -67,14 +80,17 @@ func (h *handler) stationDetail(w http.ResponseWriter, r *http.Request) {
 		Lat: coordText(st.Location[1]), Lng: coordText(st.Location[0]), Version: st.Version,
 		CreatedAt: st.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), CreatedBy: actor(st.CreatedBy),
 		UpdatedAt: st.UpdatedAt.In(shanghai).Format("2006-01-02 15:04"), UpdatedBy: actor(st.UpdatedBy),
-		OpenNow: st.Hours.OpenAt(h.Stations.Now()),
+		OpenNow: st.OpenAt(h.Stations.Now()), ClosedNow: st.ClosedAt(h.Stations.Now()), Truth: tv,
 		Map: mapConfig{Tiles: h.Config.TileURL, Subdomains: h.Config.TileSubdomains, CRS: string(h.Config.TileCRS),
 			Lat: coordText(pt[1]), Lng: coordText(pt[0]), Zoom: 16, Marker: true},
 	}
 	for i := len(changes) - 1; i >= 0; i-- {
 		page.History = append(page.History, changeViewOf(changes[i], actor))
 	}
-	h.render(w, r, "station.html", "stations", page)
+	if !st.VerifiedAt.IsZero() {
+		page.Truth.VerifiedAt, page.Truth.VerifiedBy = st.VerifiedAt.In(shanghai).Format("2006-01-02 15:04"), actor(st.VerifiedBy)
+	}
+	h.renderStatus(w, r, status, "station.html", "stations", page)
 }
 
 func changeViewOf(c station.Change, actor func(string) string) changeView {

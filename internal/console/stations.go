@@ -2,7 +2,9 @@ package console
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -38,7 +40,14 @@ type stationFilter struct {
 	Amenity  string
 	Status   string
 	Query    string
+	// Review keeps stations flagged 待核查; Stale (days, as typed) those
+	// nobody confirmed or verified for that long.
+	Review bool
+	Stale  string
 }
+
+// staleChoices are the stale_days filter's choices, in days.
+var staleChoices = []string{"30", "60", "90"}
 
 // stationRow is one line of the list.
 type stationRow struct {
@@ -47,6 +56,7 @@ type stationRow struct {
 	StatusLabel                 string
 	Amenities                   []string
 	UpdatedAt                   string
+	NeedsReview                 bool
 }
 
 type stationListPage struct {
@@ -57,6 +67,7 @@ type stationListPage struct {
 	Items     []stationRow
 	Pager     Pager
 	Errors    map[string]string
+	Stale     []option
 	// MapURL is the same filter on the map.
 	MapURL string
 }
@@ -69,13 +80,15 @@ type option struct {
 
 // readStationFilter parses the filter form into a ListFilter within the
 // staff member's districts. Problems are keyed by form field.
-func readStationFilter(r *http.Request, p *auth.Principal) (stationFilter, station.ListFilter, map[string]string) {
+func readStationFilter(r *http.Request, p *auth.Principal, now time.Time) (stationFilter, station.ListFilter, map[string]string) {
 	q := r.URL.Query()
 	in := stationFilter{
 		District: strings.TrimSpace(q.Get("district")),
 		Amenity:  q.Get("amenity"),
 		Status:   q.Get("status"),
 		Query:    strings.TrimSpace(q.Get("q")),
+		Review:   q.Get("needs_review") == "1",
+		Stale:    q.Get("stale_days"),
 	}
 	var f station.ListFilter
 	errs := map[string]string{}
@@ -105,6 +118,22 @@ func readStationFilter(r *http.Request, p *auth.Principal) (stationFilter, stati
 		}
 		f.Query = in.Query
 	}
+	if in.Review {
+		yes := true
+		f.NeedsReview = &yes
+	}
+	if in.Stale != "" {
+		days := 0
+		for _, c := range staleChoices {
+			if c == in.Stale {
+				days, _ = strconv.Atoi(c)
+			}
+		}
+		if days == 0 {
+			errs["stale_days"] = t("problem.unknown")
+		}
+		f.StaleBefore = now.Add(-time.Duration(days) * 24 * time.Hour)
+	}
 	if codes, all := p.DistrictScope(); !all {
 		f.Within = append([]string{}, codes...)
 	}
@@ -123,8 +152,8 @@ func readStationFilter(r *http.Request, p *auth.Principal) (stationFilter, stati
 
 func (h *handler) stationList(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	in, f, errs := readStationFilter(r, p)
-	page := stationListPage{Filter: in, Errors: errs, Statuses: statusOptions(in.Status, true)}
+	in, f, errs := readStationFilter(r, p, h.Stations.Now())
+	page := stationListPage{Filter: in, Errors: errs, Statuses: statusOptions(in.Status, true), Stale: staleOptions(in.Stale)}
 	page.Districts = districtOptions(p, in.District)
 	bit, _ := station.AmenityBit(in.Amenity)
 	page.Amenities = amenityOptions(bit)
@@ -160,7 +189,17 @@ func rowOf(st *station.Station) stationRow {
 		ID: st.ID.String(), Name: st.Name, Address: st.Address, District: districtText(st.DistrictCode),
 		Status: st.Status, StatusLabel: t("status." + string(st.Status)),
 		Amenities: amenityLabels(st.Amenities), UpdatedAt: st.UpdatedAt.In(shanghai).Format("2006-01-02 15:04"),
+		NeedsReview: st.NeedsReview,
 	}
+}
+
+// staleOptions are the stale_days choices, "any" first.
+func staleOptions(selected string) []option {
+	out := []option{{Value: "", Label: t("stations.filter.stale_any"), Selected: selected == ""}}
+	for _, c := range staleChoices {
+		out = append(out, option{Value: c, Label: t("stations.filter.stale_n", c), Selected: selected == c})
+	}
+	return out
 }
 
 // statusOptions are the status choices; withAll adds "all" first.

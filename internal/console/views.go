@@ -37,6 +37,7 @@ func parseViews() (*views, error) {
 		"asset": a.url,
 		"add":   func(a, b int) int { return a + b },
 		"date":  func(t time.Time) string { return t.In(shanghai).Format("2006-01-02 15:04") },
+		"dict":  dict,
 	}
 	pages, err := fs.Glob(files, "templates/*.html")
 	if err != nil {
@@ -55,6 +56,23 @@ func parseViews() (*views, error) {
 		v.pages[name] = tmpl
 	}
 	return v, nil
+}
+
+// dict makes a map of key, value pairs, for passing several values to a
+// partial template.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
 }
 
 // shanghai is the time zone every date on the console is shown in.

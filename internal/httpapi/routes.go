@@ -61,6 +61,9 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/stations", s.listStations)
 	v1.POST("/stations", s.createStation, s.requireStaff)
 	v1.POST("/stations/import", s.importStations, s.requireStaff)
+	v1.GET("/stations/import-template.xlsx", s.importTemplate, s.requireStaff)
+	v1.GET("/stations/export.csv", s.exportCSV, s.requireStaff)
+	v1.GET("/stations/export.xlsx", s.exportXLSX, s.requireStaff)
 	v1.GET("/stations/nearest", s.nearest)
 	v1.GET("/stations/changes", s.stationChanges)
 	v1.POST("/stations/along-route", s.alongRoute)
@@ -126,13 +129,16 @@ var queryParams = paramTable{
 	"/v1/claims/redeem":           {"POST": nil},
 
 	// amenity is the list's older name for amenities, kept as an alias.
-	"/v1/stations":             {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "needs_review", "stale_days", "limit", "cursor"}, "POST": {"crs"}},
-	"/v1/stations/import":      {"POST": {"crs"}},
-	"/v1/stations/nearest":     {"GET": {"lat", "lng", "crs", "limit", "radius_m", "amenities", "open_now", "at"}},
-	"/v1/stations/along-route": {"POST": nil},
-	"/v1/stations/changes":     {"GET": {"since", "district_code", "limit", "crs"}},
-	"/v1/stations/:id":         {"GET": {"crs"}, "PATCH": {"crs"}, "DELETE": nil},
-	"/v1/stations/:id/history": {"GET": nil},
+	"/v1/stations":                      {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "needs_review", "stale_days", "limit", "cursor"}, "POST": {"crs"}},
+	"/v1/stations/import":               {"POST": {"crs", "charset"}},
+	"/v1/stations/import-template.xlsx": {"GET": nil},
+	"/v1/stations/export.csv":           {"GET": nil},
+	"/v1/stations/export.xlsx":          {"GET": nil},
+	"/v1/stations/nearest":              {"GET": {"lat", "lng", "crs", "limit", "radius_m", "amenities", "open_now", "at"}},
+	"/v1/stations/along-route":          {"POST": nil},
+	"/v1/stations/changes":              {"GET": {"since", "district_code", "limit", "crs"}},
+	"/v1/stations/:id":                  {"GET": {"crs"}, "PATCH": {"crs"}, "DELETE": nil},
+	"/v1/stations/:id/history":          {"GET": nil},
 
 	"/v1/stations/:id/checkins": {"POST": nil},
 	"/v1/stations/:id/reports":  {"POST": nil},

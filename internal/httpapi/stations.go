@@ -265,15 +265,19 @@ func (s *server) importStations(c echo.Context) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
-	body, err := readBody(c, importLimit, "application/geo+json", echo.MIMEApplicationJSON)
+	body, err := readBody(c, importLimit, "application/geo+json", echo.MIMEApplicationJSON, mimeCSV, mimeXLSX)
 	if err != nil {
 		return err
 	}
-	items, err := station.DecodeFeatureCollection(body, crs)
-	if err != nil {
-		return err
+	var created []*station.Station
+	if mt := mediaType(c); mt == mimeCSV || mt == mimeXLSX {
+		created, err = s.importSheet(c, mt, body)
+	} else {
+		var items []station.ImportItem
+		if items, err = station.DecodeFeatureCollection(body, crs); err == nil {
+			created, err = s.Stations.Import(c.Request().Context(), principal(c), items)
+		}
 	}
-	created, err := s.Stations.Import(c.Request().Context(), principal(c), items)
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,16 @@ func (s *AuthStore) SetPendingTOTP(ctx context.Context, username, secret string)
 	return nil
 }
 
+// TOTPEnrolled implements auth.TOTPStore.
+func (s *AuthStore) TOTPEnrolled(ctx context.Context, username string) (bool, error) {
+	var on bool
+	err := s.db.Pool.QueryRow(ctx, `SELECT totp_secret IS NOT NULL FROM staff WHERE username = $1`, username).Scan(&on)
+	if err != nil {
+		return false, interpretError(err, "staff account")
+	}
+	return on, nil
+}
+
 // PendingTOTP implements auth.TOTPStore.
 func (s *AuthStore) PendingTOTP(ctx context.Context, username string) (string, error) {
 	var pending *string
