@@ -60,8 +60,9 @@ var zhCN = map[string]string{
 	"must be from 1 to %d":                                               "必须在 1 到 %d 之间",
 	"must be a number between %g and %g":                                 "必须是 %g 到 %g 之间的数字",
 	"is not a cursor this server issued":                                 "不是本服务器签发的分页游标",
-	"must be one of %s":                                                  "必须是以下之一：%s",
-	"unknown field %q":                                                   "未知字段 %q",
+	"the cursor is ahead of the station registry, which was restored from a backup; sync again from the start": "游标超前于驿站数据库（数据库已从备份恢复）；请从头重新同步",
+	"must be one of %s": "必须是以下之一：%s",
+	"unknown field %q":  "未知字段 %q",
 
 	// Words inside messages.
 	"string":                  "字符串",

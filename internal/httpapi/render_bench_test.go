@@ -68,7 +68,13 @@ func BenchmarkRenderNearest(b *testing.B) {
 // handler — routing, middleware, metrics, query parsing, search, rendering —
 // over 100,000 stations, without the sockets: what the server spends per
 // request beyond the kernel's share.
-func BenchmarkServeNearest(b *testing.B) {
+func BenchmarkServeNearest(b *testing.B) { benchServeNearest(b, "") }
+
+// BenchmarkServeNearestGzip is BenchmarkServeNearest for a client that
+// accepts gzip: the answer (≈ 7 KB) is compressed.
+func BenchmarkServeNearestGzip(b *testing.B) { benchServeNearest(b, "gzip") }
+
+func benchServeNearest(b *testing.B, acceptEncoding string) {
 	e := search.NewEngine()
 	e.Load(benchdata.Stations(100_000, 42))
 	h, err := New(Deps{Search: e, Stations: station.NewService(nil, nil, nil), Metrics: NewMetrics(prometheus.NewRegistry())})
@@ -79,6 +85,9 @@ func BenchmarkServeNearest(b *testing.B) {
 	reqs := make([]*http.Request, len(qs))
 	for i, p := range qs {
 		reqs[i] = httptest.NewRequest(http.MethodGet, fmt.Sprintf("/v1/stations/nearest?lat=%.6f&lng=%.6f&limit=10", p[1], p[0]), nil)
+		if acceptEncoding != "" {
+			reqs[i].Header.Set("Accept-Encoding", acceptEncoding)
+		}
 	}
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()

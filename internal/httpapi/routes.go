@@ -65,6 +65,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/stations/export.csv", s.exportCSV, s.requireStaff)
 	v1.GET("/stations/export.xlsx", s.exportXLSX, s.requireStaff)
 	v1.GET("/stations/nearest", s.nearest)
+	v1.GET("/stations/changes", s.stationChanges)
 	v1.POST("/stations/along-route", s.alongRoute)
 	v1.GET("/stations/:id", s.getStation)
 	v1.PATCH("/stations/:id", s.patchStation, s.requireStaff)
@@ -135,6 +136,7 @@ var queryParams = paramTable{
 	"/v1/stations/export.xlsx":          {"GET": nil},
 	"/v1/stations/nearest":              {"GET": {"lat", "lng", "crs", "limit", "radius_m", "amenities", "open_now", "at"}},
 	"/v1/stations/along-route":          {"POST": nil},
+	"/v1/stations/changes":              {"GET": {"since", "district_code", "limit", "crs"}},
 	"/v1/stations/:id":                  {"GET": {"crs"}, "PATCH": {"crs"}, "DELETE": nil},
 	"/v1/stations/:id/history":          {"GET": nil},
 

@@ -33,6 +33,8 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Feed serves GET /v1/stations/changes.
+	Feed station.Feed
 	// Ready reports nil when the service can serve traffic.
 	Ready func(ctx context.Context) error
 	// Limits are the request rate limits; the zero value limits nothing.
@@ -113,7 +115,14 @@ var serializeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // writeBody answers with b and its Content-Length: net/http would otherwise
 // send any answer over 2 KiB in chunks, a few bytes more for a courier's
 // phone, which can no longer tell how much is still to come.
+//
+// JSON over 1 KiB goes gzip-compressed to a client that accepts it
+// (maybeGzip).
 func writeBody(c echo.Context, status int, contentType string, b []byte) error {
+	b, release := maybeGzip(c, contentType, b)
+	if release != nil {
+		defer release()
+	}
 	c.Response().Header()[echo.HeaderContentLength] = []string{strconv.Itoa(len(b))}
 	return c.Blob(status, contentType, b)
 }

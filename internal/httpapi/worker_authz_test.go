@@ -158,6 +158,7 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"GET", "/v1/stations/export.csv", staffListed, func(c credential) req { return req{Path: "/v1/stations/export.csv"} }, 200},
 		{"GET", "/v1/stations/export.xlsx", staffListed, func(c credential) req { return req{Path: "/v1/stations/export.xlsx"} }, 200},
 		{"GET", "/v1/stations/nearest", public, func(c credential) req { return req{Path: "/v1/stations/nearest?lat=29.45&lng=119.89"} }, 200},
+		{"GET", "/v1/stations/changes", public, func(c credential) req { return req{Path: "/v1/stations/changes?limit=1"} }, 200},
 		{"POST", "/v1/stations/along-route", public, func(c credential) req {
 			return req{Path: "/v1/stations/along-route", Body: map[string]any{"polyline": [][]float64{{29.45, 119.89}, {29.46, 119.90}}}}
 		}, 200},

@@ -225,14 +225,8 @@ func (st *StationStore) List(ctx context.Context, f station.ListFilter) ([]*stat
 	if f.After != uuid.Nil {
 		where = append(where, "id > "+arg(f.After))
 	}
-	switch c := f.DistrictCode; {
-	case c == "":
-	case strings.HasSuffix(c, "0000"): // a province: all its counties
-		where = append(where, "district_code LIKE "+arg(c[:2]+"%"))
-	case strings.HasSuffix(c, "00"): // a city: all its counties
-		where = append(where, "district_code LIKE "+arg(c[:4]+"%"))
-	default:
-		where = append(where, "district_code = "+arg(c))
+	if f.DistrictCode != "" {
+		where = append(where, districtScope("district_code", f.DistrictCode, arg))
 	}
 	if f.Within != nil {
 		// Counties by equality, cities and provinces by their prefix, so
@@ -297,6 +291,19 @@ func (st *StationStore) List(ctx context.Context, f station.ListFilter) ([]*stat
 		out = append(out, s)
 	}
 	return out, interpretError(rows.Err(), "stations")
+}
+
+// districtScope is the condition that column holds a county that code
+// names or covers (a county, a city or a province); arg binds a value.
+func districtScope(column, code string, arg func(any) string) string {
+	switch {
+	case strings.HasSuffix(code, "0000"): // a province: all its counties
+		return column + " LIKE " + arg(likeEscaper.Replace(code[:2])+"%")
+	case strings.HasSuffix(code, "00"): // a city: all its counties
+		return column + " LIKE " + arg(likeEscaper.Replace(code[:4])+"%")
+	default:
+		return column + " = " + arg(code)
+	}
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
