@@ -152,7 +152,7 @@ func TestFeedReplayWithWriters(t *testing.T) {
 	var ids []uuid.UUID
 	for i := range 120 {
 		s := feedStation(t, feedCounties[i%len(feedCounties)], i)
-		if err := store.Create(ctx, s, "create"); err != nil {
+		if err := store.Create(ctx, s, "create", nil); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, s.ID)
@@ -180,7 +180,7 @@ func TestFeedReplayWithWriters(t *testing.T) {
 				}
 				if n%10 == 0 {
 					s := feedStation(t, feedCounties[r.IntN(len(feedCounties))], 1000*w+n)
-					if err := store.Create(ctx, s, "create"); err != nil {
+					if err := store.Create(ctx, s, "create", nil); err != nil {
 						t.Error(err)
 						return
 					}
@@ -249,7 +249,7 @@ func TestFeedWaitsForEarlierTransaction(t *testing.T) {
 	ctx := context.Background()
 	a, b := feedStation(t, "330726", 1), feedStation(t, "330726", 2)
 	for _, s := range []*station.Station{a, b} {
-		if err := store.Create(ctx, s, "create"); err != nil {
+		if err := store.Create(ctx, s, "create", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -306,7 +306,7 @@ func TestFeedLeavingScope(t *testing.T) {
 	s := feedStation(t, "330726", 1)
 	other := feedStation(t, "330726", 2)
 	for _, x := range []*station.Station{s, other} {
-		if err := store.Create(ctx, x, "create"); err != nil {
+		if err := store.Create(ctx, x, "create", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -368,7 +368,7 @@ func TestFeedFullSyncLeavesOutOldRemovals(t *testing.T) {
 	ctx := context.Background()
 	closed := feedStation(t, "330726", 1)
 	closed.Status = station.Closed
-	if err := store.Create(ctx, closed, "create"); err != nil {
+	if err := store.Create(ctx, closed, "create", nil); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; !settled(t, db); i++ {
