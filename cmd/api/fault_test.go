@@ -144,7 +144,8 @@ func TestSurvivesDatabaseOutage(t *testing.T) {
 	})
 	// The pool reconnects on its own; the 503'd write left nothing behind.
 	waitFor(t, 10*time.Second, "a write after the database returns", func() bool {
-		a := call(t, "POST", base+"/v1/stations", tok.Token, station("after"))
+		// "after" stands where "before" does: a duplicate on purpose.
+		a := call(t, "POST", base+"/v1/stations?allow_duplicate=true", tok.Token, station("after"))
 		if a.status != 201 && a.status != 503 {
 			t.Errorf("a write while the pool reconnects: %d %s", a.status, a.body)
 		}
