@@ -116,3 +116,24 @@ func (s *Service) throttleSubjects(name, clientAddr string, known bool) (subject
 	}
 	return append(subjects, user+"@"+clientAddr, user), append(limits, s.cfg.UserFailures, anywhere), user
 }
+
+// ClientNetwork is the client address cut to its /24 (IPv4) or /48 (IPv6),
+// what access logs record: enough to see a brute force or a flood from one
+// network, not enough to tell one courier from their neighbours. "" when ip
+// is not an address.
+func ClientNetwork(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	a = a.Unmap().WithZone("")
+	bits := 48
+	if a.Is4() {
+		bits = 24
+	}
+	p, err := a.Prefix(bits)
+	if err != nil {
+		return ""
+	}
+	return p.String()
+}

@@ -33,6 +33,7 @@
 package console
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -151,6 +152,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("Cache-Control", "no-store")
 	start := time.Now()
+	note := &logNote{}
+	r = r.WithContext(context.WithValue(r.Context(), ctxLogNote, note))
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	ok, tooLarge := true, false
 	if !safeMethod(r.Method) {
@@ -165,10 +168,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.mux.ServeHTTP(rec, r)
 	}
 	// One line per request, as the API logs: the route pattern, never the
-	// URL (a search may carry a worker's name or address).
+	// URL (a search may carry a worker's name or address); the client's
+	// network, not its address; the staff member's id, never the username.
 	if h.log.Enabled(r.Context(), slog.LevelInfo) {
-		h.log.InfoContext(r.Context(), "console request", "method", r.Method, "route", r.Pattern,
-			"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		attrs := []any{"method", r.Method, "route", r.Pattern, "status", rec.status,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "client", auth.ClientNetwork(h.ClientAddr(r))}
+		if note.staffID != "" {
+			attrs = append(attrs, "staff_id", note.staffID)
+		}
+		h.log.InfoContext(r.Context(), "console request", attrs...)
 	}
 }
 

@@ -38,7 +38,21 @@ const (
 
 type ctxKey int
 
-const ctxSession ctxKey = iota
+const (
+	ctxSession ctxKey = iota
+	ctxLogNote
+)
+
+// logNote is what a request's log line learns on the way through the
+// handlers: the staff member, once a page has found their session.
+type logNote struct{ staffID string }
+
+// noteStaff records the signed-in staff member for the request's log line.
+func noteStaff(r *http.Request, s *session) {
+	if n, ok := r.Context().Value(ctxLogNote).(*logNote); ok && s != nil {
+		n.staffID = s.Principal.StaffID.String()
+	}
+}
 
 // session is the signed-in staff member of a request.
 type session struct {
@@ -96,6 +110,7 @@ func (h *handler) page(next http.HandlerFunc) http.HandlerFunc {
 			http.Redirect(w, r, target, http.StatusSeeOther)
 			return
 		}
+		noteStaff(r, s)
 		next(w, r.WithContext(context.WithValue(r.Context(), ctxSession, s)))
 	}
 }

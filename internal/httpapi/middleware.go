@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -160,7 +159,7 @@ var (
 
 // accessLog logs one line per request. It logs the route template, never the
 // raw URL: query strings carry workers' coordinates. Of who asked it logs
-// only what shows a brute force: the client's network (clientNetwork) and,
+// only what shows a brute force: the client's network (auth.ClientNetwork) and,
 // on staff routes, the staff member's id — never a username, a worker or a
 // token.
 func (s *server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
@@ -182,7 +181,7 @@ func (s *server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Int("status", c.Response().Status),
 			slog.Int64("bytes", c.Response().Size),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-			slog.String("client", clientNetwork(c.RealIP())),
+			slog.String("client", auth.ClientNetwork(c.RealIP())),
 		}
 		if p := principal(c); p.IsStaff() {
 			attrs = append(attrs, slog.String("staff_id", p.StaffID.String()))
@@ -190,26 +189,6 @@ func (s *server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 		return nil
 	}
-}
-
-// clientNetwork is the client address cut to its /24 (IPv4) or /48 (IPv6):
-// enough to see a brute force or a flood from one network, not enough to
-// tell one courier from their neighbours. "" when ip is not an address.
-func clientNetwork(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ""
-	}
-	a = a.Unmap().WithZone("")
-	bits := 48
-	if a.Is4() {
-		bits = 24
-	}
-	p, err := a.Prefix(bits)
-	if err != nil {
-		return ""
-	}
-	return p.String()
 }
 
 // recoverPanics turns a panic into a logged 500 instead of a dropped
