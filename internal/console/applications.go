@@ -104,12 +104,11 @@ func (h *handler) decideApplication(w http.ResponseWriter, r *http.Request, deci
 		return
 	}
 	a, err := decide(id)
+	if err == nil {
+		h.redirect(w, r, back, done, a.RealName)
+		return
+	}
 	switch apperr.CodeOf(err) {
-	case apperr.Internal:
-		if err == nil {
-			h.redirect(w, r, back, done, a.RealName)
-			return
-		}
 	case apperr.Invalid:
 		h.redirect(w, r, back, "flash.error.apps.reason", "")
 		return

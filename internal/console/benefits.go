@@ -424,12 +424,11 @@ func (h *handler) benefitStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	patch, _ := json.Marshal(map[string]string{"status": string(to)})
 	o, err := h.Benefits.PatchOffer(r.Context(), principal(r), id, 0, patch)
+	if err == nil {
+		h.redirect(w, r, "/console/benefits/"+o.ID.String(), "flash.offer.status", t("offer.status."+string(to)))
+		return
+	}
 	switch apperr.CodeOf(err) {
-	case apperr.Internal:
-		if err == nil {
-			h.redirect(w, r, "/console/benefits/"+o.ID.String(), "flash.offer.status", t("offer.status."+string(to)))
-			return
-		}
 	case apperr.Invalid, apperr.Conflict:
 		h.redirect(w, r, "/console/benefits/"+id.String(), "flash.error.offer.status", "")
 		return

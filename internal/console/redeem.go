@@ -169,9 +169,13 @@ func (h *handler) preview(r *http.Request, code string, stationID uuid.UUID, ref
 	if refusal == nil {
 		refusal = pv.Refusal
 	}
-	switch apperr.CodeOf(refusal) {
-	case apperr.Internal: // nil: it may be handed over
+	if refusal == nil { // it may be handed over
 		res.Kind, res.Headline, res.Advice, res.Confirm = "ready", t("redeem.ready"), t("redeem.ready.advice"), true
+		return res
+	}
+	// Anything but a known refusal (an unexpected error among them) is never
+	// shown as ready to hand over.
+	switch apperr.CodeOf(refusal) {
 	case apperr.AlreadyRedeemed:
 		res.Kind, res.Headline, res.Advice = "redeemed", t("redeem.redeemed"), t("redeem.redeemed.advice")
 	case apperr.Expired:

@@ -141,12 +141,11 @@ func (h *handler) decideReport(w http.ResponseWriter, r *http.Request, decide de
 		return
 	}
 	rp, err := decide(r.Context(), principal(r), id, r.PostFormValue("note"))
+	if err == nil {
+		h.redirect(w, r, back, done, rp.StationName)
+		return
+	}
 	switch apperr.CodeOf(err) {
-	case apperr.Internal:
-		if err == nil {
-			h.redirect(w, r, back, done, rp.StationName)
-			return
-		}
 	case apperr.Invalid:
 		h.redirect(w, r, back, "flash.error.reports.note", "")
 		return
