@@ -1,0 +1,27 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"yizhan/internal/notify"
+)
+
+// enqueueNotification writes ev into the outbox inside tx, the transaction of the change that
+// causes it. An event whose DedupKey is already there is not written again.
+func enqueueNotification(ctx context.Context, tx pgx.Tx, ev notify.Event) error {
+	data := ev.Data
+	if data == nil {
+		data = map[string]string{}
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO notification_outbox (worker_id, event, dedup_key, data)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (dedup_key) DO NOTHING`, ev.WorkerID, ev.Name, ev.DedupKey, data)
+	if err != nil {
+		return fmt.Errorf("enqueue notification %s: %w", ev.DedupKey, err)
+	}
+	return nil
+}
