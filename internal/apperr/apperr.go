@@ -46,6 +46,11 @@ const (
 	TooFar      Code = "too_far"      // the worker is not near enough to the station to check in (422)
 	TooFrequent Code = "too_frequent" // the worker checked in or reported too often; retry later (429)
 
+	// Refusals of activity sign-ups and check-ins (issue 12 §1).
+	AlreadySignedUp  Code = "already_signed_up"  // the worker holds a sign-up for the activity already (409)
+	AlreadyCheckedIn Code = "already_checked_in" // the sign-up was checked in before (409)
+	NotConfirmed     Code = "not_confirmed"      // the sign-up holds no place: waitlisted or cancelled (409)
+
 	// PossibleDuplicate refuses a new active station near another (issue 11
 	// §3); allow_duplicate=true overrides it (409).
 	PossibleDuplicate Code = "possible_duplicate"

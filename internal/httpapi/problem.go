@@ -45,6 +45,11 @@ var statusOf = map[apperr.Code]int{
 	apperr.TooFrequent:          http.StatusTooManyRequests,
 	apperr.PossibleDuplicate:    http.StatusConflict,
 
+	// Activity sign-ups and check-ins (issue 12 §1).
+	apperr.AlreadySignedUp:  http.StatusConflict,
+	apperr.AlreadyCheckedIn: http.StatusConflict,
+	apperr.NotConfirmed:     http.StatusConflict,
+
 	// A staff login's second factor.
 	apperr.TOTPRequired:          http.StatusUnauthorized,
 	apperr.TOTPInvalid:           http.StatusUnauthorized,
