@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"yizhan/internal/activity"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
@@ -31,6 +32,8 @@ type app struct {
 	workers  *worker.Service
 	benefits *benefit.Service
 	truth    *truth.Service
+	// activities: issue 12 §1.
+	activities *activity.Service
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -72,6 +75,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		search:   engine,
 		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, cfg.Workers, nil),
 		benefits: benefits,
+		// Activities and courses (issue 12 §1).
+		activities: activity.NewService(postgres.NewActivityStore(db), nil),
 	}, nil
 }
 
@@ -124,6 +129,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Workers:        a.workers,
 		Benefits:       a.benefits,
 		Truth:          a.truth,
+		Activities:     a.activities,
 		Feed:           a.store,
 		Metrics:        metrics,
 		MetricsApart:   cfg.MetricsAddr != "",

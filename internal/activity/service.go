@@ -388,15 +388,15 @@ func (s *Service) Cancel(ctx context.Context, workerID, activityID uuid.UUID) (S
 // CheckIn checks in, at the activity, the sign-up whose code (or QR
 // payload) staff read at the door. Returns Invalid (a malformed code),
 // NotFound, Forbidden, NotOpen, AlreadyCheckedIn or NotConfirmed.
-func (s *Service) CheckIn(ctx context.Context, actor Actor, activityID uuid.UUID, code string) (Signup, error) {
+func (s *Service) CheckIn(ctx context.Context, actor Actor, activityID uuid.UUID, code string) (RosterEntry, error) {
 	code, ok := ParseCode(code)
 	if !ok {
 		var p apperr.Problems
 		p.Add("code", "format", "must be the 8-character sign-up code or the sign-up's qr_payload")
-		return Signup{}, p.Err()
+		return RosterEntry{}, p.Err()
 	}
 	if _, err := s.Get(ctx, actor, activityID); err != nil {
-		return Signup{}, err
+		return RosterEntry{}, err
 	}
 	now := s.clock()
 	return s.store.CheckIn(ctx, activityID, code, now, actor.ActorName(), func(a *Activity, sg Signup) error {
@@ -407,12 +407,13 @@ func (s *Service) CheckIn(ctx context.Context, actor Actor, activityID uuid.UUID
 	})
 }
 
-// Roster calls each for every sign-up of an activity the actor may manage,
-// in order of sign-up. Returns NotFound or Forbidden before the first.
-func (s *Service) Roster(ctx context.Context, actor Actor, activityID uuid.UUID, each func(RosterEntry) error) (*Activity, error) {
+// Roster calls each for up to limit sign-ups (all when 0) of an activity
+// the actor may manage whose QueueNo follows after, in order of sign-up.
+// Returns NotFound or Forbidden before the first.
+func (s *Service) Roster(ctx context.Context, actor Actor, activityID uuid.UUID, after int64, limit int, each func(RosterEntry) error) (*Activity, error) {
 	a, err := s.Get(ctx, actor, activityID)
 	if err != nil {
 		return nil, err
 	}
-	return a, s.store.Roster(ctx, activityID, s.clock(), each)
+	return a, s.store.Roster(ctx, activityID, s.clock(), after, limit, each)
 }

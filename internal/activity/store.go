@@ -93,13 +93,14 @@ type Store interface {
 	// NotFound (no sign-up held) or check's error.
 	Cancel(ctx context.Context, activityID, workerID uuid.UUID, now time.Time, check func(a *Activity, s Signup) error) (cancelled Signup, promoted *Signup, _ error)
 	// CheckIn locks the sign-up with the code on the activity, calls check,
-	// and checks it in at now by actor. Returns NotFound (activity or
-	// code) or check's error.
-	CheckIn(ctx context.Context, activityID uuid.UUID, code string, now time.Time, actor string, check func(a *Activity, s Signup) error) (Signup, error)
-	// Roster calls each for every sign-up of the activity in order of
+	// and checks it in at now by actor; it answers the sign-up with its
+	// attendee. Returns NotFound (activity or code) or check's error.
+	CheckIn(ctx context.Context, activityID uuid.UUID, code string, now time.Time, actor string, check func(a *Activity, s Signup) error) (RosterEntry, error)
+	// Roster calls each for up to limit sign-ups of the activity (every
+	// one when limit is 0) whose QueueNo follows after, in order of
 	// sign-up, with its attendee as of now. NotFound when there is no
 	// activity; an error from each stops the roster.
-	Roster(ctx context.Context, activityID uuid.UUID, now time.Time, each func(RosterEntry) error) error
+	Roster(ctx context.Context, activityID uuid.UUID, now time.Time, after int64, limit int, each func(RosterEntry) error) error
 	// NoShows counts the worker's no-shows at now (see NoShow).
 	NoShows(ctx context.Context, workerID uuid.UUID, now time.Time) (int, error)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"yizhan/internal/activity"
 	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
@@ -115,6 +116,8 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 		Benefits: benefits,
 		Ready:    db.Ready,
 		Feed:     store,
+		// Activities and courses (issue 12 §1).
+		Activities: activity.NewService(postgres.NewActivityStore(db), clk.Now),
 	}
 	for _, o := range opts {
 		o(&deps)

@@ -58,6 +58,19 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/me/claims", s.myClaims, s.requireWorker)
 	v1.POST("/claims/redeem", s.redeemClaim, s.requireStaff)
 
+	// Activities and courses (issue 12 §1): GET answers staff and workers
+	// each their own view (activities.go).
+	v1.GET("/activities", s.listActivities, s.requireAuth)
+	v1.POST("/activities", s.createActivity, s.requireStaff)
+	v1.GET("/activities/:id", s.getActivity, s.requireAuth)
+	v1.PATCH("/activities/:id", s.patchActivity, s.requireStaff)
+	v1.POST("/activities/:id/signups", s.signUp, s.requireWorker)
+	v1.GET("/activities/:id/signups", s.roster, s.requireStaff)
+	v1.GET("/activities/:id/signups.csv", s.rosterCSV, s.requireStaff)
+	v1.GET("/activities/:id/signups/me", s.mySignup, s.requireWorker)
+	v1.DELETE("/activities/:id/signups/me", s.cancelSignup, s.requireWorker)
+	v1.POST("/activities/:id/checkins", s.checkInSignup, s.requireStaff)
+
 	v1.GET("/stations", s.listStations)
 	v1.POST("/stations", s.createStation, s.requireStaff)
 	v1.POST("/stations/import", s.importStations, s.requireStaff)
@@ -127,6 +140,15 @@ var queryParams = paramTable{
 	"/v1/benefits/:id/claims":     {"POST": nil},
 	"/v1/me/claims":               {"GET": {"limit", "cursor"}},
 	"/v1/claims/redeem":           {"POST": nil},
+
+	// Activities and courses (issue 12 §1): staff list with status, limit,
+	// cursor; workers with lat, lng, crs, from, to, limit.
+	"/v1/activities":                 {"GET": {"lat", "lng", "crs", "from", "to", "limit", "status", "cursor"}, "POST": nil},
+	"/v1/activities/:id":             {"GET": {"crs"}, "PATCH": nil},
+	"/v1/activities/:id/signups":     {"POST": nil, "GET": {"limit", "cursor"}},
+	"/v1/activities/:id/signups.csv": {"GET": nil},
+	"/v1/activities/:id/signups/me":  {"GET": nil, "DELETE": nil},
+	"/v1/activities/:id/checkins":    {"POST": nil},
 
 	// amenity is the list's older name for amenities, kept as an alias.
 	"/v1/stations":                      {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "needs_review", "stale_days", "limit", "cursor"}, "POST": {"crs", "allow_duplicate"}},

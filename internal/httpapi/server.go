@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"yizhan/internal/activity"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/search"
@@ -33,6 +34,8 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Activities serves activities and their sign-ups (issue 12 §1).
+	Activities *activity.Service
 	// Feed serves GET /v1/stations/changes.
 	Feed station.Feed
 	// Ready reports nil when the service can serve traffic.

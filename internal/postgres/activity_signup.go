@@ -237,8 +237,8 @@ func (s *ActivityStore) Cancel(ctx context.Context, activityID, workerID uuid.UU
 }
 
 // CheckIn implements activity.Store.
-func (s *ActivityStore) CheckIn(ctx context.Context, activityID uuid.UUID, code string, now time.Time, actor string, check func(*activity.Activity, activity.Signup) error) (activity.Signup, error) {
-	var out activity.Signup
+func (s *ActivityStore) CheckIn(ctx context.Context, activityID uuid.UUID, code string, now time.Time, actor string, check func(*activity.Activity, activity.Signup) error) (activity.RosterEntry, error) {
+	var out activity.RosterEntry
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		var position int
 		sg, err := scanSignup(tx.QueryRow(ctx, `SELECT `+prefixed("s.", signupColumns)+`, `+positionColumn+`
@@ -262,7 +262,13 @@ func (s *ActivityStore) CheckIn(ctx context.Context, activityID uuid.UUID, code 
 			return err
 		}
 		sg.Status, sg.CheckedInAt, sg.CheckedInBy = activity.SignupCheckedIn, now, actor
-		out = sg
+		out.Signup = sg
+		var name, phone string
+		if err := tx.QueryRow(ctx, `SELECT `+attendeeColumns+` FROM workers w WHERE w.id = $1`, sg.WorkerID, now).
+			Scan(&name, &phone, &out.Attendee.NoShows); err != nil {
+			return err
+		}
+		out.Attendee.Name, out.Attendee.Phone = worker.MaskName(name), worker.MaskPhone(phone)
 		return nil
 	})
 	return out, interpretError(err, "sign-up")
@@ -273,11 +279,18 @@ func (s *ActivityStore) CheckIn(ctx context.Context, activityID uuid.UUID, code 
 const noShowsOf = `(SELECT count(*)::int FROM activity_signups n JOIN activities na ON na.id = n.activity_id
 	WHERE n.worker_id = %s AND n.status = 'confirmed' AND na.status IN ('published', 'finished') AND na.ends_at <= $2)`
 
+// attendeeColumns are what a roster shows of the worker w, unmasked: the
+// real name of their approved application when they are a member, else
+// their nickname; their phone; their no-shows at $2.
+var attendeeColumns = `coalesce((SELECT ap.real_name FROM membership_applications ap
+		WHERE ap.worker_id = w.id AND ap.status = 'approved' ORDER BY ap.decided_at DESC LIMIT 1), w.nickname, ''),
+	coalesce(w.phone, ''), ` + fmt.Sprintf(noShowsOf, "w.id")
+
 // Roster implements activity.Store. Names and phones are masked here, so
 // the unmasked ones never leave the store. The worker's name is the real
 // name of their approved application when they are a member, else their
 // nickname.
-func (s *ActivityStore) Roster(ctx context.Context, activityID uuid.UUID, now time.Time, each func(activity.RosterEntry) error) error {
+func (s *ActivityStore) Roster(ctx context.Context, activityID uuid.UUID, now time.Time, after int64, limit int, each func(activity.RosterEntry) error) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`); err != nil {
 			return err
@@ -287,11 +300,9 @@ func (s *ActivityStore) Roster(ctx context.Context, activityID uuid.UUID, now ti
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT `+prefixed("s.", signupColumns)+`, `+positionColumn+`,
-				coalesce((SELECT ap.real_name FROM membership_applications ap
-					WHERE ap.worker_id = w.id AND ap.status = 'approved' ORDER BY ap.decided_at DESC LIMIT 1), w.nickname, ''),
-				coalesce(w.phone, ''), `+fmt.Sprintf(noShowsOf, "s.worker_id")+`
+`+attendeeColumns+`
 			FROM activity_signups s JOIN workers w ON w.id = s.worker_id
-			WHERE s.activity_id = $1 ORDER BY s.queue_no`, activityID, now)
+			WHERE s.activity_id = $1 AND s.queue_no > $3 ORDER BY s.queue_no LIMIT nullif($4, 0)`, activityID, now, after, limit)
 		if err != nil {
 			return err
 		}
