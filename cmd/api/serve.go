@@ -182,6 +182,7 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Workers:    a.workers,
 		Benefits:   a.benefits,
 		Truth:      a.truth,
+		Activities: a.activities,
 		ClientAddr: clientAddr,
 		Config:     cfg.Console,
 	})

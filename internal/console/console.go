@@ -38,6 +38,7 @@ import (
 	"net/http"
 	"time"
 
+	"yizhan/internal/activity"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/geo"
@@ -81,6 +82,8 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Activities serves the activity pages (issue 12 §1).
+	Activities *activity.Service
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -132,6 +135,7 @@ func (h *handler) routes() {
 	h.stationRoutes()
 	h.opsRoutes()
 	h.truthRoutes()
+	h.activityRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

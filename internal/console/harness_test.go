@@ -26,6 +26,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"yizhan/internal/activity"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
@@ -120,6 +121,8 @@ type env struct {
 	Benefits *benefit.Service
 	Truth    *truth.Service
 	Config   console.Config
+	// Activities: issue 12 §1.
+	Activities *activity.Service
 }
 
 // testAuthConfig keeps production rules but cheap hashing.
@@ -164,7 +167,9 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg})
+	activities := activity.NewService(postgres.NewActivityStore(db), nil)
+	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
+		Activities: activities})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +183,8 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	})
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
-	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg}
+	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
+		Activities: activities}
 }
 
 // testPassword is every test account's password.
