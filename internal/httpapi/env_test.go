@@ -67,6 +67,8 @@ type env struct {
 	wechat  *fakeWeChat
 	// The benefit service, whose welcome grant the approvals call.
 	benefits *benefit.Service
+	// activities: issue 12 §1.
+	activities *activity.Service
 }
 
 // testAuthConfig keeps production rules but cheap hashing: argon2id at
@@ -119,6 +121,7 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 		// Activities and courses (issue 12 §1).
 		Activities: activity.NewService(postgres.NewActivityStore(db), clk.Now),
 	}
+	activities := deps.Activities
 	for _, o := range opts {
 		o(&deps)
 	}
@@ -128,7 +131,8 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, db: db, auth: authSvc, clock: clk, store: store, workers: workers, wechat: wx, benefits: benefits}
+	return &env{t: t, srv: srv, db: db, auth: authSvc, clock: clk, store: store, workers: workers, wechat: wx, benefits: benefits,
+		activities: activities}
 }
 
 // staff creates an account and returns a bearer token for it.

@@ -23,6 +23,9 @@ const (
 	workerOnly                // a worker's token; staff get 403
 	staffOnly                 // staff of the resource's district; workers and other districts get 403
 	staffListed               // any staff (the answer is limited to their districts); workers get 403
+	// staffOrWorker: a worker, or staff of the resource's district; other
+	// districts get 403 (an activity: issue 12 §1).
+	staffOrWorker
 )
 
 // What a caller is.
@@ -114,6 +117,22 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 			t.Fatal(err)
 		}
 		return cl.Code
+	}
+
+	// Activities (issue 12 §1): one of Pujiang's, one open to all, and one
+	// starting within the check-in hours.
+	var seedActivity, openActivity, doorActivity activityOut
+	e.do(req{Method: "POST", Path: "/v1/activities", Token: admin, Body: e.activityBody(seed.ID, 5)}).JSON(t, &seedActivity)
+	open := e.activityBody(seed.ID, 1000)
+	delete(open, "eligibility")
+	e.do(req{Method: "POST", Path: "/v1/activities", Token: admin, Body: open}).JSON(t, &openActivity)
+	door := e.activityBody(seed.ID, 1000)
+	door["starts_at"], door["ends_at"] = e.clock.Now().Add(30*time.Minute), e.clock.Now().Add(2*time.Hour)
+	e.do(req{Method: "POST", Path: "/v1/activities", Token: admin, Body: door}).JSON(t, &doorActivity)
+	signupCode := func() string {
+		tok, _ := e.worker(fresh("oDoor"))
+		e.do(req{Method: "PATCH", Path: "/v1/me", Token: tok, ContentType: "application/merge-patch+json", Body: map[string]any{"district_code": "330726"}})
+		return e.mustSignUp(tok, doorActivity.ID, "door").Code
 	}
 
 	// openReport files a report about the station by a fresh worker.
@@ -238,6 +257,42 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 				"until": e.clock.Now().Add(time.Hour).Format(time.RFC3339), "message": "matrix"}}
 		}, 201},
 		{"POST", "/v1/stations/:id/verify", staffOnly, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/verify"} }, 200},
+
+		// Activities and courses (issue 12 §1).
+		{"GET", "/v1/activities", anyone, func(c credential) req { return req{Path: "/v1/activities"} }, 200},
+		{"POST", "/v1/activities", staffOnly, func(c credential) req {
+			body := e.activityBody(seed.ID, 5)
+			body["title"] = "matrix-activity"
+			return req{Path: "/v1/activities", Body: body}
+		}, 201},
+		{"GET", "/v1/activities/:id", staffOrWorker, func(c credential) req { return req{Path: "/v1/activities/" + seedActivity.ID} }, 200},
+		{"PATCH", "/v1/activities/:id", staffOnly, func(c credential) req {
+			return req{Path: "/v1/activities/" + seedActivity.ID, Body: map[string]any{"description": fresh("matrix")}, ContentType: "application/merge-patch+json"}
+		}, 200},
+		{"POST", "/v1/activities/:id/signups", workerOnly, func(c credential) req {
+			return req{Path: "/v1/activities/" + openActivity.ID + "/signups", Header: map[string]string{"Idempotency-Key": fresh("matrix")}}
+		}, 201},
+		{"GET", "/v1/activities/:id/signups", staffOnly, func(c credential) req { return req{Path: "/v1/activities/" + seedActivity.ID + "/signups"} }, 200},
+		{"GET", "/v1/activities/:id/signups.csv", staffOnly, func(c credential) req { return req{Path: "/v1/activities/" + seedActivity.ID + "/signups.csv"} }, 200},
+		{"GET", "/v1/activities/:id/signups/me", workerOnly, func(c credential) req {
+			if c.worker != uuid.Nil {
+				if _, _, err := e.activities.SignUp(ctx, c.worker, uuid.MustParse(openActivity.ID), fresh("matrix-me")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return req{Path: "/v1/activities/" + openActivity.ID + "/signups/me"}
+		}, 200},
+		{"DELETE", "/v1/activities/:id/signups/me", workerOnly, func(c credential) req {
+			if c.worker != uuid.Nil {
+				if _, _, err := e.activities.SignUp(ctx, c.worker, uuid.MustParse(openActivity.ID), fresh("matrix-cancel")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return req{Path: "/v1/activities/" + openActivity.ID + "/signups/me"}
+		}, 200},
+		{"POST", "/v1/activities/:id/checkins", staffOnly, func(c credential) req {
+			return req{Path: "/v1/activities/" + doorActivity.ID + "/checkins", Body: map[string]string{"code": signupCode()}}
+		}, 200},
 	}
 
 	// Every route of the server has a row, and every row a route.
@@ -268,7 +323,8 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 				want = 401
 			case c.access == workerOnly && who.kind != workerCaller,
 				(c.access == staffOnly || c.access == staffListed) && who.kind == workerCaller,
-				c.access == staffOnly && who.kind == staffOutside:
+				c.access == staffOnly && who.kind == staffOutside,
+				c.access == staffOrWorker && who.kind == staffOutside:
 				want = 403
 			}
 			cred := who.mint()
@@ -318,6 +374,11 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"reports resolved", `SELECT count(*) FROM station_reports WHERE status = 'resolved'`, 3},
 		{"reports dismissed", `SELECT count(*) FROM station_reports WHERE status = 'dismissed'`, 3},
 		{"notices posted", `SELECT count(*) FROM station_notices WHERE message = 'matrix'`, 3},
+		{"activities created", `SELECT count(*) FROM activities WHERE title = 'matrix-activity'`, 3},
+		{"activities patched", `SELECT version FROM activities WHERE id = '` + seedActivity.ID + `'`, 4},
+		{"sign-ups checked in", `SELECT count(*) FROM activity_signups WHERE status = 'checked_in'`, 3},
+		{"sign-ups cancelled", `SELECT count(*) FROM activity_signups WHERE status = 'cancelled'`, 1},
+		{"sign-ups over HTTP", `SELECT count(*) FROM activity_signup_keys WHERE idempotency_key LIKE 'matrix-%' AND idempotency_key NOT LIKE 'matrix-me%' AND idempotency_key NOT LIKE 'matrix-cancel%'`, 1},
 	} {
 		var got int
 		if err := e.db.Pool.QueryRow(t.Context(), tc.query).Scan(&got); err != nil {
