@@ -78,8 +78,9 @@ CREATE TABLE activity_signups (
 CREATE UNIQUE INDEX activity_signups_one_per_worker ON activity_signups (activity_id, worker_id) WHERE status <> 'cancelled';
 -- The waiting line, first come first.
 CREATE INDEX activity_signups_queue ON activity_signups (activity_id, queue_no) WHERE status = 'waitlisted';
+-- A worker's sign-ups: their last one on an activity, their no-shows. (The roster reads the unique
+-- (activity_id, queue_no); every index here is written under the activity's lock by each sign-up.)
 CREATE INDEX activity_signups_worker_idx ON activity_signups (worker_id, activity_id);
-CREATE INDEX activity_signups_roster_idx ON activity_signups (activity_id, created_at);
 
 -- The Idempotency-Key of every sign-up made, so a retry answers the sign-up it made.
 CREATE TABLE activity_signup_keys (
