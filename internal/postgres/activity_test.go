@@ -299,3 +299,74 @@ func TestActivityCapacityPromotes(t *testing.T) {
 		t.Errorf("the fifth: %s at %d", s.Status, s.Position)
 	}
 }
+
+// Sign-ups and cancellations racing each other from three processes: the
+// counters always equal the rows, the places are all taken while anyone
+// waits, the line is served first come first (every promoted sign-up signed
+// up before everyone still waiting), and each promotion wrote exactly one
+// notification.
+func TestActivitySignupsAndCancellationsRace(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 3)
+	a := e.mustActivity(10)
+	ws := e.mustWorkers(60)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i, w := range ws[:40] {
+		wg.Go(func() {
+			if _, _, err := e.activityService(i%3).SignUp(ctx, w, a.ID, "first"); err != nil {
+				t.Errorf("sign-up: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	// Twenty of the first forty cancel while twenty more sign up.
+	for i, w := range ws[:20] {
+		wg.Go(func() {
+			if _, _, err := e.activityService(i%3).Cancel(ctx, w, a.ID); err != nil {
+				t.Errorf("cancel: %v", err)
+			}
+		})
+	}
+	for i, w := range ws[40:] {
+		wg.Go(func() {
+			if _, _, err := e.activityService(i%3).SignUp(ctx, w, a.ID, "second"); err != nil {
+				t.Errorf("late sign-up: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	c, w, rows := e.counts(a.ID)
+	if c != 10 || w != 30 || rows["confirmed"] != 10 || rows["waitlisted"] != 30 || rows["cancelled"] != 20 {
+		t.Fatalf("counters %d confirmed, %d waitlisted; rows %v; want 10, 30", c, w, rows)
+	}
+	var lastPromoted, firstWaiting, promoted, events int64
+	err := e.pools[0].Pool.QueryRow(ctx, `SELECT
+			coalesce((SELECT max(queue_no) FROM activity_signups WHERE activity_id = $1 AND status = 'confirmed' AND promoted_at IS NOT NULL), 0),
+			(SELECT min(queue_no) FROM activity_signups WHERE activity_id = $1 AND status = 'waitlisted'),
+			(SELECT count(*) FROM activity_signups WHERE activity_id = $1 AND promoted_at IS NOT NULL),
+			(SELECT count(*) FROM notification_outbox WHERE event = 'waitlist_promoted')`, a.ID).
+		Scan(&lastPromoted, &firstWaiting, &promoted, &events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lastPromoted > firstWaiting {
+		t.Errorf("sign-up %d was promoted while %d, earlier, still waits", lastPromoted, firstWaiting)
+	}
+	if promoted == 0 || events != promoted {
+		t.Errorf("%d promotions wrote %d notifications", promoted, events)
+	}
+	// The positions read back are 1..30, each once.
+	seen := map[int]bool{}
+	for _, wk := range ws {
+		s, err := e.activityService(0).MySignup(ctx, wk, a.ID)
+		if err == nil && s.Status == activity.SignupWaitlisted {
+			seen[s.Position] = true
+		}
+	}
+	for p := 1; p <= 30; p++ {
+		if !seen[p] {
+			t.Errorf("no one waits at position %d", p)
+		}
+	}
+}
