@@ -49,6 +49,12 @@ func TestCreateActivity(t *testing.T) {
 	tb.open("/console/activities")
 	tb.shot("activities-empty")
 	tb.open("/console/activities/new")
+	// The place shows the station picker, or the address fields once 在其他地址 is picked.
+	tb.do(chromedp.WaitVisible(chromedp.CSS(`select[name=station_id]`)), chromedp.WaitNotVisible(chromedp.CSS(`input[name=address]`)),
+		chromedp.Click(chromedp.CSS(`input[name=place_kind][value=address]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=address]`)), chromedp.WaitNotVisible(chromedp.CSS(`select[name=station_id]`)))
+	tb.shot("activity-form-address")
+	tb.do(chromedp.Click(chromedp.CSS(`input[name=place_kind][value=station]`)), chromedp.WaitVisible(chromedp.CSS(`select[name=station_id]`)))
 	tb.do(
 		chromedp.SendKeys(chromedp.CSS(`input[name=title]`), "电动车安全骑行与保养课"),
 		chromedp.SendKeys(chromedp.CSS(`textarea[name=description]`), "交警和维修师傅讲解雨天骑行、电池保养，现场免费检测刹车。"),
