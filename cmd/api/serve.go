@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
@@ -18,6 +19,7 @@ import (
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/wechat"
+	"yizhan/internal/wish"
 	"yizhan/internal/worker"
 )
 
@@ -31,6 +33,8 @@ type app struct {
 	workers  *worker.Service
 	benefits *benefit.Service
 	truth    *truth.Service
+	wishes   *wish.Service
+	aid      *aid.Service
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -72,6 +76,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		search:   engine,
 		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, cfg.Workers, nil),
 		benefits: benefits,
+		wishes:   wish.NewService(postgres.NewWishStore(db), nil),
+		aid:      aid.NewService(postgres.NewAidStore(db), cfg.Aid, nil),
 	}, nil
 }
 
@@ -124,6 +130,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Workers:        a.workers,
 		Benefits:       a.benefits,
 		Truth:          a.truth,
+		Wishes:         a.wishes,
+		Aid:            a.aid,
 		Feed:           a.store,
 		Metrics:        metrics,
 		MetricsApart:   cfg.MetricsAddr != "",

@@ -16,11 +16,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
+	"yizhan/internal/wish"
 	"yizhan/internal/worker"
 )
 
@@ -33,6 +35,9 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Wishes and Aid serve micro-wishes and hardship aid (issue 12 §§2–3).
+	Wishes *wish.Service
+	Aid    *aid.Service
 	// Feed serves GET /v1/stations/changes.
 	Feed station.Feed
 	// Ready reports nil when the service can serve traffic.

@@ -207,11 +207,11 @@ func TestSchemaTiesWishStatesToTimes(t *testing.T) {
 	pujiang := e.account("pujiang", auth.DistrictStaff, "330726")
 	w := e.publishedWish(e.member("oWish", "330726", pujiang), pujiang)
 	for _, bad := range []string{
-		`UPDATE wishes SET status = 'pledged' WHERE id = $1`,                                            // no pledged_at
+		`UPDATE wishes SET status = 'pledged' WHERE id = $1`,                                                 // no pledged_at
 		`UPDATE wishes SET status = 'delivered', pledged_at = now(), pledged_by = reviewed_by WHERE id = $1`, // no delivered_at
-		`UPDATE wishes SET status = 'pending' WHERE id = $1`,                                            // reviewed, but pending
-		`UPDATE wishes SET story = NULL WHERE id = $1`,                                                  // erased words, not marked erased
-		`UPDATE wishes SET erased_at = now() WHERE id = $1`,                                              // marked erased, words kept
+		`UPDATE wishes SET status = 'pending' WHERE id = $1`,                                                 // reviewed, but pending
+		`UPDATE wishes SET story = NULL WHERE id = $1`,                                                       // erased words, not marked erased
+		`UPDATE wishes SET erased_at = now() WHERE id = $1`,                                                  // marked erased, words kept
 		`UPDATE wishes SET value_yuan = 501 WHERE id = $1`,
 	} {
 		if _, err := e.db.Pool.Exec(ctx, bad, w.ID); err == nil {

@@ -149,8 +149,9 @@ func Reject(w *Wish, by Actor, reason string, now time.Time) error {
 
 // Pledge records that by will fulfil a published wish, and returns the
 // worker's notification. A donor account pledges any wish; union staff
-// those of their districts. Returns Forbidden, NotFound (the wish is not
-// public), or AlreadyPledged.
+// those of their districts. The same account pledging again changes
+// nothing and returns no event (Name empty). Returns Forbidden, NotFound
+// (the wish is not public), or AlreadyPledged.
 func Pledge(w *Wish, by Actor, now time.Time) (notify.Event, error) {
 	switch {
 	case by.IsDonor():
@@ -161,6 +162,9 @@ func Pledge(w *Wish, by Actor, now time.Time) (notify.Event, error) {
 	switch w.Status {
 	case Published:
 	case Pledged, Delivered, Confirmed:
+		if w.Status == Pledged && w.PledgedBy == by.AccountID() {
+			return notify.Event{}, nil // the pledger's retry: nothing changes, nothing is written
+		}
 		return notify.Event{}, errAlreadyPledged
 	default:
 		return notify.Event{}, apperr.New(apperr.NotFound, "%s not found", apperr.Word("wish"))

@@ -128,12 +128,16 @@ func (s *Service) Reject(ctx context.Context, by Actor, id uuid.UUID, reason str
 
 // Pledge records by's pledge and notifies the worker in the same
 // transaction. Of pledges at once, exactly one wins; the others get
-// AlreadyPledged. Returns NotFound, Forbidden or AlreadyPledged.
+// AlreadyPledged, but for the winner's own retry, which answers the wish as
+// it stands. Returns NotFound, Forbidden or AlreadyPledged.
 func (s *Service) Pledge(ctx context.Context, by Actor, id uuid.UUID) (Wish, error) {
 	now := s.clock()
 	return s.update(ctx, by, id, func(w *Wish) ([]notify.Event, error) {
 		ev, err := Pledge(w, by, now)
-		return []notify.Event{ev}, err
+		if err != nil || ev.Name == "" {
+			return nil, err
+		}
+		return []notify.Event{ev}, nil
 	})
 }
 
