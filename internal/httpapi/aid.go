@@ -116,7 +116,6 @@ func (s *server) applyForAid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Location", "/v1/me/aid-applications/"+a.ID.String())
 	return c.JSON(http.StatusCreated, toAidJSON(a, aidOwner))
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"yizhan/internal/aid"
 	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
@@ -32,6 +33,7 @@ import (
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
+	"yizhan/internal/wish"
 	"yizhan/internal/worker"
 )
 
@@ -115,6 +117,9 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 		Benefits: benefits,
 		Ready:    db.Ready,
 		Feed:     store,
+		// Micro-wishes and hardship aid (issue 12 §§2–3).
+		Wishes: wish.NewService(postgres.NewWishStore(db), clk.Now),
+		Aid:    aid.NewService(postgres.NewAidStore(db), aid.DefaultConfig, clk.Now),
 	}
 	for _, o := range opts {
 		o(&deps)

@@ -148,7 +148,6 @@ func (s *server) postWish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Location", "/v1/me/wishes/"+w.ID.String())
 	return c.JSON(http.StatusCreated, toWishJSON(w, ownerView))
 }
 
