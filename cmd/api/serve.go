@@ -184,6 +184,8 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Workers:    a.workers,
 		Benefits:   a.benefits,
 		Truth:      a.truth,
+		Wishes:     a.wishes,
+		Aid:        a.aid,
 		ClientAddr: clientAddr,
 		Config:     cfg.Console,
 	})

@@ -65,6 +65,9 @@ func NewService(store Store, cfg Config, now func() time.Time) *Service {
 	return &Service{store: store, cfg: cfg, now: now}
 }
 
+// SecondReviewYuan is the amount above which an approval needs a second one.
+func (s *Service) SecondReviewYuan() int { return s.cfg.SecondReviewYuan }
+
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // Apply files a member's application. Returns the errors of New, or

@@ -38,12 +38,14 @@ import (
 	"net/http"
 	"time"
 
+	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/geo"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
+	"yizhan/internal/wish"
 	"yizhan/internal/worker"
 )
 
@@ -81,6 +83,9 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Wishes and Aid serve the 心愿与帮扶 pages (issue 12 §§2–3).
+	Wishes *wish.Service
+	Aid    *aid.Service
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -132,9 +137,14 @@ func (h *handler) routes() {
 	h.stationRoutes()
 	h.opsRoutes()
 	h.truthRoutes()
+	h.wishesRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {
+	if principal(r).IsDonor() {
+		http.Redirect(w, r, "/console/wishes", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/console/stations", http.StatusSeeOther)
 }
 

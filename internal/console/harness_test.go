@@ -26,6 +26,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
@@ -36,6 +37,7 @@ import (
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
+	"yizhan/internal/wish"
 	"yizhan/internal/worker"
 )
 
@@ -120,6 +122,9 @@ type env struct {
 	Benefits *benefit.Service
 	Truth    *truth.Service
 	Config   console.Config
+	// Micro-wishes and hardship aid (issue 12 §§2–3).
+	Wishes *wish.Service
+	Aid    *aid.Service
 }
 
 // testAuthConfig keeps production rules but cheap hashing.
@@ -160,11 +165,14 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready})
+	wishes, aidSvc := wish.NewService(postgres.NewWishStore(db), nil), aid.NewService(postgres.NewAidStore(db), aid.DefaultConfig, nil)
+	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready,
+		Wishes: wishes, Aid: aidSvc})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg})
+	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
+		Wishes: wishes, Aid: aidSvc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +186,8 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	})
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
-	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg}
+	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
+		Wishes: wishes, Aid: aidSvc}
 }
 
 // testPassword is every test account's password.

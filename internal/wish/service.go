@@ -79,12 +79,12 @@ func (s *Service) Mine(ctx context.Context, workerID, before uuid.UUID, limit in
 	return s.store.Mine(ctx, workerID, before, limit)
 }
 
-// List returns a page of wishes. Anyone lists public statuses; pending,
-// rejected and withdrawn wishes only staff, of their districts. by may be
-// nil. Returns Forbidden.
+// List returns a page of wishes. Anyone lists public statuses (f.Districts
+// may narrow them); pending, rejected and withdrawn wishes only staff, of
+// their districts. by may be nil. Returns Forbidden.
 func (s *Service) List(ctx context.Context, by Actor, f Filter) ([]Wish, error) {
-	f.Districts = nil
 	if !f.Status.Public() {
+		f.Districts = nil
 		if by == nil || !by.IsStaff() {
 			return nil, apperr.New(apperr.Forbidden, "only union staff list wishes that are %s", apperr.Word(f.Status))
 		}
