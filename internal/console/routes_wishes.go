@@ -20,7 +20,7 @@ func (h *handler) wishesRoutes() {
 }
 
 // donorPages are the only pages a donor account may open: the wishes it can
-// pledge, and signing out. A donor has no district powers.
+// pledge, its own second factor, and signing out. A donor has no district powers.
 var donorPages = map[string]bool{
 	"GET /console/{$}":                 true,
 	"GET /console/wishes":              true,

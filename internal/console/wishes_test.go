@@ -211,3 +211,27 @@ func TestAidFirstAndSecondReview(t *testing.T) {
 		t.Errorf("after the second review: %+v %v", got, err)
 	}
 }
+
+// An admin opens a caring unit's donor account on the staff page: no
+// district codes, and the list says what it may do.
+func TestAdminOpensDonorAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.staff(t, "root", auth.Admin)
+	tb := e.browser(t, phone)
+	tb.login("root")
+	tb.open("/console/staff")
+	tb.do(chromedp.Click(chromedp.CSS(`details.new-staff summary`)),
+		chromedp.SendKeys(chromedp.CSS(`details.new-staff input[name=username]`), "aixin.unit"),
+		chromedp.SendKeys(chromedp.CSS(`details.new-staff input[name=password]`), "a long enough password"),
+		chromedp.SetValue(chromedp.CSS(`details.new-staff select[name=role]`), "donor"),
+		chromedp.Click(chromedp.CSS(`details.new-staff button[type=submit]`)),
+		waitFlash("已开设账号 aixin.unit"))
+	if body := tb.text("main"); !strings.Contains(body, "爱心单位") || !strings.Contains(body, "只能认领心愿") {
+		t.Errorf("the staff list:\n%s", body)
+	}
+	tb.shot("staff-donor")
+	if p := e.principalOf(t, "aixin.unit"); p.Role != auth.Donor || len(p.Districts) != 0 {
+		t.Errorf("the account: %+v", p)
+	}
+}
