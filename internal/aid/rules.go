@@ -126,11 +126,11 @@ func step(a *Application, by Reviewer) (int, error) {
 // at the first step, sends it to a second review. It returns the decision
 // to record and, when the application is decided, the worker's
 // notification. The amount is at most what was asked for, and a second
-// approval grants at most the first's. Returns Forbidden, Conflict or
-// Invalid.
+// approval grants at most the first's. Returns Forbidden (outside the
+// county, or the wrong reviewer for the step), Conflict or Invalid.
 func ApproveApplication(a *Application, by Reviewer, amount, threshold int, now time.Time) (Decision, *notify.Event, error) {
 	if !MayRead(*a, by) {
-		return Decision{}, nil, errNotFound
+		return Decision{}, nil, errOutOfScope(a)
 	}
 	n, err := step(a, by)
 	if err != nil {
@@ -164,11 +164,11 @@ func ApproveApplication(a *Application, by Reviewer, amount, threshold int, now 
 }
 
 // RejectApplication refuses the application at its current step, with a
-// reason the worker reads. Returns Forbidden, Conflict or NotFound as
+// reason the worker reads. Returns Forbidden or Conflict as
 // ApproveApplication.
 func RejectApplication(a *Application, by Reviewer, reason string, now time.Time) (Decision, *notify.Event, error) {
 	if !MayRead(*a, by) {
-		return Decision{}, nil, errNotFound
+		return Decision{}, nil, errOutOfScope(a)
 	}
 	n, err := step(a, by)
 	if err != nil {
@@ -184,7 +184,12 @@ func RejectApplication(a *Application, by Reviewer, reason string, now time.Time
 	return d, decided(a), nil
 }
 
-var errNotFound = apperr.New(apperr.NotFound, "%s not found", apperr.Word("aid application"))
+// errOutOfScope refuses staff outside the applicant's county, as every staff
+// route does; they learn nothing of the application but that it is not
+// theirs to see.
+func errOutOfScope(a *Application) error {
+	return apperr.New(apperr.Forbidden, "you may not see aid applications of district %s", a.DistrictCode)
+}
 
 // decided is the worker's notification of a decided application: the
 // result and the amount, never the narrative.

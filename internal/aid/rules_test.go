@@ -78,10 +78,10 @@ func TestNewApplication(t *testing.T) {
 func TestSmallAmountIsDecidedByOneReviewer(t *testing.T) {
 	a := application(t, 1500)
 	county := staff(auth.DistrictStaff, "330726")
-	if _, _, err := ApproveApplication(&a, staff(auth.DistrictStaff, "330782"), 1000, 2000, now); apperr.CodeOf(err) != apperr.NotFound {
+	if _, _, err := ApproveApplication(&a, staff(auth.DistrictStaff, "330782"), 1000, 2000, now); apperr.CodeOf(err) != apperr.Forbidden {
 		t.Errorf("another county: %v", err)
 	}
-	if _, _, err := ApproveApplication(&a, staff(auth.Donor), 1000, 2000, now); apperr.CodeOf(err) != apperr.NotFound {
+	if _, _, err := ApproveApplication(&a, staff(auth.Donor), 1000, 2000, now); apperr.CodeOf(err) != apperr.Forbidden {
 		t.Errorf("a donor: %v", err)
 	}
 	if _, _, err := ApproveApplication(&a, county, 1501, 2000, now); apperr.CodeOf(err) != apperr.Invalid {

@@ -105,14 +105,14 @@ func (s *Service) List(ctx context.Context, by Reviewer, f Filter) ([]Applicatio
 }
 
 // Get returns an application by may read, with its decisions. Returns
-// NotFound, also for one outside by's scope.
+// NotFound, or Forbidden for one outside by's scope.
 func (s *Service) Get(ctx context.Context, by Reviewer, id uuid.UUID) (Application, error) {
 	a, err := s.store.Get(ctx, id)
 	if err != nil {
 		return Application{}, err
 	}
 	if !MayRead(a, by) {
-		return Application{}, errNotFound
+		return Application{}, errOutOfScope(&a)
 	}
 	return a, nil
 }

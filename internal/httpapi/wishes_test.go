@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -9,8 +10,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/postgres"
+	"yizhan/internal/wish"
 )
 
 type wishOut struct {
@@ -101,7 +105,7 @@ func TestWishFromPostToConfirmation(t *testing.T) {
 	if len(queue.Items) != 1 {
 		t.Errorf("the county's queue holds %d", len(queue.Items))
 	}
-	if r := e.do(req{Method: "POST", Path: path + "/approve", Token: yiwu}); r.Status != http.StatusNotFound {
+	if r := e.do(req{Method: "POST", Path: path + "/approve", Token: yiwu}); r.Status != http.StatusForbidden {
 		t.Errorf("another county approves: %d %s", r.Status, r.Body)
 	}
 	if r := e.do(req{Method: "POST", Path: path + "/approve", Token: pujiang}); r.Status != http.StatusOK {
@@ -251,4 +255,70 @@ func TestDonorCannotActAsDistrictStaff(t *testing.T) {
 	if checked < 40 {
 		t.Errorf("only %d routes checked", checked)
 	}
+}
+
+// principalOf is the principal behind a staff token.
+func (e *env) principalOf(token string) *auth.Principal {
+	e.t.Helper()
+	p, err := e.auth.Authenticate(e.t.Context(), token)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// makeMember makes the worker a member of Pujiang directly in the database,
+// without an application, so that tests counting applications (the
+// authorization matrix) count only their own.
+func (e *env) makeMember(workerID uuid.UUID, _ *auth.Principal) {
+	e.t.Helper()
+	_, err := e.db.Pool.Exec(e.t.Context(), `UPDATE workers
+		SET membership_no = 'YZ' || lpad(nextval('membership_no_seq')::text, 10, '0'), member_since = now(),
+			member_district_code = '330726', occupation = coalesce(occupation, 'food_delivery')
+		WHERE id = $1 AND membership_no IS NULL`, workerID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// wishAt makes a wish titled title of the member (a fresh one of Pujiang
+// when workerID is zero) and takes it, as staff, to the status: pending,
+// published, pledged or delivered. It returns the wish's id.
+func (e *env) wishAt(staff *auth.Principal, workerID uuid.UUID, title string, status wish.Status) string {
+	e.t.Helper()
+	ctx := e.t.Context()
+	if workerID == uuid.Nil {
+		_, workerID = e.worker("oWishAt-" + uuid.NewString())
+		e.makeMember(workerID, staff)
+	}
+	svc := wish.NewService(postgres.NewWishStore(e.db), e.clock.Now)
+	story, cat, v := "matrix", "other", 10
+	w, err := svc.Post(ctx, workerID, wish.Input{Title: &title, Story: &story, Category: &cat, ValueYuan: &v})
+	for _, step := range []struct {
+		to  wish.Status
+		act func(context.Context, wish.Actor, uuid.UUID) (wish.Wish, error)
+	}{{wish.Published, svc.Approve}, {wish.Pledged, svc.Pledge}, {wish.Delivered, svc.Deliver}} {
+		if err != nil || w.Status == status {
+			break
+		}
+		w, err = step.act(ctx, staff, w.ID)
+	}
+	if err != nil || w.Status != status {
+		e.t.Fatalf("wish at %s: %v %+v", status, err, w)
+	}
+	return w.ID.String()
+}
+
+// aidPending files a pending aid application of a fresh member of Pujiang.
+func (e *env) aidPending(staff *auth.Principal) string {
+	e.t.Helper()
+	_, workerID := e.worker("oAidAt-" + uuid.NewString())
+	e.makeMember(workerID, staff)
+	svc := aid.NewService(postgres.NewAidStore(e.db), aid.DefaultConfig, e.clock.Now)
+	cat, amount, text, yes := "other", 100, "matrix", true
+	a, err := svc.Apply(e.t.Context(), workerID, aid.Input{Category: &cat, AmountRequestedYuan: &amount, Description: &text, Consent: &yes})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a.ID.String()
 }

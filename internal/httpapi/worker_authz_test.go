@@ -12,17 +12,19 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/wish"
 )
 
 // Who may call an endpoint.
 type access int
 
 const (
-	public      access = iota // anyone; a token changes nothing
-	anyone                    // any valid token, staff or worker
-	workerOnly                // a worker's token; staff get 403
-	staffOnly                 // staff of the resource's district; workers and other districts get 403
-	staffListed               // any staff (the answer is limited to their districts); workers get 403
+	public        access = iota // anyone; a token changes nothing
+	anyone                      // any valid token, staff or worker
+	workerOnly                  // a worker's token; staff get 403
+	staffOnly                   // staff of the resource's district; workers and other districts get 403
+	staffListed                 // any staff (the answer is limited to their districts); workers get 403
+	optionalToken               // anyone without a token; a token sent must be valid (401 otherwise)
 )
 
 // What a caller is.
@@ -127,6 +129,11 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		r.JSON(t, &out)
 		return out.ID
 	}
+
+	// Micro-wishes and hardship aid.
+	adminP := e.principalOf(admin)
+	publishedWish := e.wishAt(adminP, uuid.Nil, "matrix-seed", wish.Published)
+	seedAid := e.aidPending(adminP)
 
 	importBody := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[119.89,29.45]},"properties":{"name":"matrix-imp","address":"x","district_code":"330726","host":{"type":"shop"},"hours":{"always_open":true}}}]}`
 	calls := []struct {
@@ -238,6 +245,51 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 				"until": e.clock.Now().Add(time.Hour).Format(time.RFC3339), "message": "matrix"}}
 		}, 201},
 		{"POST", "/v1/stations/:id/verify", staffOnly, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/verify"} }, 200},
+
+		// Micro-wishes and hardship aid (issue 12 §§2–3); the donor's own matrix is TestDonorCannotActAsDistrictStaff.
+		{"POST", "/v1/me/wishes", workerOnly, func(c credential) req {
+			if c.worker != uuid.Nil {
+				e.makeMember(c.worker, adminP)
+			}
+			return req{Path: "/v1/me/wishes", Body: map[string]any{"title": "matrix-wish", "story": "matrix", "category": "other", "value_yuan": 10}}
+		}, 201},
+		{"GET", "/v1/me/wishes", workerOnly, func(c credential) req { return req{Path: "/v1/me/wishes"} }, 200},
+		{"POST", "/v1/me/wishes/:id/confirm", workerOnly, func(c credential) req {
+			if c.worker == uuid.Nil {
+				return req{Path: "/v1/me/wishes/" + uuid.NewString() + "/confirm"}
+			}
+			e.makeMember(c.worker, adminP)
+			return req{Path: "/v1/me/wishes/" + e.wishAt(adminP, c.worker, "matrix-confirm", wish.Delivered) + "/confirm"}
+		}, 200},
+		{"GET", "/v1/wishes", optionalToken, func(c credential) req { return req{Path: "/v1/wishes"} }, 200},
+		{"GET", "/v1/wishes/:id", optionalToken, func(c credential) req { return req{Path: "/v1/wishes/" + publishedWish} }, 200},
+		{"POST", "/v1/wishes/:id/approve", staffOnly, func(c credential) req {
+			return req{Path: "/v1/wishes/" + e.wishAt(adminP, uuid.Nil, "matrix-approve", wish.Pending) + "/approve"}
+		}, 200},
+		{"POST", "/v1/wishes/:id/reject", staffOnly, func(c credential) req {
+			return req{Path: "/v1/wishes/" + e.wishAt(adminP, uuid.Nil, "matrix-reject", wish.Pending) + "/reject", Body: map[string]string{"reason": "matrix"}}
+		}, 200},
+		{"POST", "/v1/wishes/:id/pledge", staffOnly, func(c credential) req {
+			return req{Path: "/v1/wishes/" + e.wishAt(adminP, uuid.Nil, "matrix-pledge", wish.Published) + "/pledge"}
+		}, 200},
+		{"POST", "/v1/wishes/:id/deliver", staffOnly, func(c credential) req {
+			return req{Path: "/v1/wishes/" + e.wishAt(adminP, uuid.Nil, "matrix-deliver", wish.Pledged) + "/deliver"}
+		}, 200},
+		{"POST", "/v1/me/aid-applications", workerOnly, func(c credential) req {
+			if c.worker != uuid.Nil {
+				e.makeMember(c.worker, adminP)
+			}
+			return req{Path: "/v1/me/aid-applications", Body: map[string]any{"category": "other", "amount_requested_yuan": 10, "description": "matrix-aid", "consent": true}}
+		}, 201},
+		{"GET", "/v1/me/aid-applications", workerOnly, func(c credential) req { return req{Path: "/v1/me/aid-applications"} }, 200},
+		{"GET", "/v1/aid-applications", staffListed, func(c credential) req { return req{Path: "/v1/aid-applications"} }, 200},
+		{"GET", "/v1/aid-applications/:id", staffOnly, func(c credential) req { return req{Path: "/v1/aid-applications/" + seedAid} }, 200},
+		{"POST", "/v1/aid-applications/:id/approve", staffOnly, func(c credential) req {
+			return req{Path: "/v1/aid-applications/" + e.aidPending(adminP) + "/approve", Body: map[string]int{"amount_yuan": 100}}
+		}, 200},
+		{"POST", "/v1/aid-applications/:id/reject", staffOnly, func(c credential) req {
+			return req{Path: "/v1/aid-applications/" + e.aidPending(adminP) + "/reject", Body: map[string]string{"reason": "matrix"}}
+		}, 200},
 	}
 
 	// Every route of the server has a row, and every row a route.
@@ -262,7 +314,12 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 	for _, c := range calls {
 		for _, who := range callers {
 			want := c.ok
+			cred := who.mint()
 			switch {
+			case c.access == optionalToken && who.kind == badToken:
+				if cred.token != "" || cred.authorization != "" {
+					want = 401
+				}
 			case c.access == public:
 			case who.kind == badToken:
 				want = 401
@@ -271,7 +328,6 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 				c.access == staffOnly && who.kind == staffOutside:
 				want = 403
 			}
-			cred := who.mint()
 			r := c.req(cred)
 			r.Method, r.Token = c.method, cred.token
 			if cred.authorization != "" {
@@ -318,6 +374,14 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"reports resolved", `SELECT count(*) FROM station_reports WHERE status = 'resolved'`, 3},
 		{"reports dismissed", `SELECT count(*) FROM station_reports WHERE status = 'dismissed'`, 3},
 		{"notices posted", `SELECT count(*) FROM station_notices WHERE message = 'matrix'`, 3},
+		{"wishes posted over HTTP", `SELECT count(*) FROM wishes WHERE title = 'matrix-wish'`, 1},
+		{"wishes approved", `SELECT count(*) FROM wishes WHERE title = 'matrix-approve' AND status = 'published'`, 3},
+		{"wishes rejected", `SELECT count(*) FROM wishes WHERE title = 'matrix-reject' AND status = 'rejected'`, 3},
+		{"wishes pledged", `SELECT count(*) FROM wishes WHERE title = 'matrix-pledge' AND status = 'pledged'`, 3},
+		{"wishes delivered", `SELECT count(*) FROM wishes WHERE title = 'matrix-deliver' AND status = 'delivered'`, 3},
+		{"wishes confirmed", `SELECT count(*) FROM wishes WHERE title = 'matrix-confirm' AND status = 'confirmed'`, 1},
+		{"aid filed over HTTP", `SELECT count(*) FROM aid_applications WHERE description = 'matrix-aid'`, 1},
+		{"aid decided", `SELECT count(*) FROM aid_decisions WHERE staff_id IS NOT NULL`, 6},
 	} {
 		var got int
 		if err := e.db.Pool.QueryRow(t.Context(), tc.query).Scan(&got); err != nil {

@@ -32,13 +32,13 @@ func TestAidSecondReviewRecordsBothDecisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.aid.Get(ctx, yiwu, a.ID); !apperr.Is(err, apperr.NotFound) {
+	if _, err := e.aid.Get(ctx, yiwu, a.ID); !apperr.Is(err, apperr.Forbidden) {
 		t.Errorf("another county reads it: %v", err)
 	}
 	if list, err := e.aid.List(ctx, yiwu, aid.Filter{Limit: 10}); err != nil || len(list) != 0 {
 		t.Errorf("another county lists %d (%v)", len(list), err)
 	}
-	if _, err := e.aid.Approve(ctx, yiwu, a.ID, 100); !apperr.Is(err, apperr.NotFound) {
+	if _, err := e.aid.Approve(ctx, yiwu, a.ID, 100); !apperr.Is(err, apperr.Forbidden) {
 		t.Errorf("another county approves: %v", err)
 	}
 	if a, err = e.aid.Approve(ctx, pujiang, a.ID, 3000); err != nil || a.Status != aid.AwaitingSecondReview {

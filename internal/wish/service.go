@@ -151,11 +151,16 @@ func (s *Service) Deliver(ctx context.Context, by Actor, id uuid.UUID) (Wish, er
 	})
 }
 
-// update hides wishes by may not read behind NotFound, before any other
-// refusal.
+// update refuses, before any other refusal, a wish by may not read: staff
+// of other districts are Forbidden, as everywhere; to anyone else a wish
+// not yet public does not exist (NotFound).
 func (s *Service) update(ctx context.Context, by Actor, id uuid.UUID, change func(*Wish) ([]notify.Event, error)) (Wish, error) {
 	return s.store.Update(ctx, id, func(w *Wish) ([]notify.Event, error) {
-		if !Visible(*w, by) {
+		switch {
+		case Visible(*w, by):
+		case by.IsStaff():
+			return nil, apperr.New(apperr.Forbidden, "you may not act on wishes of district %s", w.DistrictCode)
+		default:
 			return nil, apperr.New(apperr.NotFound, "%s not found", apperr.Word("wish"))
 		}
 		return change(w)
