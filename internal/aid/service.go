@@ -24,7 +24,8 @@ type Filter struct {
 // transaction.
 type Store interface {
 	// Create locks the live worker, calls make with them and stores the
-	// application it returns. Returns NotFound or make's error.
+	// application it returns. Returns NotFound, make's error, or Conflict
+	// when the worker has an open application.
 	Create(ctx context.Context, workerID uuid.UUID, make func(worker.Worker) (Application, error)) (Application, error)
 	// Get returns the application with its decisions, or NotFound.
 	Get(ctx context.Context, id uuid.UUID) (Application, error)

@@ -61,7 +61,7 @@ func TestWishReviewPledgeDeliver(t *testing.T) {
 	e.staff(t, "aixin", auth.Donor)
 	member := e.wishMember(t, "rider-wish", "pujiang")
 	helmet := e.postWish(t, member, "一个新的电动车头盔", "送餐路上头盔摔裂了，想换一个新的，冬天骑车更安心。")
-	e.postWish(t, member, "给孩子的练习册", "孩子上三年级，想要一套数学练习册。")
+	e.postWish(t, e.wishMember(t, "rider-wish-2", "pujiang"), "给孩子的练习册", "孩子上三年级，想要一套数学练习册。")
 	ctx := context.Background()
 
 	for _, sz := range sizes {

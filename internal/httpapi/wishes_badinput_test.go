@@ -60,3 +60,30 @@ func TestBadWishAndAidInput(t *testing.T) {
 		t.Errorf("bad input filed an application: %s", r.Body)
 	}
 }
+
+// A second wish while one awaits review, and a second aid application while
+// one is open, are 409: a retry after a lost answer files nothing twice.
+func TestOneOpenWishAndAidApplication(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pujiang := e.staff("pujiang", auth.DistrictStaff, "330726")
+	member := e.member(pujiang, "oTwice", "330726")
+	body := wishBody("送餐路上头盔摔裂了，想换一个新的。")
+	if r := e.postWish(member, body); r.Status != http.StatusCreated {
+		t.Fatalf("first wish: %d %s", r.Status, r.Body)
+	}
+	if r := e.postWish(member, body); r.Status != http.StatusConflict || r.Problem(t).Code != "conflict" {
+		t.Errorf("the same wish again: %d %s", r.Status, r.Body)
+	}
+	aid := map[string]any{"category": "injury", "amount_requested_yuan": 800, "description": "送餐时摔伤了腿。", "consent": true}
+	if r := e.do(req{Method: "POST", Path: "/v1/me/aid-applications", Token: member, Body: aid}); r.Status != http.StatusCreated {
+		t.Fatalf("first application: %d %s", r.Status, r.Body)
+	}
+	if r := e.do(req{Method: "POST", Path: "/v1/me/aid-applications", Token: member, Body: aid}); r.Status != http.StatusConflict {
+		t.Errorf("the same application again: %d %s", r.Status, r.Body)
+	}
+	var n int
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM wishes) + (SELECT count(*) FROM aid_applications)`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d rows (%v), want 2", n, err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"yizhan/internal/aid"
+	"yizhan/internal/apperr"
 	"yizhan/internal/notify"
 	"yizhan/internal/worker"
 )
@@ -64,6 +65,9 @@ func (s *AidStore) Create(ctx context.Context, workerID uuid.UUID, make func(wor
 				description, consented_at, status, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			a.ID, a.WorkerID, a.DistrictCode, string(a.Category), a.AmountRequested, a.Description, a.ConsentedAt, string(a.Status), a.CreatedAt)
+		if constraintOf(err) == "aid_applications_one_open_idx" {
+			return apperr.New(apperr.Conflict, "you already have an open aid application; wait for its decision before applying again")
+		}
 		return err
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"yizhan/internal/apperr"
 	"yizhan/internal/notify"
 	"yizhan/internal/wish"
 	"yizhan/internal/worker"
@@ -86,6 +87,9 @@ func (s *WishStore) Create(ctx context.Context, workerID uuid.UUID, make func(wo
 		_, err = tx.Exec(ctx, `INSERT INTO wishes (id, worker_id, district_code, occupation, category, title, story, value_yuan, status, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			w.ID, w.WorkerID, w.DistrictCode, w.Occupation, string(w.Category), w.Title, w.Story, w.ValueYuan, string(w.Status), w.CreatedAt)
+		if constraintOf(err) == "wishes_one_pending_idx" {
+			return apperr.New(apperr.Conflict, "you already have a wish awaiting review; wait for its review before posting another")
+		}
 		return err
 	})
 	if err != nil {

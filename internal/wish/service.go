@@ -27,8 +27,8 @@ type Filter struct {
 // Store keeps wishes. Each method is one transaction.
 type Store interface {
 	// Create locks the live worker, calls make with them and stores the
-	// wish it returns. Returns NotFound (no such live worker) or make's
-	// error.
+	// wish it returns. Returns NotFound (no such live worker), make's
+	// error, or Conflict when the worker has a wish awaiting review.
 	Create(ctx context.Context, workerID uuid.UUID, make func(worker.Worker) (Wish, error)) (Wish, error)
 	// Get returns the wish, or NotFound.
 	Get(ctx context.Context, id uuid.UUID) (Wish, error)
