@@ -20,12 +20,17 @@ func (h *handler) wishesRoutes() {
 }
 
 // donorPages are the only pages a donor account may open: the wishes it can
-// pledge, its own second factor, and signing out. A donor has no district powers.
+// pledge, its own second factor, and signing out. A donor has no district
+// powers.
 var donorPages = map[string]bool{
 	"GET /console/{$}":                 true,
 	"GET /console/wishes":              true,
 	"POST /console/wishes/{id}/pledge": true,
 	"POST /console/logout":             true,
+	"GET /console/totp":                true,
+	"POST /console/totp/begin":         true,
+	"POST /console/totp/confirm":       true,
+	"POST /console/totp/disable":       true,
 }
 
 // donorOnly answers a donor account on any other page.

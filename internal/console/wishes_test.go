@@ -106,6 +106,11 @@ func TestWishReviewPledgeDeliver(t *testing.T) {
 					waitFlash("认领成功"))
 				tb.shot("wishes-donor-pledged")
 			}
+			// Its own second factor is open to it.
+			tb.open("/console/totp")
+			if body := tb.text("main"); strings.Contains(body, "爱心单位账号只能查看和认领微心愿") || !strings.Contains(body, "两步验证") {
+				t.Errorf("the donor's 两步验证 page:\n%s", body)
+			}
 			// Every district page is closed to a donor.
 			for _, path := range []string{"/console/stations", "/console/applications", "/console/aid", "/console/aid/" + helmet.ID.String(), "/console/reports", "/console/staff"} {
 				tb.open(path)
