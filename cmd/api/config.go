@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
@@ -64,6 +65,9 @@ type config struct {
 	// CONSOLE_TILE_SUBDOMAINS (what {s} takes, default 1234) and
 	// CONSOLE_TILE_CRS (gcj02, the default, or wgs84).
 	Console console.Config
+	// Aid tunes hardship aid: AID_SECOND_REVIEW_YUAN (default 2000), the
+	// amount above which an approval needs a second one.
+	Aid aid.Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -146,6 +150,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("WORKER_LOGINS_PER_ADDR: %q is not a positive number of logins such as 60", v)
 		}
 		c.Workers.LoginsPerAddr = n
+	}
+	c.Aid = aid.DefaultConfig
+	if v := getenv("AID_SECOND_REVIEW_YUAN"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > aid.MaxAmountYuan {
+			return c, fmt.Errorf("AID_SECOND_REVIEW_YUAN: %q is not an amount of yuan such as 2000", v)
+		}
+		c.Aid.SecondReviewYuan = n
 	}
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		return c, fmt.Errorf("METRICS_ADDR: %q is API_ADDR too; leave it unset to serve /metrics there", c.MetricsAddr)

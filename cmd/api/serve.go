@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"yizhan/internal/activity"
+	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
@@ -19,6 +20,7 @@ import (
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/wechat"
+	"yizhan/internal/wish"
 	"yizhan/internal/worker"
 )
 
@@ -34,6 +36,8 @@ type app struct {
 	truth    *truth.Service
 	// activities: issue 12 §1.
 	activities *activity.Service
+	wishes     *wish.Service
+	aid        *aid.Service
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -77,6 +81,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		benefits: benefits,
 		// Activities and courses (issue 12 §1).
 		activities: activity.NewService(postgres.NewActivityStore(db), nil),
+		wishes:     wish.NewService(postgres.NewWishStore(db), nil),
+		aid:        aid.NewService(postgres.NewAidStore(db), cfg.Aid, nil),
 	}, nil
 }
 
@@ -130,6 +136,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Benefits:       a.benefits,
 		Truth:          a.truth,
 		Activities:     a.activities,
+		Wishes:         a.wishes,
+		Aid:            a.aid,
 		Feed:           a.store,
 		Metrics:        metrics,
 		MetricsApart:   cfg.MetricsAddr != "",
@@ -183,6 +191,8 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Benefits:   a.benefits,
 		Truth:      a.truth,
 		Activities: a.activities,
+		Wishes:     a.wishes,
+		Aid:        a.aid,
 		ClientAddr: clientAddr,
 		Config:     cfg.Console,
 	})

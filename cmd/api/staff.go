@@ -17,7 +17,7 @@ import (
 )
 
 const staffUsage = `usage:
-  api staff create --username NAME --role admin|district_staff [--districts 330726,331102]
+  api staff create --username NAME --role admin|district_staff|donor [--districts 330726,331102]
                    (the password is the first line of stdin)
   api staff list
   api staff passwd --username NAME   (the new password is the first line of stdin)
@@ -39,7 +39,7 @@ func staffCommand(ctx context.Context, cfg config, log *slog.Logger, args []stri
 	fs := flag.NewFlagSet("staff "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	username := fs.String("username", "", "login name")
-	role := fs.String("role", "", "admin or district_staff")
+	role := fs.String("role", "", "admin, district_staff or donor")
 	districts := fs.String("districts", "", "comma-separated administrative division codes")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("staff %s: %w\n%s", sub, err, staffUsage)

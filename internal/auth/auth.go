@@ -26,10 +26,13 @@ type Role string
 const (
 	Admin         Role = "admin"          // every district
 	DistrictStaff Role = "district_staff" // only the districts on the account
+	// Donor is a caring unit's (爱心单位) account: it pledges micro-wishes and
+	// has no district powers, so it is no staff member to any staff route.
+	Donor Role = "donor"
 )
 
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { return r == Admin || r == DistrictStaff }
+func (r Role) Valid() bool { return r == Admin || r == DistrictStaff || r == Donor }
 
 // Staff is a union staff account.
 type Staff struct {
@@ -52,8 +55,11 @@ type Principal struct {
 	WorkerID  uuid.UUID
 }
 
-// IsStaff reports whether the principal is a union staff member.
-func (p *Principal) IsStaff() bool { return p != nil && p.Role.Valid() && p.WorkerID == uuid.Nil }
+// IsStaff reports whether the principal is a union staff member, with
+// district powers: an administrator or district staff, never a donor.
+func (p *Principal) IsStaff() bool {
+	return p != nil && (p.Role == Admin || p.Role == DistrictStaff) && p.WorkerID == uuid.Nil
+}
 
 // IsWorker reports whether the principal is a worker signed in from the
 // mini-program.
@@ -269,7 +275,10 @@ func (s *Service) CreateStaff(ctx context.Context, username, password string, ro
 		p.Add("password", "length", "must be 10 to 200 characters")
 	}
 	if !role.Valid() {
-		p.Add("role", "unknown", "must be admin or district_staff")
+		p.Add("role", "unknown", "must be admin, district_staff or donor")
+	}
+	if role == Donor && len(districts) > 0 {
+		p.Add("districts", "not_allowed", "a donor account has no district codes: it has no district powers")
 	}
 	if role == DistrictStaff && len(districts) == 0 {
 		p.Add("districts", "required", "a district_staff account needs at least one district code")

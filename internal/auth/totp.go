@@ -109,7 +109,7 @@ func matchTOTP(secret, code string, now time.Time) (step int64, ok bool) {
 // mayManageTOTP reports whether by may change username's second factor:
 // its owner or an administrator.
 func mayManageTOTP(by *Principal, name string) bool {
-	return by.IsStaff() && (by.Role == Admin || by.Username == name)
+	return by.MaySignIn() && (by.Role == Admin || by.Username == name)
 }
 
 func (s *Service) totpAccount(by *Principal, username string) (string, error) {

@@ -39,12 +39,14 @@ import (
 	"time"
 
 	"yizhan/internal/activity"
+	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/geo"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
+	"yizhan/internal/wish"
 	"yizhan/internal/worker"
 )
 
@@ -84,6 +86,9 @@ type Deps struct {
 	Truth    *truth.Service
 	// Activities serves the activity pages (issue 12 §1).
 	Activities *activity.Service
+	// Wishes and Aid serve the 心愿与帮扶 pages (issue 12 §§2–3).
+	Wishes *wish.Service
+	Aid    *aid.Service
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -136,9 +141,14 @@ func (h *handler) routes() {
 	h.opsRoutes()
 	h.truthRoutes()
 	h.activityRoutes()
+	h.wishesRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {
+	if principal(r).IsDonor() {
+		http.Redirect(w, r, "/console/wishes", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/console/stations", http.StatusSeeOther)
 }
 

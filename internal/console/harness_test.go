@@ -27,6 +27,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"yizhan/internal/activity"
+	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
@@ -37,6 +38,7 @@ import (
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
+	"yizhan/internal/wish"
 	"yizhan/internal/worker"
 )
 
@@ -123,6 +125,9 @@ type env struct {
 	Config   console.Config
 	// Activities: issue 12 §1.
 	Activities *activity.Service
+	// Micro-wishes and hardship aid (issue 12 §§2–3).
+	Wishes *wish.Service
+	Aid    *aid.Service
 }
 
 // testAuthConfig keeps production rules but cheap hashing.
@@ -163,13 +168,15 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready})
+	wishes, aidSvc := wish.NewService(postgres.NewWishStore(db), nil), aid.NewService(postgres.NewAidStore(db), aid.DefaultConfig, nil)
+	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready,
+		Wishes: wishes, Aid: aidSvc})
 	if err != nil {
 		t.Fatal(err)
 	}
 	activities := activity.NewService(postgres.NewActivityStore(db), nil)
 	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities})
+		Activities: activities, Wishes: wishes, Aid: aidSvc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +191,7 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
 	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities}
+		Activities: activities, Wishes: wishes, Aid: aidSvc}
 }
 
 // testPassword is every test account's password.

@@ -81,7 +81,7 @@ func (h *handler) authenticate(r *http.Request) *session {
 		return nil
 	}
 	p, err := h.Auth.Authenticate(r.Context(), c.Value)
-	if err != nil || !p.IsStaff() {
+	if err != nil || !p.MaySignIn() {
 		if err != nil && apperr.CodeOf(err) == apperr.Internal {
 			h.log.ErrorContext(r.Context(), "console session", "err", err)
 		}
@@ -111,7 +111,12 @@ func (h *handler) page(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		noteStaff(r, s)
-		next(w, r.WithContext(context.WithValue(r.Context(), ctxSession, s)))
+		r = r.WithContext(context.WithValue(r.Context(), ctxSession, s))
+		if s.Principal.IsDonor() && !donorPages[r.Pattern] {
+			h.donorOnly(w, r)
+			return
+		}
+		next(w, r)
 	}
 }
 

@@ -53,6 +53,9 @@ func (h *handler) renderStaff(w http.ResponseWriter, r *http.Request, status int
 		if a.Role == auth.Admin {
 			row.Role, row.Districts = t("role.admin"), t("staff.all_districts")
 		}
+		if a.Role == auth.Donor {
+			row.Role, row.Districts = t("role.donor"), t("staff.no_districts")
+		}
 		page.Items = append(page.Items, row)
 	}
 	h.renderStatus(w, r, status, "staff.html", "staff", page)

@@ -24,6 +24,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"yizhan/internal/activity"
+	"yizhan/internal/aid"
 	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
@@ -33,6 +34,7 @@ import (
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
+	"yizhan/internal/wish"
 	"yizhan/internal/worker"
 )
 
@@ -120,6 +122,9 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 		Feed:     store,
 		// Activities and courses (issue 12 §1).
 		Activities: activity.NewService(postgres.NewActivityStore(db), clk.Now),
+		// Micro-wishes and hardship aid (issue 12 §§2–3).
+		Wishes: wish.NewService(postgres.NewWishStore(db), clk.Now),
+		Aid:    aid.NewService(postgres.NewAidStore(db), aid.DefaultConfig, clk.Now),
 	}
 	activities := deps.Activities
 	for _, o := range opts {

@@ -160,7 +160,7 @@ var (
 // accessLog logs one line per request. It logs the route template, never the
 // raw URL: query strings carry workers' coordinates. Of who asked it logs
 // only what shows a brute force: the client's network (auth.ClientNetwork) and,
-// on staff routes, the staff member's id — never a username, a worker or a
+// on staff routes, the staff (or donor) account's id — never a username, a worker or a
 // token.
 func (s *server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -183,7 +183,7 @@ func (s *server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("client", auth.ClientNetwork(c.RealIP())),
 		}
-		if p := principal(c); p.IsStaff() {
+		if p := principal(c); p.MaySignIn() {
 			attrs = append(attrs, slog.String("staff_id", p.StaffID.String()))
 		}
 		s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)

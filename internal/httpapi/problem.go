@@ -54,6 +54,10 @@ var statusOf = map[apperr.Code]int{
 	apperr.TOTPRequired:          http.StatusUnauthorized,
 	apperr.TOTPInvalid:           http.StatusUnauthorized,
 	apperr.TOTPEnrolmentRequired: http.StatusForbidden,
+
+	// Micro-wishes (issue 12 §2).
+	apperr.AlreadyPledged:       http.StatusConflict,
+	apperr.ContainsPersonalData: http.StatusUnprocessableEntity,
 }
 
 // statusClientClosed is nginx's status for a client that hung up before the

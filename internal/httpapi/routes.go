@@ -92,6 +92,23 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/reports", s.listReports, s.requireStaff)
 	v1.POST("/reports/:id/resolve", s.resolveReport, s.requireStaff)
 	v1.POST("/reports/:id/dismiss", s.dismissReport, s.requireStaff)
+
+	// Micro-wishes and hardship aid (issue 12 §§2–3, wishes.go and aid.go).
+	v1.POST("/me/wishes", s.postWish, s.requireWorker)
+	v1.GET("/me/wishes", s.myWishes, s.requireWorker)
+	v1.POST("/me/wishes/:id/confirm", s.confirmWish, s.requireWorker)
+	v1.GET("/wishes", s.listWishes, s.optionalAuth)
+	v1.GET("/wishes/:id", s.getWish, s.optionalAuth)
+	v1.POST("/wishes/:id/approve", s.approveWish, s.requireStaff)
+	v1.POST("/wishes/:id/reject", s.rejectWish, s.requireStaff)
+	v1.POST("/wishes/:id/pledge", s.pledgeWish, s.requirePledger)
+	v1.POST("/wishes/:id/deliver", s.deliverWish, s.requireStaff)
+	v1.POST("/me/aid-applications", s.applyForAid, s.requireWorker)
+	v1.GET("/me/aid-applications", s.myAidApplications, s.requireWorker)
+	v1.GET("/aid-applications", s.listAidApplications, s.requireStaff)
+	v1.GET("/aid-applications/:id", s.getAidApplication, s.requireStaff)
+	v1.POST("/aid-applications/:id/approve", s.approveAidApplication, s.requireStaff)
+	v1.POST("/aid-applications/:id/reject", s.rejectAidApplication, s.requireStaff)
 }
 
 // precomposed chains the middleware once, at start-up, around the handler
@@ -170,6 +187,21 @@ var queryParams = paramTable{
 	"/v1/reports":               {"GET": {"status", "district_code", "station_id", "limit", "cursor"}},
 	"/v1/reports/:id/resolve":   {"POST": nil},
 	"/v1/reports/:id/dismiss":   {"POST": nil},
+
+	// Micro-wishes and hardship aid (issue 12 §§2–3).
+	"/v1/me/wishes":                    {"GET": {"limit", "cursor"}, "POST": nil},
+	"/v1/me/wishes/:id/confirm":        {"POST": nil},
+	"/v1/wishes":                       {"GET": {"status", "district_code", "limit", "cursor"}},
+	"/v1/wishes/:id":                   {"GET": nil},
+	"/v1/wishes/:id/approve":           {"POST": nil},
+	"/v1/wishes/:id/reject":            {"POST": nil},
+	"/v1/wishes/:id/pledge":            {"POST": nil},
+	"/v1/wishes/:id/deliver":           {"POST": nil},
+	"/v1/me/aid-applications":          {"GET": {"limit", "cursor"}, "POST": nil},
+	"/v1/aid-applications":             {"GET": {"status", "limit", "cursor"}},
+	"/v1/aid-applications/:id":         {"GET": nil},
+	"/v1/aid-applications/:id/approve": {"POST": nil},
+	"/v1/aid-applications/:id/reject":  {"POST": nil},
 }
 
 // checkParamTable reports a route without its line in queryParams.

@@ -17,11 +17,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"yizhan/internal/activity"
+	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
+	"yizhan/internal/wish"
 	"yizhan/internal/worker"
 )
 
@@ -36,6 +38,9 @@ type Deps struct {
 	Truth    *truth.Service
 	// Activities serves activities and their sign-ups (issue 12 §1).
 	Activities *activity.Service
+	// Wishes and Aid serve micro-wishes and hardship aid (issue 12 §§2–3).
+	Wishes *wish.Service
+	Aid    *aid.Service
 	// Feed serves GET /v1/stations/changes.
 	Feed station.Feed
 	// Ready reports nil when the service can serve traffic.

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/wish"
 )
 
 // Who may call an endpoint.
@@ -26,6 +27,7 @@ const (
 	// staffOrWorker: a worker, or staff of the resource's district; other
 	// districts get 403 (an activity: issue 12 §1).
 	staffOrWorker
+	optionalToken // anyone without a token; a token sent must be valid (401 otherwise)
 )
 
 // What a caller is.
@@ -146,6 +148,11 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		r.JSON(t, &out)
 		return out.ID
 	}
+
+	// Micro-wishes and hardship aid.
+	adminP := e.principalOf(admin)
+	publishedWish := e.wishAt(adminP, uuid.Nil, "matrix-seed", wish.Published)
+	seedAid := e.aidPending(adminP)
 
 	importBody := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[119.89,29.45]},"properties":{"name":"matrix-imp","address":"x","district_code":"330726","host":{"type":"shop"},"hours":{"always_open":true}}}]}`
 	calls := []struct {
@@ -293,6 +300,50 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"POST", "/v1/activities/:id/checkins", staffOnly, func(c credential) req {
 			return req{Path: "/v1/activities/" + doorActivity.ID + "/checkins", Body: map[string]string{"code": signupCode()}}
 		}, 200},
+		// Micro-wishes and hardship aid (issue 12 §§2–3); the donor's own matrix is TestDonorCannotActAsDistrictStaff.
+		{"POST", "/v1/me/wishes", workerOnly, func(c credential) req {
+			if c.worker != uuid.Nil {
+				e.makeMember(c.worker, adminP)
+			}
+			return req{Path: "/v1/me/wishes", Body: map[string]any{"title": "matrix-wish", "story": "matrix", "category": "other", "value_yuan": 10}}
+		}, 201},
+		{"GET", "/v1/me/wishes", workerOnly, func(c credential) req { return req{Path: "/v1/me/wishes"} }, 200},
+		{"POST", "/v1/me/wishes/:id/confirm", workerOnly, func(c credential) req {
+			if c.worker == uuid.Nil {
+				return req{Path: "/v1/me/wishes/" + uuid.NewString() + "/confirm"}
+			}
+			e.makeMember(c.worker, adminP)
+			return req{Path: "/v1/me/wishes/" + e.wishAt(adminP, c.worker, "matrix-confirm", wish.Delivered) + "/confirm"}
+		}, 200},
+		{"GET", "/v1/wishes", optionalToken, func(c credential) req { return req{Path: "/v1/wishes"} }, 200},
+		{"GET", "/v1/wishes/:id", optionalToken, func(c credential) req { return req{Path: "/v1/wishes/" + publishedWish} }, 200},
+		{"POST", "/v1/wishes/:id/approve", staffOnly, func(c credential) req {
+			return req{Path: "/v1/wishes/" + e.wishAt(adminP, uuid.Nil, "matrix-approve", wish.Pending) + "/approve"}
+		}, 200},
+		{"POST", "/v1/wishes/:id/reject", staffOnly, func(c credential) req {
+			return req{Path: "/v1/wishes/" + e.wishAt(adminP, uuid.Nil, "matrix-reject", wish.Pending) + "/reject", Body: map[string]string{"reason": "matrix"}}
+		}, 200},
+		{"POST", "/v1/wishes/:id/pledge", staffOnly, func(c credential) req {
+			return req{Path: "/v1/wishes/" + e.wishAt(adminP, uuid.Nil, "matrix-pledge", wish.Published) + "/pledge"}
+		}, 200},
+		{"POST", "/v1/wishes/:id/deliver", staffOnly, func(c credential) req {
+			return req{Path: "/v1/wishes/" + e.wishAt(adminP, uuid.Nil, "matrix-deliver", wish.Pledged) + "/deliver"}
+		}, 200},
+		{"POST", "/v1/me/aid-applications", workerOnly, func(c credential) req {
+			if c.worker != uuid.Nil {
+				e.makeMember(c.worker, adminP)
+			}
+			return req{Path: "/v1/me/aid-applications", Body: map[string]any{"category": "other", "amount_requested_yuan": 10, "description": "matrix-aid", "consent": true}}
+		}, 201},
+		{"GET", "/v1/me/aid-applications", workerOnly, func(c credential) req { return req{Path: "/v1/me/aid-applications"} }, 200},
+		{"GET", "/v1/aid-applications", staffListed, func(c credential) req { return req{Path: "/v1/aid-applications"} }, 200},
+		{"GET", "/v1/aid-applications/:id", staffOnly, func(c credential) req { return req{Path: "/v1/aid-applications/" + seedAid} }, 200},
+		{"POST", "/v1/aid-applications/:id/approve", staffOnly, func(c credential) req {
+			return req{Path: "/v1/aid-applications/" + e.aidPending(adminP) + "/approve", Body: map[string]int{"amount_yuan": 100}}
+		}, 200},
+		{"POST", "/v1/aid-applications/:id/reject", staffOnly, func(c credential) req {
+			return req{Path: "/v1/aid-applications/" + e.aidPending(adminP) + "/reject", Body: map[string]string{"reason": "matrix"}}
+		}, 200},
 	}
 
 	// Every route of the server has a row, and every row a route.
@@ -317,7 +368,12 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 	for _, c := range calls {
 		for _, who := range callers {
 			want := c.ok
+			cred := who.mint()
 			switch {
+			case c.access == optionalToken && who.kind == badToken:
+				if cred.token != "" || cred.authorization != "" {
+					want = 401
+				}
 			case c.access == public:
 			case who.kind == badToken:
 				want = 401
@@ -327,7 +383,6 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 				c.access == staffOrWorker && who.kind == staffOutside:
 				want = 403
 			}
-			cred := who.mint()
 			r := c.req(cred)
 			r.Method, r.Token = c.method, cred.token
 			if cred.authorization != "" {
@@ -379,6 +434,14 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"sign-ups checked in", `SELECT count(*) FROM activity_signups WHERE status = 'checked_in'`, 3},
 		{"sign-ups cancelled", `SELECT count(*) FROM activity_signups WHERE status = 'cancelled'`, 1},
 		{"sign-ups over HTTP", `SELECT count(*) FROM activity_signup_keys WHERE idempotency_key LIKE 'matrix-%' AND idempotency_key NOT LIKE 'matrix-me%' AND idempotency_key NOT LIKE 'matrix-cancel%'`, 1},
+		{"wishes posted over HTTP", `SELECT count(*) FROM wishes WHERE title = 'matrix-wish'`, 1},
+		{"wishes approved", `SELECT count(*) FROM wishes WHERE title = 'matrix-approve' AND status = 'published'`, 3},
+		{"wishes rejected", `SELECT count(*) FROM wishes WHERE title = 'matrix-reject' AND status = 'rejected'`, 3},
+		{"wishes pledged", `SELECT count(*) FROM wishes WHERE title = 'matrix-pledge' AND status = 'pledged'`, 3},
+		{"wishes delivered", `SELECT count(*) FROM wishes WHERE title = 'matrix-deliver' AND status = 'delivered'`, 3},
+		{"wishes confirmed", `SELECT count(*) FROM wishes WHERE title = 'matrix-confirm' AND status = 'confirmed'`, 1},
+		{"aid filed over HTTP", `SELECT count(*) FROM aid_applications WHERE description = 'matrix-aid'`, 1},
+		{"aid decided", `SELECT count(*) FROM aid_decisions WHERE staff_id IS NOT NULL`, 6},
 	} {
 		var got int
 		if err := e.db.Pool.QueryRow(t.Context(), tc.query).Scan(&got); err != nil {

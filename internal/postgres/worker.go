@@ -148,6 +148,10 @@ func (s *WorkerStore) Erase(ctx context.Context, id uuid.UUID, now time.Time, de
 		if _, err := tx.Exec(ctx, `UPDATE station_reports SET note = NULL WHERE worker_id = $1 AND note IS NOT NULL`, id); err != nil {
 			return err
 		}
+		// Wishes and hardship aid (issue 12): the words go, the accounts stay.
+		if err := eraseWishesAndAid(ctx, tx, id, now); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE worker_sessions SET revoked_at = $2 WHERE worker_id = $1 AND revoked_at IS NULL`, id, now)
 		return err
 	})
