@@ -322,6 +322,12 @@ func (s *WorkerStore) DecideApplication(ctx context.Context, id uuid.UUID, decid
 		if err != nil {
 			return err
 		}
+		// The worker hears of the decision (issue 12 section 4).
+		if a.Status == worker.Approved || a.Status == worker.Rejected {
+			if err := enqueueNotification(ctx, tx, membershipDecidedEvent(a)); err != nil {
+				return err
+			}
+		}
 		if a.Status == worker.Approved && approved != nil {
 			return approved(ctx, a, w)
 		}

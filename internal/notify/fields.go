@@ -1,0 +1,44 @@
+package notify
+
+import (
+	"time"
+)
+
+// Fields are the names of the Data values each event carries: the contract
+// between the code that writes an event and the template configuration that
+// maps WeChat's fields (thing1, time2, …) onto them. A configuration that maps
+// a field onto a name its event does not carry is refused at start-up.
+//
+// Every value is already in the words the worker reads (zh-CN), and times are
+// written with FormatTime. Only what the message itself must say goes in:
+// never a precise location, and of health or finances no more than the
+// message needs (an aid decision's amount, never its narrative).
+var Fields = map[string][]string{
+	// result: 已通过 or 未通过; reason: the staff's reason when rejected
+	// (empty when approved); decided_at; membership_no when approved.
+	MembershipDecided: {"result", "reason", "decided_at", "membership_no"},
+	// title: the activity's title; starts_at; place: the station's name or
+	// the address; position: the position the worker held (e.g. "1").
+	WaitlistPromoted: {"title", "starts_at", "place", "position"},
+	// title: the benefit's title; expires_at: when the claim expires; code:
+	// the 8-character code staff ask for.
+	ClaimExpiring: {"title", "expires_at", "code"},
+	// title: the wish's title; donor: the caring unit's name (or 工会);
+	// pledged_at.
+	WishPledged: {"title", "donor", "pledged_at"},
+	// title: the wish's title; delivered_at.
+	WishDelivered: {"title", "delivered_at"},
+	// result: 已批准 or 未批准; amount_yuan: the amount approved ("1500");
+	// reason: the staff's reason when rejected; decided_at.
+	AidDecided: {"result", "amount_yuan", "reason", "decided_at"},
+	// station: the station's name; result: 已处理; note: the staff's note
+	// (may be empty); decided_at.
+	ReportResolved: {"station", "result", "note", "decided_at"},
+}
+
+// shanghai is the time zone every message speaks in.
+var shanghai = time.FixedZone("CST", 8*3600)
+
+// FormatTime writes t as a message shows it: Beijing time to the minute,
+// "2026-11-30 18:00", which WeChat's time fields accept.
+func FormatTime(t time.Time) string { return t.In(shanghai).Format("2006-01-02 15:04") }
