@@ -64,6 +64,10 @@ type config struct {
 	// CONSOLE_TILE_SUBDOMAINS (what {s} takes, default 1234) and
 	// CONSOLE_TILE_CRS (gcj02, the default, or wgs84).
 	Console console.Config
+	// Notify is how workers hear of events through WeChat subscribe
+	// messages: WECHAT_TEMPLATES or WECHAT_TEMPLATES_FILE,
+	// WECHAT_MINIPROGRAM_STATE and NOTIFY_* (cmd/api/notify.go).
+	Notify notifyConfig
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -162,6 +166,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if err := loadConsoleConfig(&c.Console, getenv); err != nil {
+		return c, err
+	}
+	if err := loadNotifyConfig(&c.Notify, c.WeChat, getenv); err != nil {
 		return c, err
 	}
 	return c, nil

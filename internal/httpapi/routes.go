@@ -79,6 +79,9 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/reports", s.listReports, s.requireStaff)
 	v1.POST("/reports/:id/resolve", s.resolveReport, s.requireStaff)
 	v1.POST("/reports/:id/dismiss", s.dismissReport, s.requireStaff)
+
+	// Notifications: the subscribe messages a worker accepted (issue 12 §4).
+	v1.POST("/me/subscriptions", s.acceptSubscriptions, s.requireWorker)
 }
 
 // precomposed chains the middleware once, at start-up, around the handler
@@ -148,6 +151,9 @@ var queryParams = paramTable{
 	"/v1/reports":               {"GET": {"status", "district_code", "station_id", "limit", "cursor"}},
 	"/v1/reports/:id/resolve":   {"POST": nil},
 	"/v1/reports/:id/dismiss":   {"POST": nil},
+
+	// Notifications (issue 12 §4).
+	"/v1/me/subscriptions": {"POST": nil},
 }
 
 // checkParamTable reports a route without its line in queryParams.

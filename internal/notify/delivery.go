@@ -95,7 +95,9 @@ type SendError struct {
 	Message string
 }
 
-func (e *SendError) Error() string { return fmt.Sprintf("wechat errcode %d: %.200s", e.Errcode, e.Message) }
+func (e *SendError) Error() string {
+	return fmt.Sprintf("wechat errcode %d: %.200s", e.Errcode, e.Message)
+}
 
 // Classify says what a send's error means, and whether WeChat as a whole
 // should be left alone for a while (busy, over its quota, or unreachable).
