@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -223,7 +224,8 @@ func (d *Deliverer) deliver(ctx context.Context, p Pending) {
 		// WeChat's errmsg is not logged: only its errcode, in case it ever
 		// quotes a field's value.
 		var transport error
-		if se, ok := err.(*SendError); ok {
+		var se *SendError
+		if errors.As(err, &se) {
 			o.Errcode, o.HasErrcode = se.Errcode, true
 		} else if err != nil {
 			o.HasErrcode, transport = true, err // errcode 0
