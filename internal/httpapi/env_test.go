@@ -27,6 +27,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/notify"
 	"yizhan/internal/pgtest"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
@@ -115,6 +116,8 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 		Benefits: benefits,
 		Ready:    db.Ready,
 		Feed:     store,
+		// Notifications: the templates of testTemplates (subscriptions_test.go).
+		Notify: &notify.Service{Store: postgres.NewNotifyStore(db), Templates: testTemplates, Now: clk.Now},
 	}
 	for _, o := range opts {
 		o(&deps)
