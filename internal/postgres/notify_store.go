@@ -87,26 +87,25 @@ func decodeData(b []byte) map[string]string {
 	return out
 }
 
-// Reserve implements notify.Store.
+// Reserve implements notify.Store. One statement, so one round trip: the
+// acceptance is taken and the message marked together, or neither.
 func (s *NotifyStore) Reserve(ctx context.Context, id int64, workerID, templateID string, now time.Time) (bool, error) {
-	var reserved bool
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE notification_subscriptions SET remaining = remaining - 1, updated_at = $3
-			WHERE worker_id = $1 AND template_id = $2 AND remaining > 0`, workerID, templateID, now)
-		if err != nil || tag.RowsAffected() == 0 {
-			return err
-		}
-		reserved = true
-		_, err = tx.Exec(ctx, `UPDATE notification_outbox SET reserved = true WHERE id = $1`, id)
-		return err
-	})
+	tag, err := s.db.Pool.Exec(ctx, `
+		WITH taken AS (
+			UPDATE notification_subscriptions SET remaining = remaining - 1, updated_at = $4
+			WHERE worker_id = $2 AND template_id = $3 AND remaining > 0
+			RETURNING 1)
+		UPDATE notification_outbox SET reserved = true
+		WHERE id = $1 AND EXISTS (SELECT 1 FROM taken)`, id, workerID, templateID, now)
 	if err != nil {
 		return false, fmt.Errorf("reserve an acceptance for notification %d: %w", id, err)
 	}
-	return reserved, nil
+	return tag.RowsAffected() == 1, nil
 }
 
 // Finish implements notify.Store. A message that is done forgets its data.
+// One statement: with Unsubscribed, the worker's acceptances of the
+// template are set to none in the same.
 func (s *NotifyStore) Finish(ctx context.Context, id int64, o notify.Outcome) error {
 	status := "dropped"
 	switch o.Result {
@@ -123,28 +122,24 @@ func (s *NotifyStore) Finish(ctx context.Context, id int64, o notify.Outcome) er
 	if o.Attempted {
 		attempted = 1
 	}
-	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		var workerID uuid.UUID
-		err := tx.QueryRow(ctx, `UPDATE notification_outbox SET status = $2, result = $3, attempts = attempts + $4,
+	// A row already finished (by another process whose lease this one
+	// outlived) is left as it is.
+	_, err := s.db.Pool.Exec(ctx, `
+		WITH done AS (
+			UPDATE notification_outbox SET status = $2, result = $3, attempts = attempts + $4,
 				last_errcode = coalesce($5, last_errcode),
 				next_attempt_at = CASE WHEN $2 = 'pending' THEN $6 ELSE next_attempt_at END,
 				delivered_at = CASE WHEN $2 = 'pending' THEN NULL ELSE $7::timestamptz END,
 				data = CASE WHEN $2 = 'pending' THEN data ELSE '{}' END
 			WHERE id = $1 AND status = 'pending'
-			RETURNING worker_id`, id, status, string(o.Result), attempted, errcode, o.NextAttemptAt, o.At).Scan(&workerID)
-		if err == pgx.ErrNoRows {
-			return nil // finished by another process whose lease this one outlived
-		}
-		if err != nil {
-			return fmt.Errorf("finish notification %d: %w", id, err)
-		}
-		if o.Result == notify.Unsubscribed {
-			// WeChat knows better than our count: none is left.
-			_, err = tx.Exec(ctx, `UPDATE notification_subscriptions SET remaining = 0, updated_at = $3
-				WHERE worker_id = $1 AND template_id = $2`, workerID, o.TemplateID, o.At)
-		}
-		return err
-	})
+			RETURNING worker_id)
+		UPDATE notification_subscriptions SET remaining = 0, updated_at = $7
+		WHERE $9 AND template_id = $8 AND worker_id IN (SELECT worker_id FROM done)`,
+		id, status, string(o.Result), attempted, errcode, o.NextAttemptAt, o.At, o.TemplateID, o.Result == notify.Unsubscribed)
+	if err != nil {
+		return fmt.Errorf("finish notification %d: %w", id, err)
+	}
+	return nil
 }
 
 // Release implements notify.Store.
