@@ -57,7 +57,8 @@ type Outcome struct {
 	// NextAttemptAt is when a Retry is due.
 	NextAttemptAt time.Time
 	// TemplateID is the template tried; with Unsubscribed the worker's
-	// remaining acceptances of it are set to none.
+	// remaining acceptances of it are set to none, and with Rejected or
+	// TooOld the acceptance the message took is given back.
 	TemplateID string
 }
 

@@ -105,7 +105,8 @@ func (s *NotifyStore) Reserve(ctx context.Context, id int64, workerID, templateI
 
 // Finish implements notify.Store. A message that is done forgets its data.
 // One statement: with Unsubscribed, the worker's acceptances of the
-// template are set to none in the same.
+// template are set to none in the same; a message that took an acceptance
+// but never reached the worker (Rejected, TooOld) gives it back.
 func (s *NotifyStore) Finish(ctx context.Context, id int64, o notify.Outcome) error {
 	status := "dropped"
 	switch o.Result {
@@ -132,10 +133,12 @@ func (s *NotifyStore) Finish(ctx context.Context, id int64, o notify.Outcome) er
 				delivered_at = CASE WHEN $2 = 'pending' THEN NULL ELSE $7::timestamptz END,
 				data = CASE WHEN $2 = 'pending' THEN data ELSE '{}' END
 			WHERE id = $1 AND status = 'pending'
-			RETURNING worker_id)
-		UPDATE notification_subscriptions SET remaining = 0, updated_at = $7
-		WHERE $9 AND template_id = $8 AND worker_id IN (SELECT worker_id FROM done)`,
-		id, status, string(o.Result), attempted, errcode, o.NextAttemptAt, o.At, o.TemplateID, o.Result == notify.Unsubscribed)
+			RETURNING worker_id, reserved)
+		UPDATE notification_subscriptions SET updated_at = $7,
+			remaining = CASE WHEN $9 THEN 0 ELSE least(remaining + 1, $11) END
+		WHERE template_id = $8 AND worker_id IN (SELECT worker_id FROM done WHERE $9 OR ($10 AND reserved))`,
+		id, status, string(o.Result), attempted, errcode, o.NextAttemptAt, o.At, o.TemplateID,
+		o.Result == notify.Unsubscribed, o.Result == notify.Rejected || o.Result == notify.TooOld, notify.MaxRemaining)
 	if err != nil {
 		return fmt.Errorf("finish notification %d: %w", id, err)
 	}

@@ -325,8 +325,8 @@ func TestNotificationErrcodes(t *testing.T) {
 			notify.MembershipDecided, want{"sent", "sent", 2, 1, 2}},
 		{"-1 backs off, then sends", func(e *notifyEnv, _ uuid.UUID) { e.fake.FailNext(-1, -1) },
 			notify.MembershipDecided, want{"sent", "sent", 3, 1, 2}},
-		{"47003 drops", func(e *notifyEnv, _ uuid.UUID) { e.fake.FailNext(47003) },
-			notify.MembershipDecided, want{"dropped", "rejected", 1, 0, 2}},
+		{"47003 drops, and gives the acceptance back", func(e *notifyEnv, _ uuid.UUID) { e.fake.FailNext(47003) },
+			notify.MembershipDecided, want{"dropped", "rejected", 1, 0, 3}},
 		{"no acceptance left drops unsent", func(e *notifyEnv, w uuid.UUID) {
 			e.db.Pool.Exec(context.Background(), `UPDATE notification_subscriptions SET remaining = 0 WHERE worker_id = $1`, w)
 		}, notify.MembershipDecided, want{"dropped", "no_acceptance", 0, 0, 0}},
