@@ -197,6 +197,8 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Truth:      a.truth,
 		ClientAddr: clientAddr,
 		Config:     cfg.Console,
+		Notify: console.NotifyDeps{Status: a.notify.store.Status, Templates: cfg.Notify.Templates,
+			Sending: a.notify.sender != nil},
 	})
 	if err != nil {
 		return nil, err

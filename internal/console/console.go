@@ -86,6 +86,8 @@ type Deps struct {
 	// connection's peer.
 	ClientAddr func(*http.Request) string
 	Config     Config
+	// Notify feeds the notifications page (notifications.go).
+	Notify NotifyDeps
 }
 
 // handler serves every console page.
@@ -132,6 +134,7 @@ func (h *handler) routes() {
 	h.stationRoutes()
 	h.opsRoutes()
 	h.truthRoutes()
+	h.notifyRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

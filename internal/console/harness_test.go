@@ -164,7 +164,8 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg})
+	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
+		Notify: console.NotifyDeps{Status: postgres.NewNotifyStore(db).Status, Templates: testNotifyTemplates, Sending: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,3 +42,23 @@ var shanghai = time.FixedZone("CST", 8*3600)
 // FormatTime writes t as a message shows it: Beijing time to the minute,
 // "2026-11-30 18:00", which WeChat's time fields accept.
 func FormatTime(t time.Time) string { return t.In(shanghai).Format("2006-01-02 15:04") }
+
+// Status is the outbox as an administrator sees it: counts only, never a
+// worker or a message's words.
+type Status struct {
+	// Pending is how many messages wait; Oldest is when the oldest of them
+	// was written (zero when none waits).
+	Pending int
+	Oldest  time.Time
+	// Events counts, per event, the messages written since a moment.
+	Events []EventStatus
+}
+
+// EventStatus counts one event's messages by where they stand.
+type EventStatus struct {
+	Event   string
+	Pending int
+	// Finished counts the finished messages by result (Sent, or a reason
+	// they were dropped).
+	Finished map[Result]int
+}

@@ -239,3 +239,38 @@ func (s *NotifyStore) OutboxStats(ctx context.Context) (pending int, oldest time
 	}
 	return pending, oldest, err
 }
+
+// Status reports the outbox for the console: what waits, and the messages
+// written since since, by event and result.
+func (s *NotifyStore) Status(ctx context.Context, since time.Time) (notify.Status, error) {
+	var st notify.Status
+	pending, oldest, err := s.OutboxStats(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Pending, st.Oldest = pending, oldest
+	rows, err := s.db.Pool.Query(ctx, `SELECT event, status, coalesce(result, ''), count(*)
+		FROM notification_outbox WHERE created_at >= $1 OR status = 'pending'
+		GROUP BY 1, 2, 3 ORDER BY 1`, since)
+	if err != nil {
+		return st, fmt.Errorf("notification status: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var event, status, result string
+		var n int
+		if err := rows.Scan(&event, &status, &result, &n); err != nil {
+			return st, err
+		}
+		if len(st.Events) == 0 || st.Events[len(st.Events)-1].Event != event {
+			st.Events = append(st.Events, notify.EventStatus{Event: event, Finished: map[notify.Result]int{}})
+		}
+		ev := &st.Events[len(st.Events)-1]
+		if status == "pending" {
+			ev.Pending += n
+		} else {
+			ev.Finished[notify.Result(result)] += n
+		}
+	}
+	return st, rows.Err()
+}
