@@ -1,6 +1,9 @@
 package notify
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -61,4 +64,28 @@ type EventStatus struct {
 	// Finished counts the finished messages by result (Sent, or a reason
 	// they were dropped).
 	Finished map[Result]int
+}
+
+// Check reports an event its writer got wrong: an unknown name, a dedup key
+// that does not start with the name and a colon, no worker, or a data value
+// the event does not carry (see Fields). The outbox refuses such an event,
+// and with it the change that wrote it, as a schema constraint would: a
+// mistake here is the writer's, and its tests find it.
+func (ev Event) Check() error {
+	names, ok := Fields[ev.Name]
+	if !ok {
+		return fmt.Errorf("notification %q is not an event (see notify.Fields)", ev.Name)
+	}
+	if !strings.HasPrefix(ev.DedupKey, ev.Name+":") || len(ev.DedupKey) == len(ev.Name)+1 {
+		return fmt.Errorf("notification %s: the dedup key %q must be %s:<id of what changed>", ev.Name, ev.DedupKey, ev.Name)
+	}
+	if ev.WorkerID == "" {
+		return fmt.Errorf("notification %s: no worker", ev.Name)
+	}
+	for k := range ev.Data {
+		if !slices.Contains(names, k) {
+			return fmt.Errorf("notification %s: data %q is not a value the event carries (%s)", ev.Name, k, strings.Join(names, ", "))
+		}
+	}
+	return nil
 }

@@ -212,3 +212,29 @@ func TestAcceptRefusesBadTemplateLists(t *testing.T) {
 		t.Errorf("a good request: %v, stored %d", err, stored)
 	}
 }
+
+func TestEventCheck(t *testing.T) {
+	t.Parallel()
+	good := Event{WorkerID: "w", Name: WaitlistPromoted, DedupKey: "waitlist_promoted:s1",
+		Data: map[string]string{"title": "手机维修课", "starts_at": "2026-12-05 14:00", "place": "浦阳驿站", "position": "1"}}
+	if err := good.Check(); err != nil {
+		t.Errorf("a good event: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*Event)
+		want string
+	}{
+		{"unknown event", func(e *Event) { e.Name = "waitlist_freed" }, "not an event"},
+		{"key without the name", func(e *Event) { e.DedupKey = "s1" }, "dedup key"},
+		{"key without an id", func(e *Event) { e.DedupKey = "waitlist_promoted:" }, "dedup key"},
+		{"no worker", func(e *Event) { e.WorkerID = "" }, "no worker"},
+		{"unknown data", func(e *Event) { e.Data = map[string]string{"activity_title": "x"} }, `data "activity_title"`},
+	} {
+		ev := good
+		tc.edit(&ev)
+		if err := ev.Check(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want it to say %q", tc.name, err, tc.want)
+		}
+	}
+}
