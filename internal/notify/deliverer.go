@@ -77,6 +77,7 @@ func (d *Deliverer) defaults() {
 // every SweepInterval.
 func (d *Deliverer) Run(ctx context.Context) {
 	d.defaults()
+	failures := 0
 	for ctx.Err() == nil {
 		if d.Now().Sub(d.lastSweep) >= d.SweepInterval {
 			if n, err := d.Sweep(ctx); err != nil && ctx.Err() == nil {
@@ -86,12 +87,18 @@ func (d *Deliverer) Run(ctx context.Context) {
 			}
 		}
 		n, err := d.DeliverOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			d.Log.Warn("notifications: leasing failed", "error", err)
-		}
 		wait := d.Interval
-		if n == d.Batch {
-			wait = 0
+		switch {
+		case err != nil && ctx.Err() == nil:
+			// The database is down: look again less and less often, and
+			// say so once per attempt, not once per Interval.
+			failures++
+			wait = min(d.Interval<<min(failures, 10), d.RetryMax)
+			d.Log.Warn("notifications: leasing failed", "error", err, "retry_in", wait.String())
+		case n == d.Batch:
+			failures, wait = 0, 0
+		default:
+			failures = 0
 		}
 		if p := d.pausedFor(); p > wait {
 			wait = min(p, d.RetryMax)

@@ -238,3 +238,73 @@ func TestEventCheck(t *testing.T) {
 		}
 	}
 }
+
+// fakeStore is an outbox in memory, as a struct of function fields would
+// be: what the Deliverer asked of it is recorded.
+type fakeStore struct {
+	pending  []Pending
+	reserve  bool
+	finished map[int64]Outcome
+	released []int64
+}
+
+func (s *fakeStore) Lease(_ context.Context, _, _ time.Time, limit int) ([]Pending, error) {
+	out := s.pending[:min(limit, len(s.pending))]
+	s.pending = s.pending[len(out):]
+	return out, nil
+}
+func (s *fakeStore) Reserve(context.Context, int64, string, string, time.Time) (bool, error) {
+	return s.reserve, nil
+}
+func (s *fakeStore) Finish(_ context.Context, id int64, o Outcome) error {
+	s.finished[id] = o
+	return nil
+}
+func (s *fakeStore) Release(_ context.Context, ids []int64, _ time.Time) error {
+	s.released = append(s.released, ids...)
+	return nil
+}
+func (s *fakeStore) EnqueueExpiringClaims(context.Context, time.Time, time.Duration) (int, error) {
+	return 0, nil
+}
+func (s *fakeStore) Tidy(context.Context, time.Time, time.Time, time.Time) (int, int, error) {
+	return 0, 0, nil
+}
+
+type senderFunc func(Message) error
+
+func (f senderFunc) Send(_ context.Context, m Message) error { return f(m) }
+
+// When WeChat is busy, the rest of the batch is handed back unsent and
+// nothing is leased until the pause ends; a message without an acceptance
+// is dropped unsent; success ends the pause's growth.
+func TestDelivererPausesWhenWeChatIsBusy(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	tpls := Templates{ReportResolved: {TemplateID: "T", Data: map[string]string{"thing1": "station"}}}
+	store := &fakeStore{reserve: true, finished: map[int64]Outcome{}}
+	for i := range 3 {
+		store.pending = append(store.pending, Pending{ID: int64(i + 1), WorkerID: "w", Event: ReportResolved, OpenID: "o", CreatedAt: now})
+	}
+	sends := 0
+	d := &Deliverer{Store: store, Templates: tpls, Concurrency: 1, Now: func() time.Time { return now }, Rand: func() float64 { return 0.5 },
+		Sender: senderFunc(func(Message) error { sends++; return &SendError{Errcode: -1} })}
+	if n, err := d.DeliverOnce(context.Background()); n != 3 || err != nil {
+		t.Fatalf("DeliverOnce = %d, %v", n, err)
+	}
+	if sends != 1 || len(store.finished) != 1 || store.finished[1].Result != Retry || store.finished[1].NextAttemptAt != now.Add(30*time.Second) {
+		t.Errorf("sends %d, finished %+v", sends, store.finished)
+	}
+	if diff := cmp.Diff([]int64{2, 3}, store.released); diff != "" {
+		t.Errorf("released (-want +got):\n%s", diff)
+	}
+	store.pending = []Pending{{ID: 4, WorkerID: "w", Event: ReportResolved, OpenID: "o", CreatedAt: now}}
+	if n, _ := d.DeliverOnce(context.Background()); n != 0 || sends != 1 {
+		t.Errorf("during the pause: leased %d, sends %d", n, sends)
+	}
+	now = now.Add(31 * time.Second)
+	store.reserve = false
+	if n, _ := d.DeliverOnce(context.Background()); n != 1 || sends != 1 || store.finished[4].Result != NoAcceptance || store.finished[4].Attempted {
+		t.Errorf("after the pause, without an acceptance: leased %d, sends %d, outcome %+v", n, sends, store.finished[4])
+	}
+}
