@@ -445,3 +445,32 @@ func TestTidyExpiresAndForgets(t *testing.T) {
 		t.Errorf("a row finished 31 days ago is kept")
 	}
 }
+
+// A process that leased a message and stopped before recording it (killed
+// mid-send) holds it only until its lease ends; then another process
+// delivers it: at least once, never lost.
+func TestALeaseOfAStoppedProcessEnds(t *testing.T) {
+	t.Parallel()
+	e := newNotifyEnv(t)
+	w := e.worker("oCrash")
+	e.accept(w, 1, "tplReport")
+	e.enqueue(w, notify.ReportResolved, "crash", map[string]string{"station": "站"})
+	now := time.Now()
+	leased, err := e.store.Lease(context.Background(), now, now.Add(300*time.Millisecond), 10)
+	if err != nil || len(leased) != 1 || leased[0].OpenID != "oCrash" || leased[0].Data["station"] != "站" {
+		t.Fatalf("lease: %+v %v", leased, err)
+	}
+	// ... and the process dies here.
+	other := e.process()
+	if n, err := other.DeliverOnce(context.Background()); n != 0 || err != nil {
+		t.Fatalf("another process leased %d messages held by a live lease (%v)", n, err)
+	}
+	time.Sleep(350 * time.Millisecond)
+	e.drain(other)
+	if sent := e.fake.Sent(); len(sent) != 1 {
+		t.Fatalf("%d messages arrived, want 1", len(sent))
+	}
+	if r := e.row("crash"); r.Status != "sent" || r.Attempts != 1 {
+		t.Errorf("after: %+v", r)
+	}
+}
