@@ -68,6 +68,10 @@ type config struct {
 	// Aid tunes hardship aid: AID_SECOND_REVIEW_YUAN (default 2000), the
 	// amount above which an approval needs a second one.
 	Aid aid.Config
+	// Notify is how workers hear of events through WeChat subscribe
+	// messages: WECHAT_TEMPLATES or WECHAT_TEMPLATES_FILE,
+	// WECHAT_MINIPROGRAM_STATE and NOTIFY_* (cmd/api/notify.go).
+	Notify notifyConfig
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -174,6 +178,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if err := loadConsoleConfig(&c.Console, getenv); err != nil {
+		return c, err
+	}
+	if err := loadNotifyConfig(&c.Notify, c.WeChat, getenv); err != nil {
 		return c, err
 	}
 	return c, nil

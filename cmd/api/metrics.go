@@ -41,5 +41,6 @@ func newRegistry(a *app) *prometheus.Registry {
 		pool("acquire_wait_seconds_total", "Time spent waiting for a connection.", func() float64 { return a.db.Pool.Stat().AcquireDuration().Seconds() }),
 		pool("empty_acquires_total", "Acquires that had to wait for a connection.", func() float64 { return float64(a.db.Pool.Stat().EmptyAcquireCount()) }),
 	)
+	reg.MustRegister(a.notify.collectors()...)
 	return reg
 }

@@ -38,6 +38,7 @@ type app struct {
 	activities *activity.Service
 	wishes     *wish.Service
 	aid        *aid.Service
+	notify     *notifications
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -68,9 +69,15 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	store := postgres.NewStationStore(db)
 	indexed := func(ss ...*station.Station) { engine.Apply(ss...) }
 	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.Config{ClaimTTL: cfg.ClaimTTL, Log: log}, nil)
+	notes, err := newNotifications(db, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	return &app{
-		db:    db,
-		store: store,
+		notify: notes,
+		db:     db,
+		store:  store,
 		// Every committed write reaches this process's index before the
 		// request returns; other processes learn of it through the Syncer.
 		stations: station.NewService(store, nil, indexed),
@@ -120,6 +127,17 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	defer a.benefits.WaitGrants()
 	sweeper := &benefit.Sweeper{Service: a.benefits, Interval: cfg.ExpiryInterval, Log: log}
 	go sweeper.Run(syncCtx)
+	// Every process delivers the notification outbox (issue 12 section 4);
+	// a send in flight is recorded before the database closes.
+	delivering := make(chan struct{})
+	go func() {
+		defer close(delivering)
+		a.notify.run(syncCtx, cfg, log)
+	}()
+	defer func() {
+		stopSync()
+		<-delivering
+	}()
 	readyCheck := func(ctx context.Context) error {
 		if !a.search.Loaded() {
 			return errors.New("the search index is still loading")
@@ -144,6 +162,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Limits:         cfg.Limits,
 		Ready:          readyCheck,
 		TrustedProxies: cfg.TrustedProxies,
+		Notify:         a.notify.service,
 	})
 	if err != nil {
 		return err
@@ -195,6 +214,8 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Aid:        a.aid,
 		ClientAddr: clientAddr,
 		Config:     cfg.Console,
+		Notify: console.NotifyDeps{Status: a.notify.store.Status, Templates: cfg.Notify.Templates,
+			Sending: a.notify.sender != nil},
 	})
 	if err != nil {
 		return nil, err

@@ -94,6 +94,8 @@ type Deps struct {
 	// connection's peer.
 	ClientAddr func(*http.Request) string
 	Config     Config
+	// Notify feeds the notifications page (notifications.go).
+	Notify NotifyDeps
 }
 
 // handler serves every console page.
@@ -142,6 +144,7 @@ func (h *handler) routes() {
 	h.truthRoutes()
 	h.activityRoutes()
 	h.wishesRoutes()
+	h.notifyRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

@@ -176,7 +176,8 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	}
 	activities := activity.NewService(postgres.NewActivityStore(db), nil)
 	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities, Wishes: wishes, Aid: aidSvc})
+		Activities: activities, Wishes: wishes, Aid: aidSvc,
+		Notify: console.NotifyDeps{Status: postgres.NewNotifyStore(db).Status, Templates: testNotifyTemplates, Sending: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/notify"
 	"yizhan/internal/pgtest"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
@@ -125,6 +126,8 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 		// Micro-wishes and hardship aid (issue 12 §§2–3).
 		Wishes: wish.NewService(postgres.NewWishStore(db), clk.Now),
 		Aid:    aid.NewService(postgres.NewAidStore(db), aid.DefaultConfig, clk.Now),
+		// Notifications: the templates of testTemplates (subscriptions_test.go).
+		Notify: &notify.Service{Store: postgres.NewNotifyStore(db), Templates: testTemplates, Now: clk.Now},
 	}
 	activities := deps.Activities
 	for _, o := range opts {

@@ -109,6 +109,8 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/aid-applications/:id", s.getAidApplication, s.requireStaff)
 	v1.POST("/aid-applications/:id/approve", s.approveAidApplication, s.requireStaff)
 	v1.POST("/aid-applications/:id/reject", s.rejectAidApplication, s.requireStaff)
+	// Notifications: the subscribe messages a worker accepted (issue 12 §4).
+	v1.POST("/me/subscriptions", s.acceptSubscriptions, s.requireWorker)
 }
 
 // precomposed chains the middleware once, at start-up, around the handler
@@ -202,6 +204,8 @@ var queryParams = paramTable{
 	"/v1/aid-applications/:id":         {"GET": nil},
 	"/v1/aid-applications/:id/approve": {"POST": nil},
 	"/v1/aid-applications/:id/reject":  {"POST": nil},
+	// Notifications (issue 12 §4).
+	"/v1/me/subscriptions": {"POST": nil},
 }
 
 // checkParamTable reports a route without its line in queryParams.

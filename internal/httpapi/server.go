@@ -20,6 +20,7 @@ import (
 	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
+	"yizhan/internal/notify"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
@@ -53,6 +54,9 @@ type Deps struct {
 	// MetricsApart keeps /metrics off this handler (404): the caller serves
 	// Metrics.Handler on a listener of its own (METRICS_ADDR).
 	MetricsApart bool
+	// Notify records the subscribe messages workers accept; nil when WeChat
+	// is not configured (POST /v1/me/subscriptions answers 503).
+	Notify *notify.Service
 	// TrustedProxies are CIDR ranges whose X-Forwarded-For is believed when
 	// finding the client address (for login throttling); empty trusts none.
 	TrustedProxies []string

@@ -259,6 +259,11 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"POST", "/v1/reports/:id/dismiss", staffOnly, func(c credential) req {
 			return req{Path: "/v1/reports/" + openReport(seed.ID) + "/dismiss", Body: map[string]any{"note": "matrix"}}
 		}, 200},
+
+		// Notifications (issue 12 §4).
+		{"POST", "/v1/me/subscriptions", workerOnly, func(c credential) req {
+			return req{Path: "/v1/me/subscriptions", Body: map[string]any{"template_ids": []string{"tplMember"}}}
+		}, 200},
 		{"POST", "/v1/stations/:id/notices", staffOnly, func(c credential) req {
 			return req{Path: "/v1/stations/" + seed.ID + "/notices", Body: map[string]any{"kind": "temporarily_closed",
 				"until": e.clock.Now().Add(time.Hour).Format(time.RFC3339), "message": "matrix"}}

@@ -19,6 +19,7 @@ import (
 
 	"yizhan/internal/auth"
 	"yizhan/internal/wechat"
+	"yizhan/internal/wechat/wechattest"
 	"yizhan/internal/worker"
 )
 
@@ -44,20 +45,29 @@ var testWorkerConfig = worker.Config{LoginsPerAddr: 30, LoginWindow: 10 * time.M
 //	http:STATUS          an HTTP error status
 //	slow                 no answer before the client's timeout
 //	garbage              a body that is not JSON
+//
+// Under /cgi-bin/ it is WeChat's server-side API (stable_token and
+// subscribe/send, with their error modes): wechattest.Fake, in msgs.
 type fakeWeChat struct {
 	srv   *httptest.Server
 	calls atomic.Int64
+	msgs  *wechattest.Fake
 }
 
 func newFakeWeChat(t *testing.T) *fakeWeChat {
 	t.Helper()
-	f := &fakeWeChat{}
+	f := &fakeWeChat{msgs: wechattest.New(fakeAppID, fakeSecret)}
+	t.Cleanup(f.msgs.Close)
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
 func (f *fakeWeChat) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/cgi-bin/") {
+		f.msgs.ServeHTTP(w, r)
+		return
+	}
 	f.calls.Add(1)
 	q := r.URL.Query()
 	w.Header().Set("Content-Type", "text/plain") // as WeChat sends it

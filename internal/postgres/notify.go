@@ -10,8 +10,13 @@ import (
 )
 
 // enqueueNotification writes ev into the outbox inside tx, the transaction of the change that
-// causes it. An event whose DedupKey is already there is not written again.
+// causes it. An event whose DedupKey is already there is not written again. An event that breaks
+// its contract (notify.Event.Check: the name, the dedup key, the data names of notify.Fields) is
+// refused, and the change with it, as a constraint of the schema would refuse it.
 func enqueueNotification(ctx context.Context, tx pgx.Tx, ev notify.Event) error {
+	if err := ev.Check(); err != nil {
+		return err
+	}
 	data := ev.Data
 	if data == nil {
 		data = map[string]string{}

@@ -349,6 +349,12 @@ func (s *TruthStore) DecideReport(ctx context.Context, id uuid.UUID, decide func
 		if err != nil {
 			return err
 		}
+		// The worker who reported hears it was resolved (issue 12 section 4).
+		if r.Status == truth.Resolved {
+			if err := enqueueNotification(ctx, tx, reportResolvedEvent(r)); err != nil {
+				return err
+			}
+		}
 		out, err = reflag(ctx, tx, st, flagSince, flag)
 		return err
 	})

@@ -152,6 +152,15 @@ func (s *WorkerStore) Erase(ctx context.Context, id uuid.UUID, now time.Time, de
 		if err := eraseWishesAndAid(ctx, tx, id, now); err != nil {
 			return err
 		}
+		// Notifications not yet sent are dropped with their words, and the
+		// subscriptions forgotten (issue 12 section 4).
+		if _, err := tx.Exec(ctx, `UPDATE notification_outbox SET status = 'dropped', result = 'erased', delivered_at = $2, data = '{}'
+			WHERE worker_id = $1 AND status = 'pending'`, id, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM notification_subscriptions WHERE worker_id = $1`, id); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE worker_sessions SET revoked_at = $2 WHERE worker_id = $1 AND revoked_at IS NULL`, id, now)
 		return err
 	})
@@ -325,6 +334,12 @@ func (s *WorkerStore) DecideApplication(ctx context.Context, id uuid.UUID, decid
 			WHERE id = $1`, id, string(a.Status), a.DecidedBy, a.DecidedAt, a.Reason)
 		if err != nil {
 			return err
+		}
+		// The worker hears of the decision (issue 12 section 4).
+		if a.Status == worker.Approved || a.Status == worker.Rejected {
+			if err := enqueueNotification(ctx, tx, membershipDecidedEvent(a)); err != nil {
+				return err
+			}
 		}
 		if a.Status == worker.Approved && approved != nil {
 			return approved(ctx, a, w)
