@@ -12,6 +12,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
+	"yizhan/internal/coverage"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
@@ -31,6 +32,8 @@ type app struct {
 	workers  *worker.Service
 	benefits *benefit.Service
 	truth    *truth.Service
+	coverage *coverage.Service
+	demand   *coverage.Counter // nil when DEMAND_COUNTING=off
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -61,9 +64,15 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	store := postgres.NewStationStore(db)
 	indexed := func(ss ...*station.Station) { engine.Apply(ss...) }
 	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.Config{ClaimTTL: cfg.ClaimTTL, Log: log}, nil)
+	var demand *coverage.Counter
+	if cfg.DemandCounting {
+		demand = coverage.NewCounter()
+	}
 	return &app{
-		db:    db,
-		store: store,
+		coverage: coverage.NewService(postgres.NewDemandStore(db), engine, cfg.Demand, nil),
+		demand:   demand,
+		db:       db,
+		store:    store,
 		// Every committed write reaches this process's index before the
 		// request returns; other processes learn of it through the Syncer.
 		stations: station.NewService(store, nil, indexed),
@@ -109,6 +118,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	defer a.benefits.WaitGrants()
 	sweeper := &benefit.Sweeper{Service: a.benefits, Interval: cfg.ExpiryInterval, Log: log}
 	go sweeper.Run(syncCtx)
+	// Demand counts are flushed every DEMAND_FLUSH_INTERVAL and once more
+	// after the last request, before the database closes.
+	flushCtx, stopFlush := context.WithCancel(context.Background())
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		(&coverage.Flusher{Counter: a.demand, Store: postgres.NewDemandStore(a.db), Interval: cfg.Demand.FlushInterval,
+			Retention: cfg.Demand.Retention, Log: log}).Run(flushCtx)
+	}()
+	defer func() { stopFlush(); <-flushed }()
 	readyCheck := func(ctx context.Context) error {
 		if !a.search.Loaded() {
 			return errors.New("the search index is still loading")
@@ -125,6 +144,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Benefits:       a.benefits,
 		Truth:          a.truth,
 		Feed:           a.store,
+		Coverage:       a.coverage,
+		Demand:         a.demand,
 		Metrics:        metrics,
 		MetricsApart:   cfg.MetricsAddr != "",
 		Limits:         cfg.Limits,

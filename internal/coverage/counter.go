@@ -87,8 +87,12 @@ type Tally struct {
 }
 
 // Drain returns the counts since the last Drain, one per cell and hour,
-// ordered by cell then hour, and starts counting afresh.
+// ordered by cell then hour, and starts counting afresh. One goroutine
+// drains (the Flusher); a nil Counter has nothing.
 func (c *Counter) Drain() []Tally {
+	if c == nil {
+		return nil
+	}
 	sum := map[counterKey]int64{}
 	for i := range c.shards {
 		sh := &c.shards[i]

@@ -26,6 +26,7 @@ import (
 	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
+	"yizhan/internal/coverage"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/pgtest"
 	"yizhan/internal/postgres"
@@ -66,6 +67,8 @@ type env struct {
 	wechat  *fakeWeChat
 	// The benefit service, whose welcome grant the approvals call.
 	benefits *benefit.Service
+	// The searches' demand counter, flushed by the coverage tests (issue 13).
+	demand *coverage.Counter
 }
 
 // testAuthConfig keeps production rules but cheap hashing: argon2id at
@@ -115,6 +118,8 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 		Benefits: benefits,
 		Ready:    db.Ready,
 		Feed:     store,
+		Coverage: coverage.NewService(postgres.NewDemandStore(db), engine, coverage.DefaultConfig, clk.Now),
+		Demand:   coverage.NewCounter(),
 	}
 	for _, o := range opts {
 		o(&deps)
@@ -125,7 +130,8 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, db: db, auth: authSvc, clock: clk, store: store, workers: workers, wechat: wx, benefits: benefits}
+	return &env{t: t, srv: srv, db: db, auth: authSvc, clock: clk, store: store, workers: workers, wechat: wx, benefits: benefits,
+		demand: deps.Demand}
 }
 
 // staff creates an account and returns a bearer token for it.

@@ -79,6 +79,12 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/reports", s.listReports, s.requireStaff)
 	v1.POST("/reports/:id/resolve", s.resolveReport, s.requireStaff)
 	v1.POST("/reports/:id/dismiss", s.dismissReport, s.requireStaff)
+
+	// Coverage (issue 13): demand, gaps and suggested sites; staff only,
+	// imports for administrators (the service checks the role).
+	v1.GET("/coverage", s.coverageReport, s.requireStaff)
+	v1.GET("/coverage/suggestions", s.coverageSuggestions, s.requireStaff)
+	v1.POST("/coverage/demand/import", s.importDemand, s.requireStaff)
 }
 
 // precomposed chains the middleware once, at start-up, around the handler
@@ -148,6 +154,11 @@ var queryParams = paramTable{
 	"/v1/reports":               {"GET": {"status", "district_code", "station_id", "limit", "cursor"}},
 	"/v1/reports/:id/resolve":   {"POST": nil},
 	"/v1/reports/:id/dismiss":   {"POST": nil},
+
+	// Coverage (issue 13).
+	"/v1/coverage":               {"GET": {"bbox", "reach_m", "from", "to", "hours", "source", "min_stations"}},
+	"/v1/coverage/suggestions":   {"GET": {"bbox", "k", "reach_m", "from", "to", "hours", "source", "crs"}},
+	"/v1/coverage/demand/import": {"POST": {"crs"}},
 }
 
 // checkParamTable reports a route without its line in queryParams.
