@@ -141,11 +141,15 @@ func ParseHours(s string) ([]int, bool) {
 			continue
 		}
 		b, ok := hourOf(to)
-		if !ok || a == b%24 {
+		n := (b - a + 24) % 24
+		if n == 0 && a == 0 && b == 24 {
+			n = 24 // the whole day
+		}
+		if !ok || n == 0 {
 			return nil, false
 		}
-		for h := a; h != b%24; h = (h + 1) % 24 {
-			set[h] = true
+		for i := range n {
+			set[(a+i)%24] = true
 		}
 	}
 	var out []int
