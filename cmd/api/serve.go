@@ -197,6 +197,7 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Workers:    a.workers,
 		Benefits:   a.benefits,
 		Truth:      a.truth,
+		Coverage:   a.coverage,
 		ClientAddr: clientAddr,
 		Config:     cfg.Console,
 	})

@@ -40,6 +40,7 @@ import (
 
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
+	"yizhan/internal/coverage"
 	"yizhan/internal/geo"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
@@ -81,6 +82,9 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Coverage is the coverage page's service (issue 13); nil: the page
+	// says coverage is not set up.
+	Coverage *coverage.Service
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -132,6 +136,7 @@ func (h *handler) routes() {
 	h.stationRoutes()
 	h.opsRoutes()
 	h.truthRoutes()
+	h.coverageRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

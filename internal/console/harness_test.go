@@ -29,6 +29,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
+	"yizhan/internal/coverage"
 	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/pgtest"
@@ -119,6 +120,7 @@ type env struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	Coverage *coverage.Service // issue 13
 	Config   console.Config
 }
 
@@ -160,11 +162,14 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready})
+	cov := coverage.NewService(postgres.NewDemandStore(db), engine, coverage.DefaultConfig, nil)
+	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready,
+		Coverage: cov})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg})
+	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
+		Coverage: cov})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +183,8 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	})
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
-	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg}
+	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
+		Coverage: cov}
 }
 
 // testPassword is every test account's password.

@@ -14,9 +14,9 @@ import (
 // Counter counts searches per cell and clock hour in memory, between
 // flushes. Add is on the nearest search's path, so it takes no shared lock:
 // each call picks one of many shards at random (math/rand/v2's generator is
-// per thread), so two searches meet on a shard's mutex only by chance and
-// for the time of one map increment, and a busy cell's count is spread over
-// the shards and summed when drained. In the steady state Add allocates
+// per thread) and passes over a shard whose mutex is held, so searches do
+// not wait on each other; a busy cell's count is spread over the shards
+// and summed when drained. In the steady state Add allocates
 // nothing: a shard's map keeps its buckets from one flush to the next.
 //
 // A Counter holds nothing but cell ids, hours and counts; the point is
@@ -64,8 +64,19 @@ func (c *Counter) Add(p orb.Point, t time.Time) {
 		return
 	}
 	k := counterKey{CellOf(p), floorDiv(t.Unix(), 3600)}
-	sh := &c.shards[rand.Uint32()%counterShards]
-	sh.mu.Lock()
+	// A shard whose mutex is held (its holder may even have been
+	// descheduled) is passed over for another: Add waits only when several
+	// random shards in a row are busy.
+	r := rand.Uint64()
+	sh := &c.shards[r%counterShards]
+	for try := 1; !sh.mu.TryLock(); try++ {
+		r >>= 6
+		sh = &c.shards[r%counterShards]
+		if try == 4 {
+			sh.mu.Lock()
+			break
+		}
+	}
 	if n, ok := sh.m[k]; ok || len(sh.m) < shardKeysMax {
 		sh.m[k] = n + 1
 		sh.mu.Unlock()

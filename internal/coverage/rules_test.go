@@ -257,3 +257,27 @@ func TestParseImport(t *testing.T) {
 		t.Error("broken CSV read")
 	}
 }
+
+// BenchmarkCounterAdd is the cost a search pays for counting: the cell of
+// its point, and one shard's map increment, from every core at once. The
+// points fall in about 2,500 cells (a city's searches between two flushes).
+func BenchmarkCounterAdd(b *testing.B) {
+	c := NewCounter()
+	at := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			c.Add(orb.Point{119.6 + float64(i%53)*0.01, 29.2 + float64(i%47)*0.01}, at)
+		}
+	})
+}
+
+// BenchmarkCellOf is the cell lookup alone.
+func BenchmarkCellOf(b *testing.B) {
+	var sink CellID
+	for i := 0; b.Loop(); i++ {
+		sink ^= CellOf(orb.Point{114 + float64(i%797)*0.01, 24 + float64(i%811)*0.01})
+	}
+	_ = sink
+}
