@@ -22,7 +22,9 @@ func TestDemandIsFlushedAtShutdown(t *testing.T) {
 		"DEMAND_FLUSH_INTERVAL": "1h"}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, io.Discard)
+	}()
 	base := "http://" + env["API_ADDR"]
 	waitReady(t, base+"/readyz")
 	for range 7 {
