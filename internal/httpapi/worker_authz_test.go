@@ -23,6 +23,7 @@ const (
 	workerOnly                // a worker's token; staff get 403
 	staffOnly                 // staff of the resource's district; workers and other districts get 403
 	staffListed               // any staff (the answer is limited to their districts); workers get 403
+	adminOnly                 // an administrator; workers and other staff get 403
 )
 
 // What a caller is.
@@ -238,6 +239,16 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 				"until": e.clock.Now().Add(time.Hour).Format(time.RFC3339), "message": "matrix"}}
 		}, 201},
 		{"POST", "/v1/stations/:id/verify", staffOnly, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/verify"} }, 200},
+
+		// Coverage (issue 13): any staff member, any box; imports for admins.
+		{"GET", "/v1/coverage", staffListed, func(c credential) req { return req{Path: "/v1/coverage?bbox=119.7,29.3,120.1,29.6"} }, 200},
+		{"GET", "/v1/coverage/suggestions", staffListed, func(c credential) req {
+			return req{Path: "/v1/coverage/suggestions?bbox=119.7,29.3,120.1,29.6"}
+		}, 200},
+		{"POST", "/v1/coverage/demand/import", adminOnly, func(c credential) req {
+			n++ // a new file each time: the same file twice is a conflict
+			return req{Path: "/v1/coverage/demand/import", Body: fmt.Sprintf("29.45,119.89,%d\n", n), ContentType: "text/csv"}
+		}, 201},
 	}
 
 	// Every route of the server has a row, and every row a route.
@@ -268,7 +279,8 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 				want = 401
 			case c.access == workerOnly && who.kind != workerCaller,
 				(c.access == staffOnly || c.access == staffListed) && who.kind == workerCaller,
-				c.access == staffOnly && who.kind == staffOutside:
+				c.access == staffOnly && who.kind == staffOutside,
+				c.access == adminOnly && who.name != "admin":
 				want = 403
 			}
 			cred := who.mint()
@@ -318,6 +330,7 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"reports resolved", `SELECT count(*) FROM station_reports WHERE status = 'resolved'`, 3},
 		{"reports dismissed", `SELECT count(*) FROM station_reports WHERE status = 'dismissed'`, 3},
 		{"notices posted", `SELECT count(*) FROM station_notices WHERE message = 'matrix'`, 3},
+		{"demand imported", `SELECT count(*) FROM demand_imports`, 1},
 	} {
 		var got int
 		if err := e.db.Pool.QueryRow(t.Context(), tc.query).Scan(&got); err != nil {
