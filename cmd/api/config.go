@@ -12,6 +12,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
+	"yizhan/internal/coverage"
 	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/wechat"
@@ -72,6 +73,12 @@ type config struct {
 	// messages: WECHAT_TEMPLATES or WECHAT_TEMPLATES_FILE,
 	// WECHAT_MINIPROGRAM_STATE and NOTIFY_* (cmd/api/notify.go).
 	Notify notifyConfig
+	// Demand is how searches are counted and shown (issue 13):
+	// DEMAND_FLUSH_INTERVAL (default 1m), DEMAND_MIN_COUNT (default 5),
+	// DEMAND_RETENTION (default 400 days, as 9600h), and DemandCounting,
+	// DEMAND_COUNTING (on, the default, or off: searches are not counted).
+	Demand         coverage.Config
+	DemandCounting bool
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -183,7 +190,45 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err := loadNotifyConfig(&c.Notify, c.WeChat, getenv); err != nil {
 		return c, err
 	}
+	if err := loadDemandConfig(&c, getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadDemandConfig reads the DEMAND_* variables (issue 13).
+func loadDemandConfig(c *config, getenv func(string) string) error {
+	c.Demand = coverage.DefaultConfig
+	for _, d := range []struct {
+		env string
+		dst *time.Duration
+	}{
+		{"DEMAND_FLUSH_INTERVAL", &c.Demand.FlushInterval},
+		{"DEMAND_RETENTION", &c.Demand.Retention},
+	} {
+		if v := getenv(d.env); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil || x <= 0 {
+				return fmt.Errorf("%s: %q is not a positive duration such as 1m or 9600h", d.env, v)
+			}
+			*d.dst = x
+		}
+	}
+	if v := getenv("DEMAND_MIN_COUNT"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return fmt.Errorf("DEMAND_MIN_COUNT: %q is not a positive number such as 5", v)
+		}
+		c.Demand.MinCount = n
+	}
+	switch v := getenv("DEMAND_COUNTING"); v {
+	case "", "on":
+		c.DemandCounting = true
+	case "off":
+	default:
+		return fmt.Errorf("DEMAND_COUNTING: %q is not on or off", v)
+	}
+	return nil
 }
 
 func loadConsoleConfig(c *console.Config, getenv func(string) string) error {

@@ -14,6 +14,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
+	"yizhan/internal/coverage"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
@@ -39,6 +40,8 @@ type app struct {
 	wishes     *wish.Service
 	aid        *aid.Service
 	notify     *notifications
+	coverage   *coverage.Service
+	demand     *coverage.Counter // nil when DEMAND_COUNTING=off
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -74,10 +77,16 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	var demand *coverage.Counter
+	if cfg.DemandCounting {
+		demand = coverage.NewCounter()
+	}
 	return &app{
-		notify: notes,
-		db:     db,
-		store:  store,
+		notify:   notes,
+		coverage: coverage.NewService(postgres.NewDemandStore(db), engine, cfg.Demand, nil),
+		demand:   demand,
+		db:       db,
+		store:    store,
 		// Every committed write reaches this process's index before the
 		// request returns; other processes learn of it through the Syncer.
 		stations: station.NewService(store, nil, indexed),
@@ -138,6 +147,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		stopSync()
 		<-delivering
 	}()
+	// Demand counts are flushed every DEMAND_FLUSH_INTERVAL and once more
+	// after the last request, before the database closes.
+	flushCtx, stopFlush := context.WithCancel(context.Background())
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		(&coverage.Flusher{Counter: a.demand, Store: postgres.NewDemandStore(a.db), Interval: cfg.Demand.FlushInterval,
+			Retention: cfg.Demand.Retention, Log: log}).Run(flushCtx)
+	}()
+	defer func() { stopFlush(); <-flushed }()
 	readyCheck := func(ctx context.Context) error {
 		if !a.search.Loaded() {
 			return errors.New("the search index is still loading")
@@ -157,6 +176,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Wishes:         a.wishes,
 		Aid:            a.aid,
 		Feed:           a.store,
+		Coverage:       a.coverage,
+		Demand:         a.demand,
 		Metrics:        metrics,
 		MetricsApart:   cfg.MetricsAddr != "",
 		Limits:         cfg.Limits,
@@ -212,6 +233,7 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Activities: a.activities,
 		Wishes:     a.wishes,
 		Aid:        a.aid,
+		Coverage:   a.coverage,
 		ClientAddr: clientAddr,
 		Config:     cfg.Console,
 		Notify: console.NotifyDeps{Status: a.notify.store.Status, Templates: cfg.Notify.Templates,

@@ -42,6 +42,7 @@ import (
 	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
+	"yizhan/internal/coverage"
 	"yizhan/internal/geo"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
@@ -89,6 +90,9 @@ type Deps struct {
 	// Wishes and Aid serve the 心愿与帮扶 pages (issue 12 §§2–3).
 	Wishes *wish.Service
 	Aid    *aid.Service
+	// Coverage is the coverage page's service (issue 13); nil: the page
+	// says coverage is not set up.
+	Coverage *coverage.Service
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -145,6 +149,7 @@ func (h *handler) routes() {
 	h.activityRoutes()
 	h.wishesRoutes()
 	h.notifyRoutes()
+	h.coverageRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

@@ -31,6 +31,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
+	"yizhan/internal/coverage"
 	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/pgtest"
@@ -122,6 +123,7 @@ type env struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	Coverage *coverage.Service // issue 13
 	Config   console.Config
 	// Activities: issue 12 §1.
 	Activities *activity.Service
@@ -169,14 +171,15 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 		o(&cfg)
 	}
 	wishes, aidSvc := wish.NewService(postgres.NewWishStore(db), nil), aid.NewService(postgres.NewAidStore(db), aid.DefaultConfig, nil)
+	cov := coverage.NewService(postgres.NewDemandStore(db), engine, coverage.DefaultConfig, nil)
 	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready,
-		Wishes: wishes, Aid: aidSvc})
+		Wishes: wishes, Aid: aidSvc, Coverage: cov})
 	if err != nil {
 		t.Fatal(err)
 	}
 	activities := activity.NewService(postgres.NewActivityStore(db), nil)
 	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities, Wishes: wishes, Aid: aidSvc,
+		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov,
 		Notify: console.NotifyDeps{Status: postgres.NewNotifyStore(db).Status, Templates: testNotifyTemplates, Sending: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +195,7 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
 	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities, Wishes: wishes, Aid: aidSvc}
+		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov}
 }
 
 // testPassword is every test account's password.

@@ -28,6 +28,7 @@ import (
 	"yizhan/internal/apperr"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
+	"yizhan/internal/coverage"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/notify"
 	"yizhan/internal/pgtest"
@@ -72,6 +73,8 @@ type env struct {
 	benefits *benefit.Service
 	// activities: issue 12 §1.
 	activities *activity.Service
+	// The searches' demand counter, flushed by the coverage tests (issue 13).
+	demand *coverage.Counter
 }
 
 // testAuthConfig keeps production rules but cheap hashing: argon2id at
@@ -127,7 +130,9 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 		Wishes: wish.NewService(postgres.NewWishStore(db), clk.Now),
 		Aid:    aid.NewService(postgres.NewAidStore(db), aid.DefaultConfig, clk.Now),
 		// Notifications: the templates of testTemplates (subscriptions_test.go).
-		Notify: &notify.Service{Store: postgres.NewNotifyStore(db), Templates: testTemplates, Now: clk.Now},
+		Notify:   &notify.Service{Store: postgres.NewNotifyStore(db), Templates: testTemplates, Now: clk.Now},
+		Coverage: coverage.NewService(postgres.NewDemandStore(db), engine, coverage.DefaultConfig, clk.Now),
+		Demand:   coverage.NewCounter(),
 	}
 	activities := deps.Activities
 	for _, o := range opts {
@@ -140,7 +145,7 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, db: db, auth: authSvc, clock: clk, store: store, workers: workers, wechat: wx, benefits: benefits,
-		activities: activities}
+		activities: activities, demand: deps.Demand}
 }
 
 // staff creates an account and returns a bearer token for it.

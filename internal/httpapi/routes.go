@@ -111,6 +111,11 @@ func (s *server) routes(e *echo.Echo) {
 	v1.POST("/aid-applications/:id/reject", s.rejectAidApplication, s.requireStaff)
 	// Notifications: the subscribe messages a worker accepted (issue 12 §4).
 	v1.POST("/me/subscriptions", s.acceptSubscriptions, s.requireWorker)
+	// Coverage (issue 13): demand, gaps and suggested sites; staff only,
+	// imports for administrators (the service checks the role).
+	v1.GET("/coverage", s.coverageReport, s.requireStaff)
+	v1.GET("/coverage/suggestions", s.coverageSuggestions, s.requireStaff)
+	v1.POST("/coverage/demand/import", s.importDemand, s.requireStaff)
 }
 
 // precomposed chains the middleware once, at start-up, around the handler
@@ -206,6 +211,10 @@ var queryParams = paramTable{
 	"/v1/aid-applications/:id/reject":  {"POST": nil},
 	// Notifications (issue 12 §4).
 	"/v1/me/subscriptions": {"POST": nil},
+	// Coverage (issue 13).
+	"/v1/coverage":               {"GET": {"bbox", "reach_m", "from", "to", "hours", "source", "min_stations"}},
+	"/v1/coverage/suggestions":   {"GET": {"bbox", "k", "reach_m", "from", "to", "hours", "source", "crs"}},
+	"/v1/coverage/demand/import": {"POST": {"crs"}},
 }
 
 // checkParamTable reports a route without its line in queryParams.

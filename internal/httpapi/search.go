@@ -127,6 +127,7 @@ func (s *server) nearest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.countDemand(nq.Query.Point)
 	buf := answerPool.Get().(*answerBuffers)
 	defer buf.release()
 	hits, version := s.Search.Nearest(nq.Query, buf.hits[:0])
@@ -256,6 +257,7 @@ func (s *server) alongRoute(c echo.Context) error {
 		path[i] = geo.ToWGS84(path[i], crs)
 	}
 	q.Path = path
+	s.countDemand(path[0]) // where the courier sets off
 	hits, version := s.Search.AlongRoute(q)
 	b := make([]byte, 0, 64+700*len(hits))
 	b = append(b, `{"items":[`...)

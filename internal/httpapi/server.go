@@ -20,6 +20,7 @@ import (
 	"yizhan/internal/aid"
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
+	"yizhan/internal/coverage"
 	"yizhan/internal/notify"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
@@ -44,6 +45,10 @@ type Deps struct {
 	Aid    *aid.Service
 	// Feed serves GET /v1/stations/changes.
 	Feed station.Feed
+	// Coverage answers /v1/coverage (issue 13); nil answers 503. Demand
+	// counts the searches per cell and hour; nil counts nothing.
+	Coverage *coverage.Service
+	Demand   *coverage.Counter
 	// Ready reports nil when the service can serve traffic.
 	Ready func(ctx context.Context) error
 	// Limits are the request rate limits; the zero value limits nothing.

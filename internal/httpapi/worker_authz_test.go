@@ -28,6 +28,7 @@ const (
 	// districts get 403 (an activity: issue 12 §1).
 	staffOrWorker
 	optionalToken // anyone without a token; a token sent must be valid (401 otherwise)
+	adminOnly     // an administrator; workers and other staff get 403
 )
 
 // What a caller is.
@@ -349,6 +350,16 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"POST", "/v1/aid-applications/:id/reject", staffOnly, func(c credential) req {
 			return req{Path: "/v1/aid-applications/" + e.aidPending(adminP) + "/reject", Body: map[string]string{"reason": "matrix"}}
 		}, 200},
+
+		// Coverage (issue 13): any staff member, any box; imports for admins.
+		{"GET", "/v1/coverage", staffListed, func(c credential) req { return req{Path: "/v1/coverage?bbox=119.7,29.3,120.1,29.6"} }, 200},
+		{"GET", "/v1/coverage/suggestions", staffListed, func(c credential) req {
+			return req{Path: "/v1/coverage/suggestions?bbox=119.7,29.3,120.1,29.6"}
+		}, 200},
+		{"POST", "/v1/coverage/demand/import", adminOnly, func(c credential) req {
+			n++ // a new file each time: the same file twice is a conflict
+			return req{Path: "/v1/coverage/demand/import", Body: fmt.Sprintf("29.45,119.89,%d\n", n), ContentType: "text/csv"}
+		}, 201},
 	}
 
 	// Every route of the server has a row, and every row a route.
@@ -385,7 +396,8 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 			case c.access == workerOnly && who.kind != workerCaller,
 				(c.access == staffOnly || c.access == staffListed) && who.kind == workerCaller,
 				c.access == staffOnly && who.kind == staffOutside,
-				c.access == staffOrWorker && who.kind == staffOutside:
+				c.access == staffOrWorker && who.kind == staffOutside,
+				c.access == adminOnly && who.name != "admin":
 				want = 403
 			}
 			r := c.req(cred)
@@ -447,6 +459,7 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"wishes confirmed", `SELECT count(*) FROM wishes WHERE title = 'matrix-confirm' AND status = 'confirmed'`, 1},
 		{"aid filed over HTTP", `SELECT count(*) FROM aid_applications WHERE description = 'matrix-aid'`, 1},
 		{"aid decided", `SELECT count(*) FROM aid_decisions WHERE staff_id IS NOT NULL`, 6},
+		{"demand imported", `SELECT count(*) FROM demand_imports`, 1},
 	} {
 		var got int
 		if err := e.db.Pool.QueryRow(t.Context(), tc.query).Scan(&got); err != nil {
