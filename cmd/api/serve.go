@@ -13,6 +13,7 @@ import (
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/photo"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
@@ -31,6 +32,7 @@ type app struct {
 	workers  *worker.Service
 	benefits *benefit.Service
 	truth    *truth.Service
+	photos   *photo.Service
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -61,6 +63,13 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	store := postgres.NewStationStore(db)
 	indexed := func(ss ...*station.Station) { engine.Apply(ss...) }
 	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.Config{ClaimTTL: cfg.ClaimTTL, Log: log}, nil)
+	var photoDir *photo.Dir
+	if cfg.Photos.Dir != "" {
+		if photoDir, err = photo.OpenDir(cfg.Photos.Dir); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("PHOTO_DIR: %w", err)
+		}
+	}
 	return &app{
 		db:    db,
 		store: store,
@@ -72,6 +81,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		search:   engine,
 		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, cfg.Workers, nil),
 		benefits: benefits,
+		photos:   photo.NewService(postgres.NewPhotoStore(db), photoDir, photo.NewProcessor(cfg.Photos.Limits), nil, indexed),
 	}, nil
 }
 
@@ -109,6 +119,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	defer a.benefits.WaitGrants()
 	sweeper := &benefit.Sweeper{Service: a.benefits, Interval: cfg.ExpiryInterval, Log: log}
 	go sweeper.Run(syncCtx)
+	if cfg.Photos.Dir == "" {
+		log.Warn("PHOTO_DIR is not set: photo uploads answer 503")
+	} else {
+		photoSweeper := &photo.Sweeper{Service: a.photos, Interval: cfg.Photos.SweepInterval, Grace: cfg.Photos.OrphanGrace, Log: log}
+		go photoSweeper.Run(syncCtx)
+	}
 	readyCheck := func(ctx context.Context) error {
 		if !a.search.Loaded() {
 			return errors.New("the search index is still loading")
@@ -124,6 +140,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Workers:        a.workers,
 		Benefits:       a.benefits,
 		Truth:          a.truth,
+		Photos:         a.photos,
+		PhotoBaseURL:   cfg.Photos.BaseURL,
 		Feed:           a.store,
 		Metrics:        metrics,
 		MetricsApart:   cfg.MetricsAddr != "",

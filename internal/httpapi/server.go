@@ -18,6 +18,7 @@ import (
 
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
+	"yizhan/internal/photo"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
@@ -33,6 +34,11 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Photos keeps station photos (issue 15 §1); PhotoBaseURL, when set, is
+	// the origin (https://yizhan.example.cn) of the photo URLs written into
+	// the map export, which otherwise takes the request's own.
+	Photos       *photo.Service
+	PhotoBaseURL string
 	// Feed serves GET /v1/stations/changes.
 	Feed station.Feed
 	// Ready reports nil when the service can serve traffic.
