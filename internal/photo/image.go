@@ -7,12 +7,9 @@ import (
 	"encoding/hex"
 	"image"
 	"image/color"
-	"image/draw"
 	"image/jpeg"
 	"image/png"
 	"runtime"
-
-	xdraw "golang.org/x/image/draw"
 
 	"yizhan/internal/apperr"
 )
@@ -185,26 +182,6 @@ func bytesPerPixel(m color.Model) int {
 		return 1
 	}
 	return 4
-}
-
-// resize scales src so that its long edge is at most edge, then turns it
-// upright by the EXIF orientation (turning the small result, not the
-// original). Transparency is laid over white, as JPEG has none.
-func resize(src image.Image, edge, orientation int) *image.RGBA {
-	sb := src.Bounds()
-	w, h := sb.Dx(), sb.Dy()
-	if long := max(w, h); long > edge {
-		w = max(1, (w*edge+long/2)/long)
-		h = max(1, (h*edge+long/2)/long)
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
-	if w == sb.Dx() && h == sb.Dy() {
-		draw.Draw(dst, dst.Bounds(), src, sb.Min, draw.Over)
-	} else {
-		xdraw.CatmullRom.Scale(dst, dst.Bounds(), src, sb, xdraw.Over, nil)
-	}
-	return orient(dst, orientation)
 }
 
 // orient applies an EXIF orientation (1–8) to m: the stored pixels are
