@@ -65,7 +65,7 @@ func (s *Service) Upload(ctx context.Context, staff Staff, stationID uuid.UUID, 
 			return 0, err
 		}
 		if st.Status == station.Closed {
-			return 0, apperr.New(apperr.Unprocessable, "the station is closed")
+			return 0, apperr.New(apperr.Unprocessable, "the station is closed; photos are added to open stations only")
 		}
 		return FreeSlot(photos)
 	}, func() error {
