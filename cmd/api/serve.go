@@ -187,15 +187,17 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		return nil, err
 	}
 	c, err := console.New(console.Deps{
-		Log:        log,
-		Auth:       a.auth,
-		Stations:   a.stations,
-		Search:     a.search,
-		Workers:    a.workers,
-		Benefits:   a.benefits,
-		Truth:      a.truth,
-		ClientAddr: clientAddr,
-		Config:     cfg.Console,
+		Log:          log,
+		Auth:         a.auth,
+		Stations:     a.stations,
+		Search:       a.search,
+		Workers:      a.workers,
+		Benefits:     a.benefits,
+		Truth:        a.truth,
+		Photos:       a.photos,
+		PhotoBaseURL: cfg.Photos.BaseURL,
+		ClientAddr:   clientAddr,
+		Config:       cfg.Console,
 	})
 	if err != nil {
 		return nil, err

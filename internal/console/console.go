@@ -41,6 +41,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/geo"
+	"yizhan/internal/photo"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
@@ -81,6 +82,10 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Photos keeps station photos; PhotoBaseURL is the origin of the photo
+	// URLs in the map export (the request's own when empty).
+	Photos       *photo.Service
+	PhotoBaseURL string
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -132,6 +137,7 @@ func (h *handler) routes() {
 	h.stationRoutes()
 	h.opsRoutes()
 	h.truthRoutes()
+	h.photoRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

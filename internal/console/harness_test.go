@@ -32,6 +32,7 @@ import (
 	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/pgtest"
+	"yizhan/internal/photo"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
@@ -119,6 +120,7 @@ type env struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	Photos   *photo.Service
 	Config   console.Config
 }
 
@@ -156,15 +158,20 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	workers.OnApproved = benefits.WelcomeHook(slog.New(slog.DiscardHandler))
 	stations := station.NewService(store, nil, func(ss ...*station.Station) { engine.Apply(ss...) })
 	truthSvc := truth.NewService(postgres.NewTruthStore(db), nil, func(ss ...*station.Station) { engine.Apply(ss...) })
+	photoDir, err := photo.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	photos := photo.NewService(postgres.NewPhotoStore(db), photoDir, photo.NewProcessor(photo.Limits{}), nil, func(ss ...*station.Station) { engine.Apply(ss...) })
 	cfg := console.Config{TileCRS: geo.GCJ02}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready})
+	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Photos: photos, Ready: db.Ready})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg})
+	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Photos: photos, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +185,7 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	})
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
-	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg}
+	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Photos: photos, Config: cfg}
 }
 
 // testPassword is every test account's password.

@@ -9,7 +9,6 @@ import (
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/sheet"
-	"yizhan/internal/station"
 )
 
 // mapExport answers GET /v1/stations/map-export.xlsx?platform=: the batch
@@ -33,34 +32,11 @@ func (s *server) mapExport(c echo.Context) error {
 		base = c.Scheme() + "://" + c.Request().Host
 	}
 	base = strings.TrimSuffix(base, "/")
-	rows := func(yield func([]string) error) error {
-		if err := yield(sheet.MapHeader()); err != nil {
-			return err
-		}
-		f := station.ListFilter{Status: station.Active, Limit: exportPage}
-		if codes, all := principal(c).DistrictScope(); !all {
-			f.Within = append([]string{}, codes...)
-		}
-		for {
-			list, err := s.Stations.List(c.Request().Context(), f)
-			if err != nil {
-				return err
-			}
-			for _, st := range list {
-				url := ""
-				if st.Entrance != nil {
-					url = base + photoURL(st.Entrance.Full)
-				}
-				if err := yield(sheet.MapRow(st, platform, url)); err != nil {
-					return err
-				}
-			}
-			if len(list) < exportPage {
-				return nil
-			}
-			f.After = list[len(list)-1].ID
-		}
+	var within []string
+	if codes, all := principal(c).DistrictScope(); !all {
+		within = append([]string{}, codes...)
 	}
+	rows := sheet.MapRows(c.Request().Context(), s.Stations.List, within, platform, func(name string) string { return base + photoURL(name) })
 	var buf bytes.Buffer
 	if err := sheet.WriteMapXLSX(&buf, platform, rows); err != nil {
 		if c.Request().Context().Err() != nil {

@@ -40,6 +40,9 @@ func NewService(store Store, dir *Dir, proc *Processor, now func() time.Time, ch
 	return &Service{store: store, dir: dir, proc: proc, now: now, changed: changed}
 }
 
+// Enabled reports whether photos can be stored (a directory is set).
+func (s *Service) Enabled() bool { return s.dir != nil }
+
 // Limits returns the upload limits.
 func (s *Service) Limits() Limits { return s.proc.Limits() }
 

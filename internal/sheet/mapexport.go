@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"context"
 	"io"
 	"strconv"
 
@@ -184,5 +185,40 @@ func mapColumnHelp(platform string) [][2]string {
 		{"门头照", "门头照的网址（1600像素 JPEG），未标记门头照时为空"},
 		{"驿站编号", "驿站在本系统中的编号，用于核对平台的审核结果"},
 		{"说明", MapPlatformNames[platform] + "未公开标注批量提交的模板；本表按其单点标注所需信息整理，提交前请按平台或合作方的要求调整列名"},
+	}
+}
+
+// exportPage is how many stations MapRows reads at once.
+const exportPage = 1000
+
+// MapRows yields the header and a row for each active station that one of
+// within covers (nil: every station), in id order, reading list a page at
+// a time; photoURL makes an image name absolute.
+func MapRows(ctx context.Context, list func(context.Context, station.ListFilter) ([]*station.Station, error), within []string,
+	platform string, photoURL func(name string) string) func(yield func([]string) error) error {
+	return func(yield func([]string) error) error {
+		if err := yield(MapHeader()); err != nil {
+			return err
+		}
+		f := station.ListFilter{Status: station.Active, Limit: exportPage, Within: within}
+		for {
+			page, err := list(ctx, f)
+			if err != nil {
+				return err
+			}
+			for _, st := range page {
+				url := ""
+				if st.Entrance != nil {
+					url = photoURL(st.Entrance.Full)
+				}
+				if err := yield(MapRow(st, platform, url)); err != nil {
+					return err
+				}
+			}
+			if len(page) < exportPage {
+				return nil
+			}
+			f.After = page[len(page)-1].ID
+		}
 	}
 }
