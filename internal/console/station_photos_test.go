@@ -72,13 +72,13 @@ func TestStationPhotosInTheBrowser(t *testing.T) {
 		tb.shot("station-photos-empty")
 		tb.do(chromedp.SetUploadFiles(chromedp.CSS(`input[name=album]`), []string{first}),
 			chromedp.Click(chromedp.Search(`//form[contains(@class, "photo-upload")]//button[@type="submit"]`)),
-			waitFlash("照片已上传"))
+			chromedp.WaitVisible(chromedp.Search(`//h2[@id="photos"][contains(., "1 / 10")]`)), waitFlash("照片已上传"))
 		if n, ent := photoCount(t, e); n != 1 || ent != 1 {
 			t.Fatalf("after the first upload: %d photos, %d entrances", n, ent)
 		}
 		tb.do(chromedp.SetUploadFiles(chromedp.CSS(`input[name=camera]`), []string{second}),
 			chromedp.Click(chromedp.Search(`//form[contains(@class, "photo-upload")]//button[@type="submit"]`)),
-			waitFlash("照片已上传"))
+			chromedp.WaitVisible(chromedp.Search(`//h2[@id="photos"][contains(., "2 / 10")]`)), waitFlash("照片已上传"))
 		if n, ent := photoCount(t, e); n != 2 || ent != 1 {
 			t.Fatalf("after the second upload: %d photos, %d entrances", n, ent)
 		}
@@ -86,10 +86,14 @@ func TestStationPhotosInTheBrowser(t *testing.T) {
 		tb.shot("station-photos")
 		tb.do(chromedp.Click(chromedp.Search(`//li[contains(@class, "photo") and not(contains(@class, "photo-entrance"))]//button[contains(., "设为门头照")]`)),
 			waitFlash("已设为门头照"))
+		var ents int
+		if err := e.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM station_photos WHERE entrance AND width = 900`).Scan(&ents); err != nil || ents != 1 {
+			t.Fatalf("after marking the second: %d, %v", ents, err)
+		}
 		other := `//li[contains(@class, "photo") and not(contains(@class, "photo-entrance"))]`
 		tb.do(chromedp.Click(chromedp.Search(other+`//summary[contains(., "删除")]`)),
 			chromedp.Click(chromedp.Search(other+`//button[contains(., "确认删除")]`)),
-			waitFlash("照片已删除"))
+			chromedp.WaitVisible(chromedp.Search(`//h2[@id="photos"][contains(., "1 / 10")]`)), waitFlash("照片已删除"))
 		if n, ent := photoCount(t, e); n != 1 || ent != 1 {
 			t.Errorf("after marking and deleting: %d photos, %d entrances", n, ent)
 		}

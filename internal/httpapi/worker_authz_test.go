@@ -128,6 +128,18 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		return out.ID
 	}
 
+	matrixJPEG := phoneJPEG(t, 200, 150, 80)
+	// photoOn uploads a photo, as the admin, to a fresh station.
+	photoOn := func() (string, photoOut) {
+		st := e.create(admin, stationBody("matrix-photo-host"))
+		ph, r := e.upload(admin, st.ID, matrixJPEG, "image/jpeg", "")
+		if r.Status != 201 {
+			t.Fatalf("upload: %d %s", r.Status, r.Body)
+		}
+		return st.ID, ph
+	}
+	_, seedPhoto := photoOn()
+
 	importBody := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[119.89,29.45]},"properties":{"name":"matrix-imp","address":"x","district_code":"330726","host":{"type":"shop"},"hours":{"always_open":true}}}]}`
 	calls := []struct {
 		method, route string
@@ -238,6 +250,23 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 				"until": e.clock.Now().Add(time.Hour).Format(time.RFC3339), "message": "matrix"}}
 		}, 201},
 		{"POST", "/v1/stations/:id/verify", staffOnly, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/verify"} }, 200},
+
+		// Station photos and the map export.
+		{"POST", "/v1/stations/:id/photos", staffOnly, func(c credential) req {
+			s := e.create(admin, stationBody("matrix-photo"))
+			return req{Path: "/v1/stations/" + s.ID + "/photos", Body: matrixJPEG, ContentType: "image/jpeg"}
+		}, 201},
+		{"GET", "/v1/stations/:id/photos", public, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/photos"} }, 200},
+		{"PATCH", "/v1/stations/:id/photos/:photo_id", staffOnly, func(c credential) req {
+			st, ph := photoOn()
+			return req{Path: "/v1/stations/" + st + "/photos/" + ph.ID, Body: map[string]any{"entrance": true}}
+		}, 200},
+		{"DELETE", "/v1/stations/:id/photos/:photo_id", staffOnly, func(c credential) req {
+			st, ph := photoOn()
+			return req{Path: "/v1/stations/" + st + "/photos/" + ph.ID}
+		}, 204},
+		{"GET", "/v1/photos/:file", public, func(c credential) req { return req{Path: seedPhoto.URL} }, 200},
+		{"GET", "/v1/stations/map-export.xlsx", staffListed, func(c credential) req { return req{Path: "/v1/stations/map-export.xlsx?platform=amap"} }, 200},
 	}
 
 	// Every route of the server has a row, and every row a route.
@@ -318,6 +347,8 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"reports resolved", `SELECT count(*) FROM station_reports WHERE status = 'resolved'`, 3},
 		{"reports dismissed", `SELECT count(*) FROM station_reports WHERE status = 'dismissed'`, 3},
 		{"notices posted", `SELECT count(*) FROM station_notices WHERE message = 'matrix'`, 3},
+		{"photos uploaded", `SELECT count(*) FROM station_photos p JOIN stations s ON s.id = p.station_id WHERE s.name = 'matrix-photo'`, 3},
+		{"photos marked", `SELECT count(*) FROM station_photos WHERE entrance`, 3},
 	} {
 		var got int
 		if err := e.db.Pool.QueryRow(t.Context(), tc.query).Scan(&got); err != nil {

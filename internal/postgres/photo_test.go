@@ -43,7 +43,7 @@ func newPhotoEnv(t *testing.T) *photoEnv {
 	return newPhotoEnvOn(t, te, t.TempDir())
 }
 
-func newPhotoEnvOn(t *testing.T, te *truthEnv, root string) *photoEnv {
+func newPhotoEnvOn(t testing.TB, te *truthEnv, root string) *photoEnv {
 	dir, err := photo.OpenDir(root)
 	if err != nil {
 		t.Fatal(err)

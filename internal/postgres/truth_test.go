@@ -21,7 +21,7 @@ import (
 // truthEnv is the truth service on its own database, with a clock the test
 // moves, and one station in Pujiang.
 type truthEnv struct {
-	t       *testing.T
+	t       testing.TB
 	db      *postgres.DB
 	dbURL   string
 	mu      sync.Mutex
@@ -33,7 +33,7 @@ type truthEnv struct {
 
 var pujiang = orb.Point{119.8969, 29.4490}
 
-func newTruthEnv(t *testing.T) *truthEnv {
+func newTruthEnv(t testing.TB) *truthEnv {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	db, err := postgres.Open(context.Background(), url)
