@@ -28,18 +28,20 @@ func resize(src image.Image, edge, orientation int) *image.RGBA {
 		tw = max(1, (w*edge+long/2)/long)
 		th = max(1, (h*edge+long/2)/long)
 	}
-	var mid *image.RGBA
 	if k := min(w/tw, h/th); k >= 2 {
-		mid = shrink(src, k)
-	} else {
-		mid = image.NewRGBA(image.Rect(0, 0, w, h))
-		draw.Draw(mid, mid.Bounds(), image.White, image.Point{}, draw.Src)
-		draw.Draw(mid, mid.Bounds(), src, sb.Min, draw.Over)
+		src = shrink(src, k) // opaque from here on
+		sb = src.Bounds()
 	}
-	out := mid
-	if mid.Rect.Dx() != tw || mid.Rect.Dy() != th {
-		out = image.NewRGBA(image.Rect(0, 0, tw, th))
-		xdraw.ApproxBiLinear.Scale(out, out.Rect, mid, mid.Rect, xdraw.Src, nil)
+	out := image.NewRGBA(image.Rect(0, 0, tw, th))
+	op := xdraw.Src
+	if !opaque(src) {
+		draw.Draw(out, out.Rect, image.White, image.Point{}, draw.Src)
+		op = xdraw.Over
+	}
+	if sb.Dx() == tw && sb.Dy() == th {
+		draw.Draw(out, out.Rect, src, sb.Min, draw.Op(op))
+	} else {
+		xdraw.ApproxBiLinear.Scale(out, out.Rect, src, sb, op, nil)
 	}
 	return orient(out, orientation)
 }
@@ -101,4 +103,16 @@ func shrink(src image.Image, k int) *image.RGBA {
 		}
 	}
 	return out
+}
+
+// opaque reports whether m has no transparency to lay on white: a JPEG's
+// YCbCr or Gray never has; an RGBA or NRGBA image is asked.
+func opaque(m image.Image) bool {
+	switch m := m.(type) {
+	case *image.YCbCr, *image.Gray, *image.CMYK:
+		return true
+	case interface{ Opaque() bool }:
+		return m.Opaque()
+	}
+	return false
 }
