@@ -53,6 +53,7 @@ func BenchmarkRenderNearestPhotos(b *testing.B) {
 				render(i)
 			}
 			b.SetBytes(int64(len(buf)))
+			b.ReportMetric(float64(len(buf))/float64(len(hits)), "bytes/station")
 		})
 	}
 }
