@@ -61,6 +61,10 @@ func (h *handler) uploadPhoto(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if h.Photos == nil {
+		h.fail(w, r, apperr.New(apperr.Unavailable, "photos cannot be stored here: the server has no photo directory (PHOTO_DIR)"))
+		return
+	}
 	var data []byte
 	if r.MultipartForm != nil {
 		for _, name := range []string{"camera", "album"} {
@@ -114,6 +118,10 @@ func (h *handler) photoRefused(w http.ResponseWriter, r *http.Request, id uuid.U
 }
 
 func (h *handler) photoIDs(w http.ResponseWriter, r *http.Request) (*station.Station, uuid.UUID, bool) {
+	if h.Photos == nil {
+		h.fail(w, r, apperr.New(apperr.Unavailable, "photos cannot be stored here: the server has no photo directory (PHOTO_DIR)"))
+		return nil, uuid.Nil, false
+	}
 	st, err := h.managedStation(r)
 	if err != nil {
 		h.fail(w, r, err)

@@ -58,7 +58,9 @@ func (d *Dir) Put(name string, b []byte) error {
 	}
 	final := d.Path(name)
 	if _, err := os.Stat(final); err == nil {
-		return nil
+		// Complete (renamed into place whole), but maybe renamed by a
+		// process that died before syncing the directory: sync it now.
+		return syncDir(filepath.Dir(final))
 	}
 	shard := filepath.Dir(final)
 	if _, err := os.Stat(shard); errors.Is(err, fs.ErrNotExist) {
