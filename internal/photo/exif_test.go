@@ -116,6 +116,25 @@ func TestOrientationReader(t *testing.T) {
 	if got := jpegOrientation(withExif(plain, exifSegment(binary.BigEndian, 9))); got != 1 {
 		t.Errorf("orientation 9 (invalid): read %d, want 1", got)
 	}
+	// Two directories naming each other as the next one (A→B→A), which
+	// keeps github.com/rwcarlsen/goexif decoding for ever (checked by hand:
+	// still decoding after 3 s), is read at once: no offset is followed.
+	var tf bytes.Buffer
+	le := binary.LittleEndian
+	tf.WriteString("II")
+	for _, v := range []any{uint16(42), uint32(8),
+		uint16(1), uint16(0x0112), uint16(3), uint32(1), uint16(6), uint16(0), uint32(26),
+		uint16(1), uint16(0x0112), uint16(3), uint32(1), uint16(6), uint16(0), uint32(8)} {
+		if err := binary.Write(&tf, le, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	payload := append([]byte("Exif\x00\x00"), tf.Bytes()...)
+	seg := []byte{0xFF, 0xE1, 0, 0}
+	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
+	if got := jpegOrientation(withExif(plain, append(seg, payload...))); got != 6 {
+		t.Errorf("a looping chain of directories: read %d, want 6", got)
+	}
 }
 
 // The reader never panics or loops, whatever the bytes.
