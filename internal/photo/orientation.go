@@ -12,7 +12,7 @@ import "encoding/binary"
 // that an offset differs from the previous one, so a crafted A→B→A chain
 // loops forever while its list of directories grows (the tests use it, on
 // honest files, as an independent reader); github.com/dsoprea/go-exif/v3
-// brings logging, error and YAML modules along for the same tag.
+// is a full EXIF editor with dependencies of its own, for the same tag.
 func jpegOrientation(b []byte) int {
 	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
 		return 1
