@@ -53,4 +53,6 @@ bin/api migrate
 bin/api demo
 echo "run.sh: the staff console: http://$addr/console/ (sign in as demo-admin with the password above)"
 echo "run.sh: serving on $addr — try: curl -s http://$addr/v1/stations | head -c 600"
+# Station photos: a directory of the checkout, git-ignored, unless PHOTO_DIR is set.
+export PHOTO_DIR="${PHOTO_DIR:-$PWD/.photos-dev}"
 exec bin/api serve

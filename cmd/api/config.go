@@ -15,6 +15,7 @@ import (
 	"yizhan/internal/coverage"
 	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/photo"
 	"yizhan/internal/wechat"
 	"yizhan/internal/worker"
 )
@@ -79,6 +80,51 @@ type config struct {
 	// DEMAND_COUNTING (on, the default, or off: searches are not counted).
 	Demand         coverage.Config
 	DemandCounting bool
+	// Photos are the station photos' set-up (issue 15 §1): PHOTO_DIR (no
+	// default: unset, uploads answer 503), PHOTO_BASE_URL, PHOTO_MAX_PIXELS
+	// (40000000), PHOTO_DECODES (the number of CPUs), PHOTO_SWEEP_INTERVAL
+	// (1h) and PHOTO_ORPHAN_GRACE (1h).
+	Photos photoConfig
+}
+
+// photoConfig is where station photos are kept and what an upload may cost.
+type photoConfig struct {
+	Dir           string
+	BaseURL       string
+	Limits        photo.Limits
+	SweepInterval time.Duration
+	OrphanGrace   time.Duration
+}
+
+func loadPhotoConfig(c *photoConfig, getenv func(string) string) error {
+	c.Dir, c.BaseURL = getenv("PHOTO_DIR"), getenv("PHOTO_BASE_URL")
+	c.Limits = photo.DefaultLimits
+	c.SweepInterval, c.OrphanGrace = time.Hour, time.Hour
+	for _, n := range []struct {
+		env string
+		to  *int
+	}{{"PHOTO_MAX_PIXELS", &c.Limits.MaxPixels}, {"PHOTO_DECODES", &c.Limits.Decodes}} {
+		if v := getenv(n.env); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil || i < 1 {
+				return fmt.Errorf("%s: %q is not a positive whole number", n.env, v)
+			}
+			*n.to = i
+		}
+	}
+	for _, d := range []struct {
+		env string
+		to  *time.Duration
+	}{{"PHOTO_SWEEP_INTERVAL", &c.SweepInterval}, {"PHOTO_ORPHAN_GRACE", &c.OrphanGrace}} {
+		if v := getenv(d.env); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t <= 0 {
+				return fmt.Errorf("%s: %q is not a positive duration such as 1h", d.env, v)
+			}
+			*d.to = t
+		}
+	}
+	return nil
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -182,6 +228,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	if c.MaxConnsPerAddr, err = parseConnCap(getenv, "MAX_CONNS_PER_ADDR", defaultMaxConnsPerAddr); err != nil {
+		return c, err
+	}
+	if err := loadPhotoConfig(&c.Photos, getenv); err != nil {
 		return c, err
 	}
 	if err := loadConsoleConfig(&c.Console, getenv); err != nil {

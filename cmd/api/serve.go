@@ -16,6 +16,7 @@ import (
 	"yizhan/internal/console"
 	"yizhan/internal/coverage"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/photo"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
@@ -42,6 +43,7 @@ type app struct {
 	notify     *notifications
 	coverage   *coverage.Service
 	demand     *coverage.Counter // nil when DEMAND_COUNTING=off
+	photos     *photo.Service
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -81,6 +83,13 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	if cfg.DemandCounting {
 		demand = coverage.NewCounter()
 	}
+	var photoDir *photo.Dir
+	if cfg.Photos.Dir != "" {
+		if photoDir, err = photo.OpenDir(cfg.Photos.Dir); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("PHOTO_DIR: %w", err)
+		}
+	}
 	return &app{
 		notify:   notes,
 		coverage: coverage.NewService(postgres.NewDemandStore(db), engine, cfg.Demand, nil),
@@ -99,6 +108,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		activities: activity.NewService(postgres.NewActivityStore(db), nil),
 		wishes:     wish.NewService(postgres.NewWishStore(db), nil),
 		aid:        aid.NewService(postgres.NewAidStore(db), cfg.Aid, nil),
+		photos:     photo.NewService(postgres.NewPhotoStore(db), photoDir, photo.NewProcessor(cfg.Photos.Limits), nil, indexed),
 	}, nil
 }
 
@@ -157,6 +167,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 			Retention: cfg.Demand.Retention, Log: log}).Run(flushCtx)
 	}()
 	defer func() { stopFlush(); <-flushed }()
+	if cfg.Photos.Dir == "" {
+		log.Warn("PHOTO_DIR is not set: photo uploads answer 503")
+	} else {
+		photoSweeper := &photo.Sweeper{Service: a.photos, Interval: cfg.Photos.SweepInterval, Grace: cfg.Photos.OrphanGrace, Log: log}
+		go photoSweeper.Run(syncCtx)
+	}
 	readyCheck := func(ctx context.Context) error {
 		if !a.search.Loaded() {
 			return errors.New("the search index is still loading")
@@ -175,6 +191,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Activities:     a.activities,
 		Wishes:         a.wishes,
 		Aid:            a.aid,
+		Photos:         a.photos,
+		PhotoBaseURL:   cfg.Photos.BaseURL,
 		Feed:           a.store,
 		Coverage:       a.coverage,
 		Demand:         a.demand,
@@ -223,19 +241,21 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		return nil, err
 	}
 	c, err := console.New(console.Deps{
-		Log:        log,
-		Auth:       a.auth,
-		Stations:   a.stations,
-		Search:     a.search,
-		Workers:    a.workers,
-		Benefits:   a.benefits,
-		Truth:      a.truth,
-		Activities: a.activities,
-		Wishes:     a.wishes,
-		Aid:        a.aid,
-		Coverage:   a.coverage,
-		ClientAddr: clientAddr,
-		Config:     cfg.Console,
+		Log:          log,
+		Auth:         a.auth,
+		Stations:     a.stations,
+		Search:       a.search,
+		Workers:      a.workers,
+		Benefits:     a.benefits,
+		Truth:        a.truth,
+		Activities:   a.activities,
+		Wishes:       a.wishes,
+		Aid:          a.aid,
+		Coverage:     a.coverage,
+		Photos:       a.photos,
+		PhotoBaseURL: cfg.Photos.BaseURL,
+		ClientAddr:   clientAddr,
+		Config:       cfg.Console,
 		Notify: console.NotifyDeps{Status: a.notify.store.Status, Templates: cfg.Notify.Templates,
 			Sending: a.notify.sender != nil},
 	})

@@ -44,6 +44,7 @@ import (
 	"yizhan/internal/benefit"
 	"yizhan/internal/coverage"
 	"yizhan/internal/geo"
+	"yizhan/internal/photo"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
@@ -93,6 +94,10 @@ type Deps struct {
 	// Coverage is the coverage page's service (issue 13); nil: the page
 	// says coverage is not set up.
 	Coverage *coverage.Service
+	// Photos keeps station photos; PhotoBaseURL is the origin of the photo
+	// URLs in the map export (the request's own when empty).
+	Photos       *photo.Service
+	PhotoBaseURL string
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -150,6 +155,7 @@ func (h *handler) routes() {
 	h.wishesRoutes()
 	h.notifyRoutes()
 	h.coverageRoutes()
+	h.photoRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

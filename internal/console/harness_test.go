@@ -35,6 +35,7 @@ import (
 	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/pgtest"
+	"yizhan/internal/photo"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
@@ -124,6 +125,7 @@ type env struct {
 	Benefits *benefit.Service
 	Truth    *truth.Service
 	Coverage *coverage.Service // issue 13
+	Photos   *photo.Service
 	Config   console.Config
 	// Activities: issue 12 §1.
 	Activities *activity.Service
@@ -166,6 +168,11 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	workers.OnApproved = benefits.WelcomeHook(slog.New(slog.DiscardHandler))
 	stations := station.NewService(store, nil, func(ss ...*station.Station) { engine.Apply(ss...) })
 	truthSvc := truth.NewService(postgres.NewTruthStore(db), nil, func(ss ...*station.Station) { engine.Apply(ss...) })
+	photoDir, err := photo.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	photos := photo.NewService(postgres.NewPhotoStore(db), photoDir, photo.NewProcessor(photo.Limits{}), nil, func(ss ...*station.Station) { engine.Apply(ss...) })
 	cfg := console.Config{TileCRS: geo.GCJ02}
 	for _, o := range opts {
 		o(&cfg)
@@ -173,13 +180,13 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	wishes, aidSvc := wish.NewService(postgres.NewWishStore(db), nil), aid.NewService(postgres.NewAidStore(db), aid.DefaultConfig, nil)
 	cov := coverage.NewService(postgres.NewDemandStore(db), engine, coverage.DefaultConfig, nil)
 	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready,
-		Wishes: wishes, Aid: aidSvc, Coverage: cov})
+		Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos})
 	if err != nil {
 		t.Fatal(err)
 	}
 	activities := activity.NewService(postgres.NewActivityStore(db), nil)
 	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov,
+		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos,
 		Notify: console.NotifyDeps{Status: postgres.NewNotifyStore(db).Status, Templates: testNotifyTemplates, Sending: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +202,7 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
 	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov}
+		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos}
 }
 
 // testPassword is every test account's password.

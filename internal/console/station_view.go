@@ -28,6 +28,7 @@ type stationPage struct {
 	Map       mapConfig
 	History   []changeView // newest first
 	Truth     truthView
+	Photos    photosView
 }
 
 // changeView is one entry of a station's history.
@@ -67,6 +68,11 @@ func (h *handler) renderStation(w http.ResponseWriter, r *http.Request, st *stat
 		h.fail(w, r, err)
 		return
 	}
+	pv, err := h.photosOf(r, st)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	actors := []string{st.CreatedBy, st.UpdatedBy, st.VerifiedBy}
 	for _, c := range changes {
 		actors = append(actors, c.ChangedBy)
@@ -80,7 +86,7 @@ func (h *handler) renderStation(w http.ResponseWriter, r *http.Request, st *stat
 		Lat: coordText(st.Location[1]), Lng: coordText(st.Location[0]), Version: st.Version,
 		CreatedAt: st.CreatedAt.In(shanghai).Format("2006-01-02 15:04"), CreatedBy: actor(st.CreatedBy),
 		UpdatedAt: st.UpdatedAt.In(shanghai).Format("2006-01-02 15:04"), UpdatedBy: actor(st.UpdatedBy),
-		OpenNow: st.OpenAt(h.Stations.Now()), ClosedNow: st.ClosedAt(h.Stations.Now()), Truth: tv,
+		OpenNow: st.OpenAt(h.Stations.Now()), ClosedNow: st.ClosedAt(h.Stations.Now()), Truth: tv, Photos: pv,
 		Map: mapConfig{Tiles: h.Config.TileURL, Subdomains: h.Config.TileSubdomains, CRS: string(h.Config.TileCRS),
 			Lat: coordText(pt[1]), Lng: coordText(pt[0]), Zoom: 16, Marker: true},
 	}

@@ -32,6 +32,7 @@ import (
 	"yizhan/internal/httpapi"
 	"yizhan/internal/notify"
 	"yizhan/internal/pgtest"
+	"yizhan/internal/photo"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
@@ -115,7 +116,12 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	workers.OnApproved = benefits.WelcomeHook(slog.New(slog.DiscardHandler))
 	t.Cleanup(benefits.WaitGrants)
 	indexed := func(ss ...*station.Station) { engine.Apply(ss...) }
+	photoDir, err := photo.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	deps := httpapi.Deps{
+		Photos:   photo.NewService(postgres.NewPhotoStore(db), photoDir, photo.NewProcessor(photo.Limits{}), clk.Now, indexed),
 		Stations: station.NewService(store, clk.Now, indexed),
 		Truth:    truth.NewService(postgres.NewTruthStore(db), clk.Now, indexed),
 		Auth:     authSvc,

@@ -116,6 +116,15 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/coverage", s.coverageReport, s.requireStaff)
 	v1.GET("/coverage/suggestions", s.coverageSuggestions, s.requireStaff)
 	v1.POST("/coverage/demand/import", s.importDemand, s.requireStaff)
+
+	// Station photos and the map apps' batch export (issue 15 §1, §2; photos.go, map_export.go).
+	v1.POST("/stations/:id/photos", s.uploadPhoto, s.requireStaff)
+	v1.GET("/stations/:id/photos", s.listPhotos)
+	v1.PATCH("/stations/:id/photos/:photo_id", s.patchPhoto, s.requireStaff)
+	v1.DELETE("/stations/:id/photos/:photo_id", s.deletePhoto, s.requireStaff)
+	v1.GET("/photos/:file", s.servePhoto)
+	v1.HEAD("/photos/:file", s.servePhoto)
+	v1.GET("/stations/map-export.xlsx", s.mapExport, s.requireStaff)
 }
 
 // precomposed chains the middleware once, at start-up, around the handler
@@ -215,6 +224,12 @@ var queryParams = paramTable{
 	"/v1/coverage":               {"GET": {"bbox", "reach_m", "from", "to", "hours", "source", "min_stations"}},
 	"/v1/coverage/suggestions":   {"GET": {"bbox", "k", "reach_m", "from", "to", "hours", "source", "crs"}},
 	"/v1/coverage/demand/import": {"POST": {"crs"}},
+
+	// Station photos and the map apps' batch export.
+	"/v1/stations/:id/photos":           {"POST": {"entrance"}, "GET": nil},
+	"/v1/stations/:id/photos/:photo_id": {"PATCH": nil, "DELETE": nil},
+	"/v1/photos/:file":                  {"GET": nil, "HEAD": nil},
+	"/v1/stations/map-export.xlsx":      {"GET": {"platform"}},
 }
 
 // checkParamTable reports a route without its line in queryParams.

@@ -22,6 +22,7 @@ import (
 	"yizhan/internal/benefit"
 	"yizhan/internal/coverage"
 	"yizhan/internal/notify"
+	"yizhan/internal/photo"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
@@ -43,6 +44,11 @@ type Deps struct {
 	// Wishes and Aid serve micro-wishes and hardship aid (issue 12 §§2–3).
 	Wishes *wish.Service
 	Aid    *aid.Service
+	// Photos keeps station photos (issue 15 §1); PhotoBaseURL, when set, is
+	// the origin (https://yizhan.example.cn) of the photo URLs written into
+	// the map export, which otherwise takes the request's own.
+	Photos       *photo.Service
+	PhotoBaseURL string
 	// Feed serves GET /v1/stations/changes.
 	Feed station.Feed
 	// Coverage answers /v1/coverage (issue 13); nil answers 503. Demand

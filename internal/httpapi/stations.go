@@ -45,7 +45,11 @@ func (s *server) writeStation(c echo.Context, status int, st *station.Station, c
 	if status == http.StatusCreated {
 		c.Response().Header().Set("Location", "/v1/stations/"+st.ID.String())
 	}
-	return c.JSON(status, toStationJSON(st, crs, s.Stations.Now()))
+	views, err := s.withPhotos(c.Request().Context(), []stationView{toStationJSON(st, crs, s.Stations.Now())})
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, views[0])
 }
 
 // queryAllowDuplicate reads ?allow_duplicate=, false when absent.
@@ -172,9 +176,9 @@ func (s *server) closeStation(c echo.Context) error {
 }
 
 type stationPage struct {
-	Items      []stationView `json:"items"`
-	NextCursor string        `json:"next_cursor,omitempty"`
-	CRS        string        `json:"crs"`
+	Items      []stationPhotosView `json:"items"`
+	NextCursor string              `json:"next_cursor,omitempty"`
+	CRS        string              `json:"crs"`
 }
 
 func (s *server) listStations(c echo.Context) error {
@@ -226,14 +230,18 @@ func (s *server) listStations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := stationPage{Items: make([]stationView, 0, len(list)), CRS: string(crs)}
+	page := stationPage{CRS: string(crs)}
 	if len(list) > want {
 		list = list[:want]
 		page.NextCursor = cursorOf(list[want-1].ID)
 	}
 	now := s.Stations.Now()
+	views := make([]stationView, 0, len(list))
 	for _, st := range list {
-		page.Items = append(page.Items, toStationJSON(st, crs, now))
+		views = append(views, toStationJSON(st, crs, now))
+	}
+	if page.Items, err = s.withPhotos(c.Request().Context(), views); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, page)
 }

@@ -155,6 +155,18 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 	publishedWish := e.wishAt(adminP, uuid.Nil, "matrix-seed", wish.Published)
 	seedAid := e.aidPending(adminP)
 
+	matrixJPEG := phoneJPEG(t, 200, 150, 80)
+	// photoOn uploads a photo, as the admin, to a fresh station.
+	photoOn := func() (string, photoOut) {
+		st := e.create(admin, stationBody("matrix-photo-host"))
+		ph, r := e.upload(admin, st.ID, matrixJPEG, "image/jpeg", "")
+		if r.Status != 201 {
+			t.Fatalf("upload: %d %s", r.Status, r.Body)
+		}
+		return st.ID, ph
+	}
+	_, seedPhoto := photoOn()
+
 	importBody := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[119.89,29.45]},"properties":{"name":"matrix-imp","address":"x","district_code":"330726","host":{"type":"shop"},"hours":{"always_open":true}}}]}`
 	calls := []struct {
 		method, route string
@@ -360,6 +372,23 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 			n++ // a new file each time: the same file twice is a conflict
 			return req{Path: "/v1/coverage/demand/import", Body: fmt.Sprintf("29.45,119.89,%d\n", n), ContentType: "text/csv"}
 		}, 201},
+
+		// Station photos and the map export.
+		{"POST", "/v1/stations/:id/photos", staffOnly, func(c credential) req {
+			s := e.create(admin, stationBody("matrix-photo"))
+			return req{Path: "/v1/stations/" + s.ID + "/photos", Body: matrixJPEG, ContentType: "image/jpeg"}
+		}, 201},
+		{"GET", "/v1/stations/:id/photos", public, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/photos"} }, 200},
+		{"PATCH", "/v1/stations/:id/photos/:photo_id", staffOnly, func(c credential) req {
+			st, ph := photoOn()
+			return req{Path: "/v1/stations/" + st + "/photos/" + ph.ID, Body: map[string]any{"entrance": true}}
+		}, 200},
+		{"DELETE", "/v1/stations/:id/photos/:photo_id", staffOnly, func(c credential) req {
+			st, ph := photoOn()
+			return req{Path: "/v1/stations/" + st + "/photos/" + ph.ID}
+		}, 204},
+		{"GET", "/v1/photos/:file", public, func(c credential) req { return req{Path: seedPhoto.URL} }, 200},
+		{"GET", "/v1/stations/map-export.xlsx", staffListed, func(c credential) req { return req{Path: "/v1/stations/map-export.xlsx?platform=amap"} }, 200},
 	}
 
 	// Every route of the server has a row, and every row a route.
@@ -460,6 +489,8 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		{"aid filed over HTTP", `SELECT count(*) FROM aid_applications WHERE description = 'matrix-aid'`, 1},
 		{"aid decided", `SELECT count(*) FROM aid_decisions WHERE staff_id IS NOT NULL`, 6},
 		{"demand imported", `SELECT count(*) FROM demand_imports`, 1},
+		{"photos uploaded", `SELECT count(*) FROM station_photos p JOIN stations s ON s.id = p.station_id WHERE s.name = 'matrix-photo'`, 3},
+		{"photos marked", `SELECT count(*) FROM station_photos WHERE entrance`, 3},
 	} {
 		var got int
 		if err := e.db.Pool.QueryRow(t.Context(), tc.query).Scan(&got); err != nil {

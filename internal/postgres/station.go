@@ -38,7 +38,8 @@ const stationColumns = stationEditable + `, revision, last_confirmed_at, amenity
 	needs_review, (SELECT coalesce(jsonb_agg(jsonb_build_object('id', n.id, 'kind', n.kind, 'amenity', n.amenity,
 		'from', (extract(epoch FROM n.starts_at) * 1000000)::bigint, 'until', (extract(epoch FROM n.ends_at) * 1000000)::bigint,
 		'message', n.message) ORDER BY n.starts_at, n.id), '[]')
-		FROM (SELECT * FROM station_notices WHERE station_id = stations.id ORDER BY ends_at DESC, id LIMIT 20) n)`
+		FROM (SELECT * FROM station_notices WHERE station_id = stations.id ORDER BY ends_at DESC, id LIMIT 20) n),
+	photo_count, entrance_photo`
 
 // hoursCache shares parsed hours between rows with the same hours: most
 // stations of a county keep one of a few timetables, so a full load parses
@@ -60,10 +61,12 @@ func scanStationCached(row pgx.Row, cache hoursCache) (*station.Station, error) 
 		verified  *time.Time
 		by        *string
 		notices   []byte
+		entrance  []byte
 	)
 	err := row.Scan(&s.ID, &s.Name, &s.Address, &s.DistrictCode, &lat, &lng, &s.Host.Type, &s.Host.Name,
 		&amenities, &hours, &phone, &status, &s.Demo, &s.Version, &s.CreatedAt, &s.CreatedBy, &s.UpdatedAt, &s.UpdatedBy,
-		&s.Revision, &confirmed, &checks, &verified, &by, &s.NeedsReview, &notices)
+		&s.Revision, &confirmed, &checks, &verified, &by, &s.NeedsReview, &notices,
+		&s.PhotoCount, &entrance)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +81,9 @@ func scanStationCached(row pgx.Row, cache hoursCache) (*station.Station, error) 
 	}
 	if s.Notices, err = decodeNotices(notices); err != nil {
 		return nil, fmt.Errorf("station %s: notices: %w", s.ID, err)
+	}
+	if s.Entrance, err = decodeEntrance(entrance); err != nil {
+		return nil, fmt.Errorf("station %s: entrance photo: %w", s.ID, err)
 	}
 	s.Location = orb.Point{lng, lat}
 	for _, a := range amenities {

@@ -21,8 +21,9 @@ import (
 // truthEnv is the truth service on its own database, with a clock the test
 // moves, and one station in Pujiang.
 type truthEnv struct {
-	t       *testing.T
+	t       testing.TB
 	db      *postgres.DB
+	dbURL   string
 	mu      sync.Mutex
 	now     time.Time
 	svc     *truth.Service
@@ -32,14 +33,15 @@ type truthEnv struct {
 
 var pujiang = orb.Point{119.8969, 29.4490}
 
-func newTruthEnv(t *testing.T) *truthEnv {
+func newTruthEnv(t testing.TB) *truthEnv {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), pgtest.NewDatabase(t))
+	url := pgtest.NewDatabase(t)
+	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	e := &truthEnv{t: t, db: db, now: time.Date(2026, 12, 2, 13, 10, 0, 0, time.UTC)}
+	e := &truthEnv{t: t, db: db, dbURL: url, now: time.Date(2026, 12, 2, 13, 10, 0, 0, time.UTC)}
 	e.svc = truth.NewService(postgres.NewTruthStore(db), e.clock, func(ss ...*station.Station) {
 		e.mu.Lock()
 		defer e.mu.Unlock()

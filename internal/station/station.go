@@ -77,6 +77,20 @@ type Station struct {
 	// one in force or to come, and maybe some expired (whoever evaluates
 	// them does so at an instant of their own).
 	Notices []Notice
+
+	// PhotoCount is how many photos the station has (at most 10), and
+	// Entrance its entrance photo (门头照), nil when none is marked: what
+	// every answer shows of its photos (internal/photo keeps them).
+	PhotoCount int
+	Entrance   *PhotoRef
+}
+
+// PhotoRef names a stored photo's two images by their content-addressed
+// names (the hex sha256 of their JPEG bytes).
+type PhotoRef struct {
+	ID            uuid.UUID
+	Full, Thumb   string
+	Width, Height int
 }
 
 // Newer reports whether s is a later copy of the same station than o.
