@@ -77,6 +77,9 @@ type Station struct {
 	// one in force or to come, and maybe some expired (whoever evaluates
 	// them does so at an instant of their own).
 	Notices []Notice
+	// Standing is what the union's standards say of the station: map
+	// listings, stars, recognition (internal/standard).
+	Standing Standing
 }
 
 // Newer reports whether s is a later copy of the same station than o.
@@ -156,6 +159,9 @@ type ListFilter struct {
 	// StaleBefore, when not zero, keeps stations nobody has verified or
 	// confirmed since then.
 	StaleBefore time.Time
+	// NotListedOn, when set, keeps stations not listed on that map app
+	// (one of MapPlatforms).
+	NotListedOn string
 	After       uuid.UUID // keyset cursor: ids greater than this
 	Limit       int
 }
