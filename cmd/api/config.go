@@ -13,6 +13,7 @@ import (
 	"yizhan/internal/console"
 	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/standard"
 	"yizhan/internal/wechat"
 	"yizhan/internal/worker"
 )
@@ -64,6 +65,10 @@ type config struct {
 	// CONSOLE_TILE_SUBDOMAINS (what {s} takes, default 1234) and
 	// CONSOLE_TILE_CRS (gcj02, the default, or wgs84).
 	Console console.Config
+	// StarRule turns inspections and map listings into star levels:
+	// STAR_RULE, a JSON rule (see standard.ParseRule); standard.DefaultRule
+	// when unset. Each process rewrites the stars the rule changes at start.
+	StarRule standard.Rule
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -163,6 +168,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if err := loadConsoleConfig(&c.Console, getenv); err != nil {
 		return c, err
+	}
+	c.StarRule = standard.DefaultRule
+	if v := getenv("STAR_RULE"); v != "" {
+		if c.StarRule, err = standard.ParseRule(v); err != nil {
+			return c, fmt.Errorf("STAR_RULE: %w", err)
+		}
 	}
 	return c, nil
 }

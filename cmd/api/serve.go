@@ -15,6 +15,7 @@ import (
 	"yizhan/internal/httpapi"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/wechat"
@@ -31,6 +32,8 @@ type app struct {
 	workers  *worker.Service
 	benefits *benefit.Service
 	truth    *truth.Service
+	// standards: map listings, inspections, stars and service tallies.
+	standards *standard.Service
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -66,12 +69,13 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		store: store,
 		// Every committed write reaches this process's index before the
 		// request returns; other processes learn of it through the Syncer.
-		stations: station.NewService(store, nil, indexed),
-		truth:    truth.NewService(postgres.NewTruthStore(db), nil, indexed),
-		auth:     authSvc,
-		search:   engine,
-		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, cfg.Workers, nil),
-		benefits: benefits,
+		stations:  station.NewService(store, nil, indexed),
+		truth:     truth.NewService(postgres.NewTruthStore(db), nil, indexed),
+		auth:      authSvc,
+		search:    engine,
+		workers:   worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, cfg.Workers, nil),
+		benefits:  benefits,
+		standards: standard.NewService(postgres.NewStandardStore(db), cfg.StarRule, nil, indexed),
 	}, nil
 }
 
@@ -101,6 +105,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	}
 	syncCtx, stopSync := context.WithCancel(ctx)
 	defer stopSync()
+	// Stars follow the rule in force (STAR_RULE may have changed).
+	if n, err := a.standards.RecomputeStars(ctx); err != nil {
+		log.Warn("could not bring star levels in line with STAR_RULE; they follow it from each station's next inspection or listing", "err", err)
+	} else if n > 0 {
+		log.Info("star levels rewritten for the rule in force", "stations", n)
+	}
 	syncer := &search.Syncer{Engine: a.search, Source: a.store, Log: log, Interval: cfg.ReconcileInterval}
 	go syncer.Run(syncCtx)
 	// Approved members get the welcome benefit; grants in flight finish
@@ -124,6 +134,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Workers:        a.workers,
 		Benefits:       a.benefits,
 		Truth:          a.truth,
+		Standards:      a.standards,
 		Feed:           a.store,
 		Metrics:        metrics,
 		MetricsApart:   cfg.MetricsAddr != "",
@@ -176,6 +187,7 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Workers:    a.workers,
 		Benefits:   a.benefits,
 		Truth:      a.truth,
+		Standards:  a.standards,
 		ClientAddr: clientAddr,
 		Config:     cfg.Console,
 	})

@@ -42,6 +42,7 @@ import (
 	"yizhan/internal/benefit"
 	"yizhan/internal/geo"
 	"yizhan/internal/search"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/worker"
@@ -81,6 +82,8 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Standards: map listings, inspections, stars and service tallies.
+	Standards *standard.Service
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.

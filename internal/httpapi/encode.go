@@ -274,7 +274,8 @@ func appendTruth(b []byte, s *station.Station) []byte {
 		b = append(b, '"')
 	}
 	b = append(b, `,"needs_review":`...)
-	return strconv.AppendBool(b, s.NeedsReview)
+	b = strconv.AppendBool(b, s.NeedsReview)
+	return appendStanding(b, &s.Standing) // standard_encode.go
 }
 
 // round7 keeps 7 decimals of a degree, about 1 cm: more is noise.

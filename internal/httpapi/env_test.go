@@ -30,6 +30,7 @@ import (
 	"yizhan/internal/pgtest"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/worker"
@@ -107,14 +108,15 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	t.Cleanup(benefits.WaitGrants)
 	indexed := func(ss ...*station.Station) { engine.Apply(ss...) }
 	deps := httpapi.Deps{
-		Stations: station.NewService(store, clk.Now, indexed),
-		Truth:    truth.NewService(postgres.NewTruthStore(db), clk.Now, indexed),
-		Auth:     authSvc,
-		Search:   engine,
-		Workers:  workers,
-		Benefits: benefits,
-		Ready:    db.Ready,
-		Feed:     store,
+		Stations:  station.NewService(store, clk.Now, indexed),
+		Truth:     truth.NewService(postgres.NewTruthStore(db), clk.Now, indexed),
+		Standards: standard.NewService(postgres.NewStandardStore(db), standard.DefaultRule, clk.Now, indexed),
+		Auth:      authSvc,
+		Search:    engine,
+		Workers:   workers,
+		Benefits:  benefits,
+		Ready:     db.Ready,
+		Feed:      store,
 	}
 	for _, o := range opts {
 		o(&deps)

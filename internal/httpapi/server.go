@@ -19,6 +19,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/search"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/worker"
@@ -33,6 +34,8 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Standards: map listings, inspections, stars and service tallies.
+	Standards *standard.Service
 	// Feed serves GET /v1/stations/changes.
 	Feed station.Feed
 	// Ready reports nil when the service can serve traffic.
