@@ -70,9 +70,10 @@ func readStation(ctx context.Context, q pgx.Tx, id uuid.UUID) (*station.Station,
 }
 
 // restar rewrites the station's star level from its latest inspection and
-// its listings, and returns it as stored; the stamp trigger raises its
-// revision, so every search index takes it.
-func restar(ctx context.Context, tx pgx.Tx, id uuid.UUID, stars standard.StarFunc) (*station.Station, error) {
+// its listings (and, with inspected, the date of its latest inspection: the
+// schema wants both or neither), and returns it as stored; the stamp
+// trigger raises its revision, so every search index takes it.
+func restar(ctx context.Context, tx pgx.Tx, id uuid.UUID, stars standard.StarFunc, inspected *time.Time) (*station.Station, error) {
 	var (
 		items  []byte
 		listed int
@@ -91,7 +92,10 @@ func restar(ctx context.Context, tx pgx.Tx, id uuid.UUID, stars standard.StarFun
 		l := int16(stars(m, listed))
 		level = &l
 	}
-	return scanStation(tx.QueryRow(ctx, `UPDATE stations SET star_level = $2 WHERE id = $1 RETURNING `+stationColumns, id, level))
+	// greatest ignores a null: an inspection recorded with a clock behind
+	// the last keeps the last's date.
+	return scanStation(tx.QueryRow(ctx, `UPDATE stations SET star_level = $2, last_inspected_at = greatest(last_inspected_at, $3::timestamptz)
+		WHERE id = $1 RETURNING `+stationColumns, id, level, inspected))
 }
 
 // SetMapListing implements standard.Store.
@@ -117,7 +121,7 @@ func (s *StandardStore) SetMapListing(ctx context.Context, id uuid.UUID, build f
 		if err != nil {
 			return err
 		}
-		out, err = restar(ctx, tx, id, stars)
+		out, err = restar(ctx, tx, id, stars, nil)
 		return err
 	})
 	return out, interpretError(err, "station")
@@ -179,12 +183,7 @@ func (s *StandardStore) RecordInspection(ctx context.Context, id uuid.UUID, buil
 		if err != nil {
 			return err
 		}
-		// The latest inspection is the newest by time: one recorded with a
-		// clock behind the last keeps the last's date.
-		if _, err = tx.Exec(ctx, `UPDATE stations SET last_inspected_at = greatest(last_inspected_at, $2) WHERE id = $1`, id, in.InspectedAt); err != nil {
-			return err
-		}
-		out, err = restar(ctx, tx, id, stars)
+		out, err = restar(ctx, tx, id, stars, &in.InspectedAt)
 		return err
 	})
 	return out, interpretError(err, "station")
@@ -469,7 +468,7 @@ func (s *StandardStore) RecomputeStars(ctx context.Context, stars standard.StarF
 			if _, err := lockStation(ctx, tx, id); err != nil {
 				return err
 			}
-			st, err := restar(ctx, tx, id, stars)
+			st, err := restar(ctx, tx, id, stars, nil)
 			if err == nil {
 				out = append(out, st)
 			}
