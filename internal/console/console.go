@@ -135,6 +135,7 @@ func (h *handler) routes() {
 	h.stationRoutes()
 	h.opsRoutes()
 	h.truthRoutes()
+	h.listingsRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

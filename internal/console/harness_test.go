@@ -34,6 +34,7 @@ import (
 	"yizhan/internal/pgtest"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/worker"
@@ -119,7 +120,9 @@ type env struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
-	Config   console.Config
+	// Standards: map listings, inspections, stars, service tallies.
+	Standards *standard.Service
+	Config    console.Config
 }
 
 // testAuthConfig keeps production rules but cheap hashing.
@@ -156,15 +159,16 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	workers.OnApproved = benefits.WelcomeHook(slog.New(slog.DiscardHandler))
 	stations := station.NewService(store, nil, func(ss ...*station.Station) { engine.Apply(ss...) })
 	truthSvc := truth.NewService(postgres.NewTruthStore(db), nil, func(ss ...*station.Station) { engine.Apply(ss...) })
+	standards := standard.NewService(postgres.NewStandardStore(db), standard.DefaultRule, nil, func(ss ...*station.Station) { engine.Apply(ss...) })
 	cfg := console.Config{TileCRS: geo.GCJ02}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready})
+	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Standards: standards, Ready: db.Ready})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg})
+	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Standards: standards, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +182,7 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	})
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
-	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg}
+	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Standards: standards, Config: cfg}
 }
 
 // testPassword is every test account's password.
