@@ -4,7 +4,7 @@ package console
 // 上图, inspections, stars, 最美站点, 服务人次 and the monthly report; init
 // merges them into zhCN as opsZhCN is.
 var listingsZhCN = map[string]string{
-	"nav.map_listings": "上图与报表",
+	"nav.map_listings": "上图",
 
 	"platform.amap":    "高德地图",
 	"platform.baidu":   "百度地图",
@@ -29,6 +29,7 @@ var listingsZhCN = map[string]string{
 	"standards.listings":       "地图上图情况",
 	"standards.listings_lead":  "在高德、百度、腾讯地图上能否搜到本站点。状态变化后在这里登记，上图数量计入星级，并进入每周上图统计。",
 	"standards.since":          "%s 起",
+	"standards.set_by":         "%s 登记于 %s",
 	"standards.status":         "状态",
 	"standards.date":           "日期（不填为今天）",
 	"standards.date_hint":      "达到此状态的日期",

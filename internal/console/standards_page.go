@@ -110,7 +110,7 @@ func (h *handler) renderStandards(w http.ResponseWriter, r *http.Request, st *st
 	actor := h.actorNames(r, actors...)
 	for i := range v.Listings {
 		if by := listings[i].UpdatedBy; by != "" {
-			v.Listings[i].UpdatedAt += " · " + actor(by)
+			v.Listings[i].UpdatedAt = t("standards.set_by", actor(by), v.Listings[i].UpdatedAt)
 		}
 	}
 	var latest map[string]bool
