@@ -39,7 +39,7 @@ func toStatsRow(d standard.DistrictListings, name string) listingStatsRow {
 	row := listingStatsRow{Code: d.DistrictCode, Name: name, Stations: d.Stations}
 	for _, p := range station.MapPlatforms {
 		share := d.Share(p)
-		row.Platforms = append(row.Platforms, platformShare{Label: t("platform." + p), Listed: d.Listed[p],
+		row.Platforms = append(row.Platforms, platformShare{Label: t("platform.short." + p), Listed: d.Listed[p],
 			Percent: fmt.Sprintf("%.1f%%", share*100), Low: d.Stations > 0 && share < 0.5})
 	}
 	return row

@@ -148,7 +148,7 @@ func TestRecognitionAndListingStats(t *testing.T) {
 		t.Errorf("listing: %d", res.StatusCode)
 	}
 	res := e.get(t, county, "/console/map-listings")
-	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "浦江县") || !strings.Contains(res.Body, "1（50.0%）") || strings.Contains(res.Body, "⟦") {
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "浦江县") || !strings.Contains(res.Body, "50.0%") || !strings.Contains(res.Body, "已上图 1") || strings.Contains(res.Body, "⟦") {
 		t.Errorf("stats: %d\n%.4000s", res.StatusCode, res.Body)
 	}
 	if res := e.get(t, county, "/console/map-listings?district_code=330782"); res.StatusCode != http.StatusForbidden {
