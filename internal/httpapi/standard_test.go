@@ -396,6 +396,21 @@ func TestServiceTallyConcurrentAddsAreNeverLost(t *testing.T) {
 			t.Errorf("keyed add %d: %d %s %v", i, r.Status, r.Body, r.Header)
 		}
 	}
+	// The same key sent at once from many places counts once.
+	same := map[string]string{"Idempotency-Key": "tap-0002"}
+	var wg2 sync.WaitGroup
+	for range 10 {
+		wg2.Add(1)
+		go func() {
+			defer wg2.Done()
+			e.do(req{Method: "POST", Path: path, Token: county, Body: map[string]any{"add": 1}, Header: same})
+		}()
+	}
+	wg2.Wait()
+	r = e.do(req{Method: "POST", Path: path, Token: county, Body: map[string]any{"add": 1}, Header: same})
+	if r.JSON(t, &tally); tally.Count != goroutines*adds+2 || r.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("ten sends of one key: %s", r.Body)
+	}
 	if r := e.do(req{Method: "POST", Path: path, Token: county, Body: map[string]any{"date": "2026-11-29", "count": 1}, Header: key}); r.Status != 409 {
 		t.Errorf("the key for another change: %d %s", r.Status, r.Body)
 	}
@@ -420,7 +435,7 @@ func TestServiceTallyConcurrentAddsAreNeverLost(t *testing.T) {
 		}
 	}
 	r = e.do(req{Method: "GET", Path: path, Token: county})
-	if r.JSON(t, &days); len(days.Items) != 2 || days.Items[0].Count != goroutines*adds+1 || days.Items[1].Count != 37 {
+	if r.JSON(t, &days); len(days.Items) != 2 || days.Items[0].Count != goroutines*adds+2 || days.Items[1].Count != 37 {
 		t.Errorf("refused changes changed something: %s", r.Body)
 	}
 }

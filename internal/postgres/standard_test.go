@@ -43,3 +43,45 @@ func TestRecomputeStarsFollowsTheRule(t *testing.T) {
 		t.Errorf("stored: %+v revision %d (was %d) %v", got.Standing, got.Revision, st.Revision, err)
 	}
 }
+
+// A listing, an inspection and a recognition each reach the other
+// processes' search indexes: the station comes back from ChangesSince
+// (what their Syncer reads) with its new standing.
+func TestStandingReachesOtherProcesses(t *testing.T) {
+	t.Parallel()
+	e := newTruthEnv(t)
+	ctx := context.Background()
+	stations := postgres.NewStationStore(e.db)
+	_, cursor, err := stations.ChangesSince(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := &auth.Principal{Username: "setup", Role: auth.Admin}
+	svc := standard.NewService(postgres.NewStandardStore(e.db), standard.DefaultRule, e.clock, nil)
+	listed := "listed"
+	check := func(what string, ok func(s station.Standing) bool) {
+		t.Helper()
+		got, next, err := stations.ChangesSince(ctx, cursor)
+		if err != nil || len(got) != 1 || got[0].ID != e.station.ID || !ok(got[0].Standing) {
+			t.Fatalf("after %s: %v %+v", what, err, got)
+		}
+		cursor = next
+	}
+	if _, _, err := svc.SetMapListing(ctx, admin, e.station.ID, "tencent", standard.ListingInput{Status: &listed}); err != nil {
+		t.Fatal(err)
+	}
+	check("a listing", func(s station.Standing) bool { return s.ListedOn("tencent") && s.StarLevel == 0 })
+	b := true
+	items := map[string]*bool{}
+	for _, it := range standard.Checklist {
+		items[it.Code] = &b
+	}
+	if _, _, err := svc.RecordInspection(ctx, admin, e.station.ID, standard.InspectionInput{Items: items}); err != nil {
+		t.Fatal(err)
+	}
+	check("an inspection", func(s station.Standing) bool { return s.StarLevel == 4 && !s.LastInspectedAt.IsZero() })
+	if _, err := svc.SetMostBeautiful(ctx, admin, e.station.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	check("a recognition", func(s station.Standing) bool { return !s.MostBeautifulAt.IsZero() })
+}
