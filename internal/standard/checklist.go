@@ -8,12 +8,15 @@ type Item struct {
 	Area string
 }
 
-// Checklist follows the national guideline for outdoor workers' service
-// stations (全国总工会《关于加强户外劳动者服务站点建设的指导意见》 and the
-// 工会户外劳动者服务站点建设规范 that provinces adopt from it): what a station
-// must offer ("九有": a sign, drinking water, a microwave, medicine,
-// charging, seats, a toilet, set opening hours, a named manager) and a clean
-// and safe place. Codes never change once published; labels may.
+// Checklist follows the national union's guideline for outdoor workers'
+// service stations as issue 15 lists its facilities and management items:
+// a sign and plaque, drinking water, a microwave, a first-aid kit,
+// charging, seating, a toilet, opening hours on show, a named manager, and
+// a clean, safe place. Provinces word their standards differently (六有:
+// 统一标识, 固定场所, 完备设施, 管理制度, 人员管理, 地图可查; or 七个一: a room,
+// seats, a microwave, a water dispenser, air conditioning, a toilet, a
+// medicine kit); the codes cover what they share. Codes never change once
+// published; labels may.
 var Checklist = []Item{
 	{"sign_plaque", "统一标识标牌", "设施"},
 	{"drinking_water", "饮用水（冷热水）", "设施"},
