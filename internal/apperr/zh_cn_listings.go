@@ -28,10 +28,10 @@ func init() {
 		"service report": "服务报表",
 		"stars":          "星级",
 		"tally":          "服务人次",
-		"the Idempotency-Key must be at most 200 characters":      "Idempotency-Key 最多 200 个字符",
-		"the day's count would pass %d":                           "当天的数量将超过 %d",
-		"there is no map platform %q: use amap, baidu or tencent": "没有地图平台 %q：请用 amap（高德）、baidu（百度）或 tencent（腾讯）",
-		"this Idempotency-Key was used for another tally change":  "此 Idempotency-Key 已用于另一次服务人次登记",
+		"must be 1 to 200 printable ASCII characters, such as a UUID": "须为 1 到 200 个可打印的 ASCII 字符，如 UUID",
+		"the day's count would pass %d":                               "当天的数量将超过 %d",
+		"there is no map platform %q: use amap, baidu or tencent":     "没有地图平台 %q：请用 amap（高德）、baidu（百度）或 tencent（腾讯）",
+		"this Idempotency-Key was used for another tally change":      "此 Idempotency-Key 已用于另一次服务人次登记",
 	} {
 		zhCN[k] = v
 	}

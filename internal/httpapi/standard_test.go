@@ -414,6 +414,12 @@ func TestServiceTallyConcurrentAddsAreNeverLost(t *testing.T) {
 	if r := e.do(req{Method: "POST", Path: path, Token: county, Body: map[string]any{"date": "2026-11-29", "count": 1}, Header: key}); r.Status != 409 {
 		t.Errorf("the key for another change: %d %s", r.Status, r.Body)
 	}
+	for _, k := range []string{"两次", "a key", strings.Repeat("k", 201)} {
+		r := e.do(req{Method: "POST", Path: path, Token: county, Body: map[string]any{"add": 1}, Header: map[string]string{"Idempotency-Key": k}})
+		if p := r.Problem(t); r.Status != 400 || len(p.Errors) == 0 || p.Errors[0].Field != "Idempotency-Key" {
+			t.Errorf("key %q: %d %s", k, r.Status, r.Body)
+		}
+	}
 	for _, c := range []struct {
 		name   string
 		token  string

@@ -151,8 +151,10 @@ func (s *Service) Tally(ctx context.Context, staff Staff, stationID uuid.UUID, i
 	if err != nil {
 		return Tally{}, false, err
 	}
-	if len(key) > 200 {
-		return Tally{}, false, apperr.New(apperr.Invalid, "the Idempotency-Key must be at most 200 characters")
+	if !validKey(key) {
+		var p apperr.Problems
+		p.Add("Idempotency-Key", "format", "must be 1 to 200 printable ASCII characters, such as a UUID")
+		return Tally{}, false, p.Err()
 	}
 	return s.store.AddService(ctx, stationID, ch.Day, ch.Set, ch.Count, staff.ActorName(), key, now.UTC().Truncate(time.Microsecond),
 		func(st *station.Station) error {
@@ -243,4 +245,19 @@ func (s *Service) RecomputeStars(ctx context.Context) (int, error) {
 	}
 	s.changed(ss...)
 	return len(ss), nil
+}
+
+// validKey reports whether an Idempotency-Key is absent or 1 to 200
+// printable ASCII characters (what a header carries safely, and the
+// database stores as sent).
+func validKey(k string) bool {
+	if len(k) > 200 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
