@@ -16,6 +16,7 @@ import (
 	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
 	"yizhan/internal/photo"
+	"yizhan/internal/standard"
 	"yizhan/internal/wechat"
 	"yizhan/internal/worker"
 )
@@ -85,6 +86,10 @@ type config struct {
 	// (40000000), PHOTO_DECODES (the number of CPUs), PHOTO_SWEEP_INTERVAL
 	// (1h) and PHOTO_ORPHAN_GRACE (1h).
 	Photos photoConfig
+	// StarRule turns inspections and map listings into star levels:
+	// STAR_RULE, a JSON rule (see standard.ParseRule); standard.DefaultRule
+	// when unset. Each process rewrites the stars the rule changes at start.
+	StarRule standard.Rule
 }
 
 // photoConfig is where station photos are kept and what an upload may cost.
@@ -241,6 +246,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if err := loadDemandConfig(&c, getenv); err != nil {
 		return c, err
+	}
+	c.StarRule = standard.DefaultRule
+	if v := getenv("STAR_RULE"); v != "" {
+		if c.StarRule, err = standard.ParseRule(v); err != nil {
+			return c, fmt.Errorf("STAR_RULE: %w", err)
+		}
 	}
 	return c, nil
 }

@@ -19,6 +19,7 @@ import (
 	"yizhan/internal/photo"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/wechat"
@@ -44,6 +45,8 @@ type app struct {
 	coverage   *coverage.Service
 	demand     *coverage.Counter // nil when DEMAND_COUNTING=off
 	photos     *photo.Service
+	// standards: map listings, inspections, stars and service tallies.
+	standards *standard.Service
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -109,6 +112,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		wishes:     wish.NewService(postgres.NewWishStore(db), nil),
 		aid:        aid.NewService(postgres.NewAidStore(db), cfg.Aid, nil),
 		photos:     photo.NewService(postgres.NewPhotoStore(db), photoDir, photo.NewProcessor(cfg.Photos.Limits), nil, indexed),
+		standards:  standard.NewService(postgres.NewStandardStore(db), cfg.StarRule, nil, indexed),
 	}, nil
 }
 
@@ -138,6 +142,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	}
 	syncCtx, stopSync := context.WithCancel(ctx)
 	defer stopSync()
+	// Stars follow the rule in force (STAR_RULE may have changed).
+	if n, err := a.standards.RecomputeStars(ctx); err != nil {
+		log.Warn("could not bring star levels in line with STAR_RULE; they follow it from each station's next inspection or listing", "err", err)
+	} else if n > 0 {
+		log.Info("star levels rewritten for the rule in force", "stations", n)
+	}
 	syncer := &search.Syncer{Engine: a.search, Source: a.store, Log: log, Interval: cfg.ReconcileInterval}
 	go syncer.Run(syncCtx)
 	// Approved members get the welcome benefit; grants in flight finish
@@ -193,6 +203,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Aid:            a.aid,
 		Photos:         a.photos,
 		PhotoBaseURL:   cfg.Photos.BaseURL,
+		Standards:      a.standards,
 		Feed:           a.store,
 		Coverage:       a.coverage,
 		Demand:         a.demand,
@@ -254,6 +265,7 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Coverage:     a.coverage,
 		Photos:       a.photos,
 		PhotoBaseURL: cfg.Photos.BaseURL,
+		Standards:    a.standards,
 		ClientAddr:   clientAddr,
 		Config:       cfg.Console,
 		Notify: console.NotifyDeps{Status: a.notify.store.Status, Templates: cfg.Notify.Templates,

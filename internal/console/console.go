@@ -46,6 +46,7 @@ import (
 	"yizhan/internal/geo"
 	"yizhan/internal/photo"
 	"yizhan/internal/search"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/wish"
@@ -98,6 +99,8 @@ type Deps struct {
 	// URLs in the map export (the request's own when empty).
 	Photos       *photo.Service
 	PhotoBaseURL string
+	// Standards: map listings, inspections, stars and service tallies.
+	Standards *standard.Service
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -156,6 +159,7 @@ func (h *handler) routes() {
 	h.notifyRoutes()
 	h.coverageRoutes()
 	h.photoRoutes()
+	h.listingsRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

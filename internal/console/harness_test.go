@@ -38,6 +38,7 @@ import (
 	"yizhan/internal/photo"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/wish"
@@ -132,6 +133,8 @@ type env struct {
 	// Micro-wishes and hardship aid (issue 12 §§2–3).
 	Wishes *wish.Service
 	Aid    *aid.Service
+	// Standards: map listings, inspections, stars, service tallies.
+	Standards *standard.Service
 }
 
 // testAuthConfig keeps production rules but cheap hashing.
@@ -173,6 +176,7 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 		t.Fatal(err)
 	}
 	photos := photo.NewService(postgres.NewPhotoStore(db), photoDir, photo.NewProcessor(photo.Limits{}), nil, func(ss ...*station.Station) { engine.Apply(ss...) })
+	standards := standard.NewService(postgres.NewStandardStore(db), standard.DefaultRule, nil, func(ss ...*station.Station) { engine.Apply(ss...) })
 	cfg := console.Config{TileCRS: geo.GCJ02}
 	for _, o := range opts {
 		o(&cfg)
@@ -180,13 +184,13 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	wishes, aidSvc := wish.NewService(postgres.NewWishStore(db), nil), aid.NewService(postgres.NewAidStore(db), aid.DefaultConfig, nil)
 	cov := coverage.NewService(postgres.NewDemandStore(db), engine, coverage.DefaultConfig, nil)
 	api, err := httpapi.New(httpapi.Deps{Stations: stations, Auth: authSvc, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Ready: db.Ready,
-		Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos})
+		Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos, Standards: standards})
 	if err != nil {
 		t.Fatal(err)
 	}
 	activities := activity.NewService(postgres.NewActivityStore(db), nil)
 	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos,
+		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos, Standards: standards,
 		Notify: console.NotifyDeps{Status: postgres.NewNotifyStore(db).Status, Templates: testNotifyTemplates, Sending: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +206,7 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
 	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos}
+		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos, Standards: standards}
 }
 
 // testPassword is every test account's password.

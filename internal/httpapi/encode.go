@@ -275,7 +275,8 @@ func appendTruth(b []byte, s *station.Station) []byte {
 	}
 	b = append(b, `,"needs_review":`...)
 	b = strconv.AppendBool(b, s.NeedsReview)
-	return appendPhotoSummary(b, s)
+	b = appendPhotoSummary(b, s)
+	return appendStanding(b, &s.Standing) // standard_encode.go
 }
 
 // round7 keeps 7 decimals of a degree, about 1 cm: more is noise.

@@ -88,6 +88,7 @@ func TestStationViewIsValidJSON(t *testing.T) {
 		"contact_phone": "13800138000", "status": "active", "open_now": true, "demo": false, "version": float64(3),
 		"created_at": "2026-01-02T11:04:05.0000006+08:00", "created_by": "staff:a", // Shanghai time, whatever the zone stored
 		"updated_at": "2026-01-02T03:04:05+08:00", "updated_by": "staff:b", "distance_m": 1.5, "needs_review": false,
+		"map_listings": map[string]any{},
 	}
 	gotJSON, _ := json.Marshal(got)
 	wantJSON, _ := json.Marshal(want)

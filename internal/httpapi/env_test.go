@@ -35,6 +35,7 @@ import (
 	"yizhan/internal/photo"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/wish"
@@ -121,15 +122,16 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 		t.Fatal(err)
 	}
 	deps := httpapi.Deps{
-		Photos:   photo.NewService(postgres.NewPhotoStore(db), photoDir, photo.NewProcessor(photo.Limits{}), clk.Now, indexed),
-		Stations: station.NewService(store, clk.Now, indexed),
-		Truth:    truth.NewService(postgres.NewTruthStore(db), clk.Now, indexed),
-		Auth:     authSvc,
-		Search:   engine,
-		Workers:  workers,
-		Benefits: benefits,
-		Ready:    db.Ready,
-		Feed:     store,
+		Photos:    photo.NewService(postgres.NewPhotoStore(db), photoDir, photo.NewProcessor(photo.Limits{}), clk.Now, indexed),
+		Stations:  station.NewService(store, clk.Now, indexed),
+		Truth:     truth.NewService(postgres.NewTruthStore(db), clk.Now, indexed),
+		Standards: standard.NewService(postgres.NewStandardStore(db), standard.DefaultRule, clk.Now, indexed),
+		Auth:      authSvc,
+		Search:    engine,
+		Workers:   workers,
+		Benefits:  benefits,
+		Ready:     db.Ready,
+		Feed:      store,
 		// Activities and courses (issue 12 §1).
 		Activities: activity.NewService(postgres.NewActivityStore(db), clk.Now),
 		// Micro-wishes and hardship aid (issue 12 §§2–3).

@@ -125,6 +125,19 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/photos/:file", s.servePhoto)
 	v1.HEAD("/photos/:file", s.servePhoto)
 	v1.GET("/stations/map-export.xlsx", s.mapExport, s.requireStaff)
+
+	// Station standards (issue 15 §2, §4): 上图, inspections, stars,
+	// 最美站点, service tallies and the monthly report (standard.go).
+	v1.GET("/inspection-checklist", s.inspectionChecklist)
+	v1.GET("/stations/map-listing-stats", s.mapListingStats, s.requireStaff)
+	v1.GET("/stations/service-report.xlsx", s.serviceReportXLSX, s.requireStaff)
+	v1.GET("/stations/:id/map-listings", s.getMapListings, s.requireStaff)
+	v1.PUT("/stations/:id/map-listings/:platform", s.putMapListing, s.requireStaff)
+	v1.POST("/stations/:id/inspections", s.recordInspection, s.requireStaff)
+	v1.GET("/stations/:id/inspections", s.listInspections, s.requireStaff)
+	v1.PUT("/stations/:id/recognition", s.putRecognition, s.requireStaff)
+	v1.POST("/stations/:id/service-tally", s.serviceTally, s.requireStaff)
+	v1.GET("/stations/:id/service-tally", s.serviceTallyDays, s.requireStaff)
 }
 
 // precomposed chains the middleware once, at start-up, around the handler
@@ -184,7 +197,7 @@ var queryParams = paramTable{
 	"/v1/activities/:id/checkins":    {"POST": nil},
 
 	// amenity is the list's older name for amenities, kept as an alias.
-	"/v1/stations":                      {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "needs_review", "stale_days", "limit", "cursor"}, "POST": {"crs", "allow_duplicate"}},
+	"/v1/stations":                      {"GET": {"crs", "district_code", "status", "amenities", "amenity", "q", "needs_review", "stale_days", "not_listed_on", "limit", "cursor"}, "POST": {"crs", "allow_duplicate"}},
 	"/v1/stations/import":               {"POST": {"crs", "charset", "allow_duplicate"}},
 	"/v1/stations/import-template.xlsx": {"GET": nil},
 	"/v1/stations/export.csv":           {"GET": nil},
@@ -230,6 +243,16 @@ var queryParams = paramTable{
 	"/v1/stations/:id/photos/:photo_id": {"PATCH": nil, "DELETE": nil},
 	"/v1/photos/:file":                  {"GET": nil, "HEAD": nil},
 	"/v1/stations/map-export.xlsx":      {"GET": {"platform"}},
+
+	// Station standards (issue 15 §2, §4).
+	"/v1/inspection-checklist":                {"GET": nil},
+	"/v1/stations/map-listing-stats":          {"GET": {"district_code"}},
+	"/v1/stations/service-report.xlsx":        {"GET": {"district_code", "month"}},
+	"/v1/stations/:id/map-listings":           {"GET": nil},
+	"/v1/stations/:id/map-listings/:platform": {"PUT": nil},
+	"/v1/stations/:id/inspections":            {"POST": nil, "GET": {"limit", "cursor"}},
+	"/v1/stations/:id/recognition":            {"PUT": nil},
+	"/v1/stations/:id/service-tally":          {"POST": nil, "GET": {"days"}},
 }
 
 // checkParamTable reports a route without its line in queryParams.

@@ -24,6 +24,7 @@ import (
 	"yizhan/internal/notify"
 	"yizhan/internal/photo"
 	"yizhan/internal/search"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
 	"yizhan/internal/wish"
@@ -49,6 +50,8 @@ type Deps struct {
 	// the map export, which otherwise takes the request's own.
 	Photos       *photo.Service
 	PhotoBaseURL string
+	// Standards: map listings, inspections, stars and service tallies.
+	Standards *standard.Service
 	// Feed serves GET /v1/stations/changes.
 	Feed station.Feed
 	// Coverage answers /v1/coverage (issue 13); nil answers 503. Demand

@@ -13,6 +13,7 @@ import (
 	"yizhan/internal/apperr"
 	"yizhan/internal/district"
 	"yizhan/internal/geo"
+	"yizhan/internal/standard"
 	"yizhan/internal/station"
 	"yizhan/internal/text"
 )
@@ -219,6 +220,12 @@ func (s *server) listStations(c echo.Context) error {
 			p.Add("stale_days", "out_of_range", "must be a whole number of days from 1 to %d", maxStaleDays)
 		}
 		f.StaleBefore = s.Stations.Now().AddDate(0, 0, -n)
+	}
+	if v := q.Get("not_listed_on"); v != "" {
+		if !standard.ValidPlatform(v) {
+			p.Add("not_listed_on", "unknown", "must be amap, baidu or tencent")
+		}
+		f.NotListedOn = v
 	}
 	f.Limit, f.After = parsePage(c, &p)
 	if err := p.Err(); err != nil {

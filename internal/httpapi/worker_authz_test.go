@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"yizhan/internal/auth"
+	"yizhan/internal/standard"
 	"yizhan/internal/wish"
 )
 
@@ -29,6 +30,7 @@ const (
 	staffOrWorker
 	optionalToken // anyone without a token; a token sent must be valid (401 otherwise)
 	adminOnly     // an administrator; workers and other staff get 403
+	cityOnly      // staff of the resource's city or province, or admins; county staff get 403 too
 )
 
 // What a caller is.
@@ -389,6 +391,30 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		}, 204},
 		{"GET", "/v1/photos/:file", public, func(c credential) req { return req{Path: seedPhoto.URL} }, 200},
 		{"GET", "/v1/stations/map-export.xlsx", staffListed, func(c credential) req { return req{Path: "/v1/stations/map-export.xlsx?platform=amap"} }, 200},
+
+		// Station standards (issue 15 §2, §4).
+		{"GET", "/v1/inspection-checklist", public, func(c credential) req { return req{Path: "/v1/inspection-checklist"} }, 200},
+		{"GET", "/v1/stations/map-listing-stats", staffListed, func(c credential) req { return req{Path: "/v1/stations/map-listing-stats"} }, 200},
+		{"GET", "/v1/stations/service-report.xlsx", staffListed, func(c credential) req { return req{Path: "/v1/stations/service-report.xlsx"} }, 200},
+		{"GET", "/v1/stations/:id/map-listings", staffOnly, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/map-listings"} }, 200},
+		{"PUT", "/v1/stations/:id/map-listings/:platform", staffOnly, func(c credential) req {
+			return req{Path: "/v1/stations/" + seed.ID + "/map-listings/amap", Body: map[string]any{"status": "submitted"}}
+		}, 200},
+		{"POST", "/v1/stations/:id/inspections", staffOnly, func(c credential) req {
+			items := map[string]bool{}
+			for _, it := range standard.Checklist {
+				items[it.Code] = true
+			}
+			return req{Path: "/v1/stations/" + seed.ID + "/inspections", Body: map[string]any{"items": items}}
+		}, 201},
+		{"GET", "/v1/stations/:id/inspections", staffOnly, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/inspections"} }, 200},
+		{"PUT", "/v1/stations/:id/recognition", cityOnly, func(c credential) req {
+			return req{Path: "/v1/stations/" + seed.ID + "/recognition", Body: map[string]any{"most_beautiful": true}}
+		}, 200},
+		{"POST", "/v1/stations/:id/service-tally", staffOnly, func(c credential) req {
+			return req{Path: "/v1/stations/" + seed.ID + "/service-tally", Body: map[string]any{"add": 1}}
+		}, 200},
+		{"GET", "/v1/stations/:id/service-tally", staffOnly, func(c credential) req { return req{Path: "/v1/stations/" + seed.ID + "/service-tally"} }, 200},
 	}
 
 	// Every route of the server has a row, and every row a route.
@@ -423,8 +449,9 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 			case who.kind == badToken:
 				want = 401
 			case c.access == workerOnly && who.kind != workerCaller,
-				(c.access == staffOnly || c.access == staffListed) && who.kind == workerCaller,
-				c.access == staffOnly && who.kind == staffOutside,
+				(c.access == staffOnly || c.access == staffListed || c.access == cityOnly) && who.kind == workerCaller,
+				(c.access == staffOnly || c.access == cityOnly) && who.kind == staffOutside,
+				c.access == cityOnly && who.name == "district staff inside",
 				c.access == staffOrWorker && who.kind == staffOutside,
 				c.access == adminOnly && who.name != "admin":
 				want = 403
@@ -459,6 +486,8 @@ func TestAuthorizationMatrixEveryEndpoint(t *testing.T) {
 		want  int
 	}{
 		{"stations created", `SELECT count(*) FROM stations WHERE name = 'matrix-new'`, 3},
+		{"inspections recorded", `SELECT count(*) FROM station_inspections`, 3},
+		{"services counted", `SELECT coalesce(sum(count), 0) FROM station_service_days`, 3},
 		{"stations imported", `SELECT count(*) FROM stations WHERE name = 'matrix-imp'`, 3},
 		{"stations patched", `SELECT count(*) FROM stations WHERE name = 'patched'`, 3},
 		{"stations closed", `SELECT count(*) FROM stations WHERE status = 'closed'`, 3},

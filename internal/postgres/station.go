@@ -39,7 +39,8 @@ const stationColumns = stationEditable + `, revision, last_confirmed_at, amenity
 		'from', (extract(epoch FROM n.starts_at) * 1000000)::bigint, 'until', (extract(epoch FROM n.ends_at) * 1000000)::bigint,
 		'message', n.message) ORDER BY n.starts_at, n.id), '[]')
 		FROM (SELECT * FROM station_notices WHERE station_id = stations.id ORDER BY ends_at DESC, id LIMIT 20) n),
-	photo_count, entrance_photo`
+	photo_count, entrance_photo` +
+	standingColumns
 
 // hoursCache shares parsed hours between rows with the same hours: most
 // stations of a county keep one of a few timetables, so a full load parses
@@ -62,13 +63,18 @@ func scanStationCached(row pgx.Row, cache hoursCache) (*station.Station, error) 
 		by        *string
 		notices   []byte
 		entrance  []byte
+		standing  standingScan
 	)
 	err := row.Scan(&s.ID, &s.Name, &s.Address, &s.DistrictCode, &lat, &lng, &s.Host.Type, &s.Host.Name,
 		&amenities, &hours, &phone, &status, &s.Demo, &s.Version, &s.CreatedAt, &s.CreatedBy, &s.UpdatedAt, &s.UpdatedBy,
 		&s.Revision, &confirmed, &checks, &verified, &by, &s.NeedsReview, &notices,
-		&s.PhotoCount, &entrance)
+		&s.PhotoCount, &entrance,
+		&standing.stars, &standing.inspected, &standing.beautiful, &standing.listings)
 	if err != nil {
 		return nil, err
+	}
+	if s.Standing, err = standing.decode(); err != nil {
+		return nil, fmt.Errorf("station %s: map listings: %w", s.ID, err)
 	}
 	if confirmed != nil {
 		s.LastConfirmedAt = *confirmed
@@ -264,6 +270,10 @@ func (st *StationStore) List(ctx context.Context, f station.ListFilter) ([]*stat
 	}
 	if f.Amenities != 0 {
 		where = append(where, "amenities @> "+arg(f.Amenities.Codes()))
+	}
+	if f.NotListedOn != "" {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM station_map_listings m WHERE m.station_id = stations.id AND m.platform = "+
+			arg(f.NotListedOn)+" AND m.status = 'listed')")
 	}
 	if f.NeedsReview != nil {
 		where = append(where, "needs_review = "+arg(*f.NeedsReview))

@@ -83,6 +83,9 @@ type Station struct {
 	// every answer shows of its photos (internal/photo keeps them).
 	PhotoCount int
 	Entrance   *PhotoRef
+	// Standing is what the union's standards say of the station: map
+	// listings, stars, recognition (internal/standard).
+	Standing Standing
 }
 
 // PhotoRef names a stored photo's two images by their content-addressed
@@ -170,6 +173,9 @@ type ListFilter struct {
 	// StaleBefore, when not zero, keeps stations nobody has verified or
 	// confirmed since then.
 	StaleBefore time.Time
+	// NotListedOn, when set, keeps stations not listed on that map app
+	// (one of MapPlatforms).
+	NotListedOn string
 	After       uuid.UUID // keyset cursor: ids greater than this
 	Limit       int
 }
