@@ -13,6 +13,7 @@ import (
 	"yizhan/internal/benefit"
 	"yizhan/internal/console"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/partner"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
@@ -31,6 +32,9 @@ type app struct {
 	workers  *worker.Service
 	benefits *benefit.Service
 	truth    *truth.Service
+	// partners issues keys (admins); gate admits the requests carrying them.
+	partners *partner.Service
+	gate     *partner.Gate
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -60,6 +64,16 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	engine := search.NewEngine()
 	store := postgres.NewStationStore(db)
 	indexed := func(ss ...*station.Station) { engine.Apply(ss...) }
+	partnerStore := postgres.NewPartnerStore(db)
+	gate := partner.NewGate(partnerStore, nil, log)
+	partners := partner.NewService(partnerStore, nil)
+	// A key this process revokes stops here before the admin's answer; the
+	// other processes hear of it through NOTIFY.
+	partners.Changed = func() {
+		if err := gate.Reload(ctx); err != nil {
+			gate.Changed()
+		}
+	}
 	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.Config{ClaimTTL: cfg.ClaimTTL, Log: log}, nil)
 	return &app{
 		db:    db,
@@ -72,6 +86,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		search:   engine,
 		workers:  worker.NewService(postgres.NewWorkerStore(db), wx, authSvc, cfg.Workers, nil),
 		benefits: benefits,
+		partners: partners,
+		gate:     gate,
 	}, nil
 }
 
@@ -109,13 +125,23 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	defer a.benefits.WaitGrants()
 	sweeper := &benefit.Sweeper{Service: a.benefits, Interval: cfg.ExpiryInterval, Log: log}
 	go sweeper.Run(syncCtx)
+	// Partner keys: loaded before the first request (a keyed request waits
+	// for nothing), then kept fresh; on the way out the gate gives back
+	// the quota this process reserved and did not use.
+	if err := a.gate.Reload(ctx); err != nil {
+		log.Warn("partner keys not loaded yet; keyed requests answer 503 until they are", "error", err)
+	}
+	gateDone := make(chan struct{})
+	go func() { defer close(gateDone); a.gate.Run(syncCtx) }()
+	defer func() { stopSync(); <-gateDone }()
 	readyCheck := func(ctx context.Context) error {
 		if !a.search.Loaded() {
 			return errors.New("the search index is still loading")
 		}
 		return a.db.Ready(ctx)
 	}
-	metrics := httpapi.NewMetrics(newRegistry(a))
+	reg := newRegistry(a)
+	metrics := httpapi.NewMetrics(reg)
 	h, err := httpapi.New(httpapi.Deps{
 		Log:            log,
 		Stations:       a.stations,
@@ -130,6 +156,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Limits:         cfg.Limits,
 		Ready:          readyCheck,
 		TrustedProxies: cfg.TrustedProxies,
+		Partners:       a.gate,
+		PartnerMetrics: httpapi.NewPartnerMetrics(reg),
 	})
 	if err != nil {
 		return err
@@ -176,6 +204,7 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Workers:    a.workers,
 		Benefits:   a.benefits,
 		Truth:      a.truth,
+		Partners:   a.partners,
 		ClientAddr: clientAddr,
 		Config:     cfg.Console,
 	})

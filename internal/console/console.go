@@ -41,6 +41,7 @@ import (
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
 	"yizhan/internal/geo"
+	"yizhan/internal/partner"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
@@ -81,6 +82,8 @@ type Deps struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	// Partners issues and revokes rider platforms' API keys (admins only).
+	Partners *partner.Service
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -132,6 +135,7 @@ func (h *handler) routes() {
 	h.stationRoutes()
 	h.opsRoutes()
 	h.truthRoutes()
+	h.partnerRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ import (
 
 	"yizhan/internal/auth"
 	"yizhan/internal/benefit"
+	"yizhan/internal/partner"
 	"yizhan/internal/search"
 	"yizhan/internal/station"
 	"yizhan/internal/truth"
@@ -48,6 +49,10 @@ type Deps struct {
 	// TrustedProxies are CIDR ranges whose X-Forwarded-For is believed when
 	// finding the client address (for login throttling); empty trusts none.
 	TrustedProxies []string
+	// Partners, when set, admits requests carrying a partner's X-Api-Key
+	// (partners.go); PartnerMetrics counts them by partner.
+	Partners       *partner.Gate
+	PartnerMetrics *PartnerMetrics
 }
 
 type server struct {
