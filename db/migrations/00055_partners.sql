@@ -45,11 +45,13 @@ CREATE TABLE partner_usage (
 
 -- Every process listens here and reloads its partners at once: a revocation stops the key on every
 -- replica within milliseconds.
+-- +goose StatementBegin
 CREATE FUNCTION partners_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('partner_changes', '');
     RETURN NULL;
 END $$;
+-- +goose StatementEnd
 
 CREATE TRIGGER partners_notify AFTER INSERT OR UPDATE OR DELETE ON partners
     FOR EACH STATEMENT EXECUTE FUNCTION partners_notify();
