@@ -31,6 +31,7 @@ import (
 	"yizhan/internal/console"
 	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/partner"
 	"yizhan/internal/pgtest"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
@@ -119,6 +120,7 @@ type env struct {
 	Workers  *worker.Service
 	Benefits *benefit.Service
 	Truth    *truth.Service
+	Partners *partner.Service
 	Config   console.Config
 }
 
@@ -164,7 +166,8 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg})
+	partners := partner.NewService(postgres.NewPartnerStore(db), nil)
+	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Partners: partners, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +181,7 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	})
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
-	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg}
+	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Partners: partners, Config: cfg}
 }
 
 // testPassword is every test account's password.

@@ -30,7 +30,7 @@ var partnersZhCN = map[string]string{
 	"partners.actions":          "操作",
 	"partners.created":          "%s 生成",
 	"partners.rate_text":        "每秒 %s 次，瞬时 %s 次",
-	"partners.daily_text":       "每天 %d 次",
+	"partners.daily_text":       "每天 %s 次",
 	"partners.percent":          "已用 %d%%",
 	"partners.active":           "有效",
 	"partners.revoked":          "已吊销",

@@ -12,7 +12,11 @@ import (
 type partnerRow struct {
 	Name, KeyPrefix, Created, Revoked string
 	PerSecond, Burst                  string
-	Daily, Today, Yesterday           int64
+	// Daily, Today and Yesterday are counts grouped by thousands
+	// (1,000,000): a clerk misreads a run of zeros.
+	Daily, Today, Yesterday string
+	// DailyN and TodayN feed the usage bar.
+	DailyN, TodayN int64
 	// Percent is today's share of the quota; High is where the bar turns
 	// to a warning (90%).
 	Percent int
@@ -56,7 +60,8 @@ func (h *handler) renderPartners(w http.ResponseWriter, r *http.Request, status 
 		row := partnerRow{
 			Name: p.Name, KeyPrefix: p.KeyPrefix, Created: p.CreatedAt.In(shanghai).Format("2006-01-02"),
 			PerSecond: strconv.FormatFloat(p.Rate.PerSecond, 'f', -1, 64), Burst: strconv.Itoa(p.Rate.Burst),
-			Daily: p.DailyQuota, Today: p.UsedToday, Yesterday: p.UsedYesterday,
+			Daily: grouped(p.DailyQuota), Today: grouped(p.UsedToday), Yesterday: grouped(p.UsedYesterday),
+			DailyN: p.DailyQuota, TodayN: p.UsedToday,
 			Percent: int(min(100, p.UsedToday*100/max(1, p.DailyQuota))), High: p.DailyQuota * 9 / 10,
 		}
 		if p.Revoked() {
@@ -81,11 +86,11 @@ func (h *handler) partnerCreate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		errs["rate"] = t("partners.error.number")
 	}
-	burst, err := strconv.Atoi(form.Burst)
+	burst, err := strconv.Atoi(ungroup(form.Burst))
 	if err != nil {
 		errs["burst"] = t("partners.error.number")
 	}
-	daily, err := strconv.ParseInt(form.Daily, 10, 64)
+	daily, err := strconv.ParseInt(ungroup(form.Daily), 10, 64)
 	if err != nil {
 		errs["daily_quota"] = t("partners.error.number")
 	}
@@ -126,4 +131,28 @@ func (h *handler) partnerRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.redirect(w, r, "/console/partners", "flash.partners.revoked", p.Name)
+}
+
+// grouped writes n with a comma every three digits: 1,000,000.
+func grouped(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// ungroup takes out the separators a clerk may type in a count: 1,000,000,
+// 1，000，000 or 1 000 000.
+func ungroup(s string) string {
+	return strings.NewReplacer(",", "", "，", "", " ", "", "\u3000", "").Replace(s)
 }
