@@ -64,6 +64,12 @@ type config struct {
 	// CONSOLE_TILE_SUBDOMAINS (what {s} takes, default 1234) and
 	// CONSOLE_TILE_CRS (gcj02, the default, or wgs84).
 	Console console.Config
+	// Partner access (issue 15 §3). PartnerKeyCheckEachRequest, from
+	// PARTNER_KEY_CHECK_EACH_REQUEST=true, makes every keyed request ask
+	// PostgreSQL whether its key still stands, instead of trusting the
+	// in-memory map (NOTIFY and a 2 s reload keep it fresh): a measuring
+	// knob, to show what the map saves (BENCHMARKS.md).
+	PartnerKeyCheckEachRequest bool
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -163,6 +169,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if err := loadConsoleConfig(&c.Console, getenv); err != nil {
 		return c, err
+	}
+	switch v := getenv("PARTNER_KEY_CHECK_EACH_REQUEST"); v {
+	case "", "false":
+	case "true":
+		c.PartnerKeyCheckEachRequest = true
+	default:
+		return c, fmt.Errorf("PARTNER_KEY_CHECK_EACH_REQUEST: %q is not true or false", v)
 	}
 	return c, nil
 }

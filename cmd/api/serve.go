@@ -66,6 +66,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	indexed := func(ss ...*station.Station) { engine.Apply(ss...) }
 	partnerStore := postgres.NewPartnerStore(db)
 	gate := partner.NewGate(partnerStore, nil, log)
+	gate.CheckEachRequest = cfg.PartnerKeyCheckEachRequest
 	partners := partner.NewService(partnerStore, nil)
 	// A key this process revokes stops here before the admin's answer; the
 	// other processes hear of it through NOTIFY.

@@ -43,7 +43,8 @@ type Gate struct {
 	BlockSeconds float64
 	// CheckEachRequest asks the database whether the key is still valid on
 	// every request instead of trusting the map. It exists to measure what
-	// that would cost (BENCHMARKS.md); the server never sets it.
+	// that would cost (BENCHMARKS.md); the server sets it only when
+	// PARTNER_KEY_CHECK_EACH_REQUEST=true.
 	CheckEachRequest bool
 
 	keys     atomic.Pointer[map[[32]byte]*entry]

@@ -111,7 +111,15 @@ type Keyed struct {
 }
 
 // HashKey is the stored form of a key.
-func HashKey(key string) [32]byte { return sha256.Sum256([]byte(key)) }
+func HashKey(key string) [32]byte {
+	// A well-formed key fits the buffer, which spares the request path the
+	// allocation of converting the string.
+	var buf [64]byte
+	if len(key) <= len(buf) {
+		return sha256.Sum256(buf[:copy(buf[:], key)])
+	}
+	return sha256.Sum256([]byte(key))
+}
 
 // newKey returns a fresh key.
 func newKey() string {
