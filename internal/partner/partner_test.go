@@ -109,6 +109,7 @@ type memStore struct {
 	mu       sync.Mutex
 	keyed    []Keyed
 	reserved map[uuid.UUID]int64
+	settled  []settlement
 }
 
 func (m *memStore) KeyedPartners(context.Context) ([]Keyed, error) { return m.keyed, nil }
@@ -119,16 +120,74 @@ func (m *memStore) Reserve(_ context.Context, id uuid.UUID, _ Day, grant func(in
 	m.reserved[id] += g
 	return g, nil
 }
-func (m *memStore) Settle(context.Context, uuid.UUID, Day, int64, int64) error { return nil }
+func (m *memStore) Settle(_ context.Context, _ uuid.UUID, d Day, used, release int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.settled = append(m.settled, settlement{day: d, used: used, release: release})
+	return nil
+}
 
 func newMemGate(b testing.TB, r Rate, quota int64) (*Gate, string) {
+	g, key, _ := newMemGateStore(b, r, quota, nil)
+	return g, key
+}
+
+func newMemGateStore(b testing.TB, r Rate, quota int64, now func() time.Time) (*Gate, string, *memStore) {
 	key := newKey()
 	st := &memStore{keyed: []Keyed{{Partner: Partner{ID: uuid.New(), Name: "美团", Rate: r, DailyQuota: quota}, KeyHash: HashKey(key)}}, reserved: map[uuid.UUID]int64{}}
-	g := NewGate(st, nil, nil)
+	g := NewGate(st, now, nil)
 	if err := g.Reload(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	return g, key
+	return g, key, st
+}
+
+// A block stays while the partner keeps sending requests, goes back after
+// a flush interval without any, and a new day settles the old day's counts
+// under the old day.
+func TestLeaseFlushAndDayChange(t *testing.T) {
+	now := time.Date(2026, 12, 2, 15, 59, 58, 0, time.UTC) // 23:59:58 in Shanghai
+	g, key, st := newMemGateStore(t, Rate{PerSecond: 50, Burst: 1000}, 1_000_000, func() time.Time { return now })
+	ctx := context.Background()
+	admit := func(n int) {
+		t.Helper()
+		for range n {
+			if _, err := g.Admit(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	admit(30) // one block of 100 (2 s of 50/s), 70 left
+	g.Flush(ctx, false)
+	today := DayOf(now)
+	if want := []settlement{{today, 30, 0}}; !slicesEqual(st.settled, want) {
+		t.Fatalf("after traffic: settled %v, want %v (the block kept)", st.settled, want)
+	}
+	g.Flush(ctx, false) // nothing admitted since: the rest goes back
+	if want := []settlement{{today, 30, 0}, {today, 0, 70}}; !slicesEqual(st.settled, want) {
+		t.Fatalf("after a quiet interval: settled %v, want %v", st.settled, want)
+	}
+	admit(5) // a new block
+	now = now.Add(3 * time.Second)
+	admit(2) // tomorrow: yesterday's 5 and 95 wait for the flush
+	g.Flush(ctx, true)
+	tomorrow := DayOf(now)
+	want := []settlement{{today, 30, 0}, {today, 0, 70}, {today, 5, 95}, {tomorrow, 2, 98}}
+	if !slicesEqual(st.settled, want) {
+		t.Fatalf("across midnight: settled %v, want %v", st.settled, want)
+	}
+}
+
+func slicesEqual(a, b []settlement) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func TestAdmitRefusesBeforeLoad(t *testing.T) {
