@@ -91,7 +91,7 @@ func partnerCommand(ctx context.Context, cfg config, log *slog.Logger, args []st
 		var p partner.Partner
 		if p, err = svc.Revoke(ctx, by, *name); err == nil {
 			log.Info("partner key revoked", "partner", p.Name, "key_prefix", p.KeyPrefix)
-			fmt.Fprintf(stdout, "revoked the key of %s (%s…); every API process refuses it now\n", p.Name, p.KeyPrefix)
+			fmt.Fprintf(stdout, "revoked the key of %s (%s…); every API process refuses it within moments (2 s at most)\n", p.Name, p.KeyPrefix)
 		}
 	}
 	return sentence(err)
@@ -99,14 +99,16 @@ func partnerCommand(ctx context.Context, cfg config, log *slog.Logger, args []st
 
 func printPartners(w io.Writer, list []partner.Listed) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKEY\tRATE\tDAILY\tTODAY\tYESTERDAY\tSTATUS\tCREATED")
+	// The name comes last: tabwriter counts a Chinese character as one
+	// column where a terminal draws two, which would skew every column after it.
+	fmt.Fprintln(tw, "KEY\tRATE\tDAILY\tTODAY\tYESTERDAY\tSTATUS\tCREATED\tNAME")
 	for _, p := range list {
 		status := "active"
 		if p.Revoked() {
 			status = "revoked " + p.RevokedAt.In(shanghaiZone).Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%s…\t%s\t%d\t%d\t%d\t%s\t%s\n", p.Name, p.KeyPrefix, p.Rate, p.DailyQuota,
-			p.UsedToday, p.UsedYesterday, status, p.CreatedAt.In(shanghaiZone).Format("2006-01-02"))
+		fmt.Fprintf(tw, "%s…\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", p.KeyPrefix, p.Rate, p.DailyQuota,
+			p.UsedToday, p.UsedYesterday, status, p.CreatedAt.In(shanghaiZone).Format("2006-01-02"), p.Name)
 	}
 	tw.Flush()
 }

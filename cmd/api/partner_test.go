@@ -125,7 +125,7 @@ func TestPartnerKeysAcrossTwoServers(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := strings.Fields(strings.Split(strings.TrimSpace(out), "\n")[1])
-		if f[0] == "美团" && f[4] == "300" {
+		if f[len(f)-1] == "美团" && f[3] == "300" && f[5] == "active" {
 			break
 		}
 		if time.Now().After(deadline) {
