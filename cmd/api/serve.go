@@ -126,9 +126,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	defer a.benefits.WaitGrants()
 	sweeper := &benefit.Sweeper{Service: a.benefits, Interval: cfg.ExpiryInterval, Log: log}
 	go sweeper.Run(syncCtx)
-	// Partner keys: loaded before the first request (a keyed request waits
-	// for nothing), then kept fresh; on the way out the gate gives back
-	// the quota this process reserved and did not use.
+	// Partner keys: loaded before the first request is accepted, then kept
+	// fresh; on the way out the gate gives back the quota this process
+	// reserved and did not use.
 	if err := a.gate.Reload(ctx); err != nil {
 		log.Warn("partner keys not loaded yet; keyed requests answer 503 until they are", "error", err)
 	}
