@@ -90,6 +90,12 @@ type config struct {
 	// STAR_RULE, a JSON rule (see standard.ParseRule); standard.DefaultRule
 	// when unset. Each process rewrites the stars the rule changes at start.
 	StarRule standard.Rule
+	// Partner access (issue 15 §3). PartnerKeyCheckEachRequest, from
+	// PARTNER_KEY_CHECK_EACH_REQUEST=true, makes every keyed request ask
+	// PostgreSQL whether its key still stands, instead of trusting the
+	// in-memory map (NOTIFY and a 2 s reload keep it fresh): a measuring
+	// knob, to show what the map saves (BENCHMARKS.md).
+	PartnerKeyCheckEachRequest bool
 }
 
 // photoConfig is where station photos are kept and what an upload may cost.
@@ -252,6 +258,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if c.StarRule, err = standard.ParseRule(v); err != nil {
 			return c, fmt.Errorf("STAR_RULE: %w", err)
 		}
+	}
+	switch v := getenv("PARTNER_KEY_CHECK_EACH_REQUEST"); v {
+	case "", "false":
+	case "true":
+		c.PartnerKeyCheckEachRequest = true
+	default:
+		return c, fmt.Errorf("PARTNER_KEY_CHECK_EACH_REQUEST: %q is not true or false", v)
 	}
 	return c, nil
 }

@@ -10,6 +10,8 @@
 //	                             reset a password (from stdin), disable or enable an account, clear its login lock
 //	api staff totp --username NAME [--code 123456 | --disable]
 //	                             enrol (print a secret, then confirm with a code) or remove a second factor
+//	api partner create --name NAME [--rate 50:100] [--daily 1000000] | list | revoke --name NAME
+//	                             issue (the key is the last line printed), list or revoke a rider platform's API key
 //	api worker token --openid OPENID
 //	                             print a worker's bearer token, without WeChat (local demo)
 //	api demo                     load the demo data set and (re)set the demo admin's password
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return staffCommand(ctx, cfg, log, args, stdin, stdout)
 	case "worker":
 		return workerCommand(ctx, cfg, log, args, stdout)
+	case "partner":
+		return partnerCommand(ctx, cfg, log, args, stdout)
 	case "demo":
 		return demo(ctx, cfg, log, stdout)
 	case "help", "-h", "--help":
@@ -80,6 +84,11 @@ const usage = `usage:
   api staff totp --username NAME [--code 123456 | --disable]
                               enrol a second factor: print its secret and otpauth:// URI,
                               then confirm with a code from the app; or remove it
+  api partner create --name NAME [--rate 50:100] [--daily 1000000]
+                              issue a rider platform an API key (printed once, on the last line)
+  api partner list            list partner keys with today's and yesterday's usage
+  api partner revoke --name NAME
+                              revoke a partner's key on every API process at once
   api worker token --openid OPENID
                               print a worker's bearer token without WeChat (local demo)
   api demo                    load demo data and print the demo admin's password

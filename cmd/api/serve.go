@@ -16,6 +16,7 @@ import (
 	"yizhan/internal/console"
 	"yizhan/internal/coverage"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/partner"
 	"yizhan/internal/photo"
 	"yizhan/internal/postgres"
 	"yizhan/internal/search"
@@ -47,6 +48,9 @@ type app struct {
 	photos     *photo.Service
 	// standards: map listings, inspections, stars and service tallies.
 	standards *standard.Service
+	// partners issues keys (admins); gate admits the requests carrying them.
+	partners *partner.Service
+	gate     *partner.Gate
 }
 
 // log, when not nil, hears what the services report on their own (welcome gifts not granted).
@@ -76,6 +80,17 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	engine := search.NewEngine()
 	store := postgres.NewStationStore(db)
 	indexed := func(ss ...*station.Station) { engine.Apply(ss...) }
+	partnerStore := postgres.NewPartnerStore(db)
+	gate := partner.NewGate(partnerStore, nil, log)
+	gate.CheckEachRequest = cfg.PartnerKeyCheckEachRequest
+	partners := partner.NewService(partnerStore, nil)
+	// A key this process revokes stops here before the admin's answer; the
+	// other processes hear of it through NOTIFY.
+	partners.Changed = func() {
+		if err := gate.Reload(ctx); err != nil {
+			gate.Changed()
+		}
+	}
 	benefits := benefit.NewService(postgres.NewBenefitStore(db), benefit.Config{ClaimTTL: cfg.ClaimTTL, Log: log}, nil)
 	notes, err := newNotifications(db, cfg)
 	if err != nil {
@@ -113,6 +128,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		aid:        aid.NewService(postgres.NewAidStore(db), cfg.Aid, nil),
 		photos:     photo.NewService(postgres.NewPhotoStore(db), photoDir, photo.NewProcessor(cfg.Photos.Limits), nil, indexed),
 		standards:  standard.NewService(postgres.NewStandardStore(db), cfg.StarRule, nil, indexed),
+		partners:   partners,
+		gate:       gate,
 	}, nil
 }
 
@@ -183,13 +200,23 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		photoSweeper := &photo.Sweeper{Service: a.photos, Interval: cfg.Photos.SweepInterval, Grace: cfg.Photos.OrphanGrace, Log: log}
 		go photoSweeper.Run(syncCtx)
 	}
+	// Partner keys: loaded before the first request is accepted, then kept
+	// fresh; on the way out the gate gives back the quota this process
+	// reserved and did not use.
+	if err := a.gate.Reload(ctx); err != nil {
+		log.Warn("partner keys not loaded yet; keyed requests answer 503 until they are", "error", err)
+	}
+	gateDone := make(chan struct{})
+	go func() { defer close(gateDone); a.gate.Run(syncCtx) }()
+	defer func() { stopSync(); <-gateDone }()
 	readyCheck := func(ctx context.Context) error {
 		if !a.search.Loaded() {
 			return errors.New("the search index is still loading")
 		}
 		return a.db.Ready(ctx)
 	}
-	metrics := httpapi.NewMetrics(newRegistry(a))
+	reg := newRegistry(a)
+	metrics := httpapi.NewMetrics(reg)
 	h, err := httpapi.New(httpapi.Deps{
 		Log:            log,
 		Stations:       a.stations,
@@ -213,6 +240,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		Ready:          readyCheck,
 		TrustedProxies: cfg.TrustedProxies,
 		Notify:         a.notify.service,
+		Partners:       a.gate,
+		PartnerMetrics: httpapi.NewPartnerMetrics(reg),
 	})
 	if err != nil {
 		return err
@@ -266,6 +295,7 @@ func withConsole(api http.Handler, a *app, cfg config, log *slog.Logger) (http.H
 		Photos:       a.photos,
 		PhotoBaseURL: cfg.Photos.BaseURL,
 		Standards:    a.standards,
+		Partners:     a.partners,
 		ClientAddr:   clientAddr,
 		Config:       cfg.Console,
 		Notify: console.NotifyDeps{Status: a.notify.store.Status, Templates: cfg.Notify.Templates,

@@ -44,6 +44,7 @@ import (
 	"yizhan/internal/benefit"
 	"yizhan/internal/coverage"
 	"yizhan/internal/geo"
+	"yizhan/internal/partner"
 	"yizhan/internal/photo"
 	"yizhan/internal/search"
 	"yizhan/internal/standard"
@@ -101,6 +102,8 @@ type Deps struct {
 	PhotoBaseURL string
 	// Standards: map listings, inspections, stars and service tallies.
 	Standards *standard.Service
+	// Partners issues and revokes rider platforms' API keys (admins only).
+	Partners *partner.Service
 	// ClientAddr finds a request's client address for the login throttle
 	// (httpapi.ClientAddr, so that both doors count alike); nil uses the
 	// connection's peer.
@@ -160,6 +163,7 @@ func (h *handler) routes() {
 	h.coverageRoutes()
 	h.photoRoutes()
 	h.listingsRoutes()
+	h.partnerRoutes()
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {

@@ -34,6 +34,7 @@ import (
 	"yizhan/internal/coverage"
 	"yizhan/internal/geo"
 	"yizhan/internal/httpapi"
+	"yizhan/internal/partner"
 	"yizhan/internal/pgtest"
 	"yizhan/internal/photo"
 	"yizhan/internal/postgres"
@@ -127,6 +128,7 @@ type env struct {
 	Truth    *truth.Service
 	Coverage *coverage.Service // issue 13
 	Photos   *photo.Service
+	Partners *partner.Service
 	Config   console.Config
 	// Activities: issue 12 §1.
 	Activities *activity.Service
@@ -189,8 +191,9 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 		t.Fatal(err)
 	}
 	activities := activity.NewService(postgres.NewActivityStore(db), nil)
+	partners := partner.NewService(postgres.NewPartnerStore(db), nil)
 	c, err := console.New(console.Deps{Auth: authSvc, Stations: stations, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos, Standards: standards,
+		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos, Standards: standards, Partners: partners,
 		Notify: console.NotifyDeps{Status: postgres.NewNotifyStore(db).Status, Templates: testNotifyTemplates, Sending: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +209,7 @@ func newEnv(t testing.TB, opts ...func(*console.Config)) *env {
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)
 	return &env{URL: srv.URL, Handler: root, DB: db, Auth: authSvc, Stations: stations, Store: store, Search: engine, Workers: workers, Benefits: benefits, Truth: truthSvc, Config: cfg,
-		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos, Standards: standards}
+		Activities: activities, Wishes: wishes, Aid: aidSvc, Coverage: cov, Photos: photos, Standards: standards, Partners: partners}
 }
 
 // testPassword is every test account's password.

@@ -113,6 +113,11 @@ func rateLimited(wait time.Duration) error {
 // behind carrier NAT, so the public limit must be generous.
 func (s *server) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// Partner access (partners.go): a request carrying a partner's key
+		// is held to that key's limits instead of these.
+		if key, ok := s.partnerKey(c); ok {
+			return s.admitPartner(c, key, next)
+		}
 		now := time.Now()
 		if s.limits.public != nil {
 			if ok, wait := s.limits.public.allow(c.RealIP(), now); !ok {

@@ -22,6 +22,7 @@ import (
 	"yizhan/internal/benefit"
 	"yizhan/internal/coverage"
 	"yizhan/internal/notify"
+	"yizhan/internal/partner"
 	"yizhan/internal/photo"
 	"yizhan/internal/search"
 	"yizhan/internal/standard"
@@ -74,6 +75,10 @@ type Deps struct {
 	// TrustedProxies are CIDR ranges whose X-Forwarded-For is believed when
 	// finding the client address (for login throttling); empty trusts none.
 	TrustedProxies []string
+	// Partners, when set, admits requests carrying a partner's X-Api-Key
+	// (partners.go); PartnerMetrics counts them by partner.
+	Partners       *partner.Gate
+	PartnerMetrics *PartnerMetrics
 }
 
 type server struct {

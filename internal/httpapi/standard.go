@@ -50,8 +50,8 @@ type mapListingJSON struct {
 }
 
 type listingsJSON struct {
-	StationID uuid.UUID     `json:"station_id"`
-	StarLevel *int          `json:"star_level"`
+	StationID uuid.UUID        `json:"station_id"`
+	StarLevel *int             `json:"star_level"`
 	Items     []mapListingJSON `json:"items"`
 }
 
