@@ -39,6 +39,14 @@ func roundBearing(v float64) float64 {
 	return 0
 }
 
+// appendBearing appends roundBearing(v) as appendFloat would.
+func appendBearing(b []byte, v float64) []byte {
+	if round2(v) < 360 {
+		return appendRounded(b, v, 2)
+	}
+	return append(b, '0')
+}
+
 // nearestQuery is a parsed GET /v1/stations/nearest.
 type nearestQuery struct {
 	Query search.Query
@@ -140,9 +148,9 @@ func (s *server) nearest(c echo.Context) error {
 		// open_now is told at the instant the client asked about.
 		b = stationView{h.Station, nq.CRS, nq.At}.appendMemoized(b, h.Memo, h.Point, func(b []byte) []byte {
 			b = append(b, `,"distance_m":`...)
-			b = appendFloat(b, round2(h.DistanceM))
+			b = appendRounded(b, h.DistanceM, 2)
 			b = append(b, `,"bearing_deg":`...)
-			return appendFloat(b, roundBearing(h.BearingDeg))
+			return appendBearing(b, h.BearingDeg)
 		})
 	}
 	b = appendPageEnd(b, nq.CRS, version)
@@ -265,9 +273,9 @@ func (s *server) alongRoute(c echo.Context) error {
 		}
 		b = stationView{h.Station, crs, at}.appendMemoized(b, h.Memo, h.Station.Location, func(b []byte) []byte {
 			b = append(b, `,"along_m":`...)
-			b = appendFloat(b, round2(h.AlongM))
+			b = appendRounded(b, h.AlongM, 2)
 			b = append(b, `,"off_route_m":`...)
-			return appendFloat(b, round2(h.OffM))
+			return appendRounded(b, h.OffM, 2)
 		})
 	}
 	b = appendPageEnd(b, crs, version)
