@@ -97,3 +97,19 @@ func TestNearestAnswerMatchesFieldRendering(t *testing.T) {
 		}
 	}
 }
+
+// X-Index-Age's shared value is the age asked for, and an answer that adds
+// to its header cannot change what the next answer sends.
+func TestIndexAgeValueIsShared(t *testing.T) {
+	for _, age := range []int64{0, 5, 5, 6, 123456} {
+		v := indexAgeValue(age)
+		if len(v) != 1 || v[0] != fmt.Sprint(age) {
+			t.Fatalf("indexAgeValue(%d) = %q", age, v)
+		}
+		h := http.Header{"X-Index-Age": v}
+		h.Add("X-Index-Age", "tampered")
+		if again := indexAgeValue(age); len(again) != 1 || again[0] != fmt.Sprint(age) {
+			t.Fatalf("after an Add, indexAgeValue(%d) = %q", age, again)
+		}
+	}
+}
