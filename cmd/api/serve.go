@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -142,6 +144,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		// lives. Collecting less often buys throughput and tail latency with
 		// memory (see BENCHMARKS.md); GOGC, when set, wins.
 		debug.SetGCPercent(cfg.GCPercent)
+	}
+	// Password checks run on threads of their own at the lowest CPU
+	// priority, each holding a P meanwhile: one more P per login slot
+	// leaves serving every core it had during a login flood (see
+	// internal/auth/hashthread.go). An explicit GOMAXPROCS, when set, wins.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(auth.ServingProcs(auth.DefaultConfig))
 	}
 	// Connections are capped below the file limit, so that accept never
 	// fails for want of a descriptor.

@@ -68,7 +68,7 @@ func (s *Service) LoginWithTOTP(ctx context.Context, username, password, totpCod
 	if found {
 		hash = rec.PasswordHash
 	}
-	match, herr := CheckPassword(hash, password) // no database connection is held meanwhile
+	match, herr := checkPasswordAside(hash, password) // no database connection is held meanwhile
 	if !found || herr != nil || !match {
 		return "", time.Time{}, errBadLogin // already counted
 	}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"runtime"
 	"time"
 
 	"yizhan/internal/apperr"
@@ -30,7 +29,7 @@ type loginGate struct {
 
 // defaultLoginWorkers is half the cores, at least one: a flood of logins
 // leaves the other half to every other route.
-func defaultLoginWorkers() int { return max(1, runtime.GOMAXPROCS(0)/2) }
+func defaultLoginWorkers() int { return max(1, startProcs/2) }
 
 func newLoginGate(workers, queue int, maxWait time.Duration) *loginGate {
 	if workers <= 0 {

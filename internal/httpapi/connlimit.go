@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"container/list"
 	"log/slog"
 	"net"
 	"net/http"
@@ -45,7 +44,7 @@ type limitListener struct {
 	mu     sync.Mutex
 	total  int
 	byAddr map[netip.Addr]int
-	quiet  list.List // of *limitedConn: new or idle, the longest quiet first
+	quiet  quietList // new or idle connections, the longest quiet first
 
 	lastWarn atomic.Int64 // unix seconds of the last refusal logged
 }
@@ -61,8 +60,42 @@ type limitedConn struct {
 	l      *limitListener
 	addr   netip.Addr
 	exempt bool
-	quiet  *list.Element // in l.quiet while new or idle; guarded by l.mu
-	closed bool          // guarded by l.mu
+	// prev and next link the connection into l.quiet while it is new or
+	// idle (inQuiet); guarded by l.mu. The links live in the connection,
+	// so that going idle after each request allocates nothing.
+	prev, next *limitedConn
+	inQuiet    bool
+	closed     bool // guarded by l.mu
+}
+
+// quietList is a doubly linked list of connections through their own
+// links, oldest first.
+type quietList struct{ head, tail *limitedConn }
+
+func (q *quietList) front() *limitedConn { return q.head }
+
+func (q *quietList) pushBack(c *limitedConn) {
+	c.prev, c.next, c.inQuiet = q.tail, nil, true
+	if q.tail != nil {
+		q.tail.next = c
+	} else {
+		q.head = c
+	}
+	q.tail = c
+}
+
+func (q *quietList) remove(c *limitedConn) {
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else {
+		q.head = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	} else {
+		q.tail = c.prev
+	}
+	c.prev, c.next, c.inQuiet = nil, nil, false
 }
 
 // Accept returns the next connection within the limits; it refuses (answers
@@ -99,17 +132,16 @@ func (l *limitListener) admit(c net.Conn) (lc *limitedConn, shed *limitedConn, w
 		return nil, nil, "too many connections from one address"
 	}
 	if l.lim.Max > 0 && l.total >= l.lim.Max {
-		front := l.quiet.Front()
-		if front == nil {
+		shed = l.quiet.front()
+		if shed == nil {
 			return nil, nil, "too many connections"
 		}
-		shed = front.Value.(*limitedConn)
 		l.forgetLocked(shed)
 	}
 	lc = &limitedConn{Conn: c, l: l, addr: addr, exempt: exempt}
 	l.total++
 	l.byAddr[addr]++
-	lc.quiet = l.quiet.PushBack(lc) // new: quiet until its first byte
+	l.quiet.pushBack(lc) // new: quiet until its first byte
 	return lc, shed, ""
 }
 
@@ -119,9 +151,8 @@ func (l *limitListener) forgetLocked(c *limitedConn) {
 		return
 	}
 	c.closed = true
-	if c.quiet != nil {
-		l.quiet.Remove(c.quiet)
-		c.quiet = nil
+	if c.inQuiet {
+		l.quiet.remove(c)
 	}
 	l.total--
 	if n := l.byAddr[c.addr] - 1; n > 0 {
@@ -144,13 +175,12 @@ func (l *limitListener) connState(c net.Conn, state http.ConnState) {
 	}
 	switch state {
 	case http.StateIdle:
-		if lc.quiet == nil {
-			lc.quiet = l.quiet.PushBack(lc)
+		if !lc.inQuiet {
+			l.quiet.pushBack(lc)
 		}
 	case http.StateActive, http.StateHijacked, http.StateClosed:
-		if lc.quiet != nil {
-			l.quiet.Remove(lc.quiet)
-			lc.quiet = nil
+		if lc.inQuiet {
+			l.quiet.remove(lc)
 		}
 	}
 }

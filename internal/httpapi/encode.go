@@ -48,7 +48,17 @@ func (v stationView) MarshalJSON() ([]byte, error) {
 // appendJSON writes all of it; a search answer instead copies the fixed
 // parts from a card kept in the index's memo of the station (stationCard),
 // which spares it most of the rendering and most of the cache misses of
-// reading a station's fields from all over the heap.
+// reading a station's fields from all over the heap. The card also holds
+// the coordinates in each of the three systems (they depend only on the
+// station), and the memo's word keeps open_now for the last minute asked
+// about (memoOpenAt), so that a search answer reads nothing of the
+// station's record but the card and the memo.
+//
+// A new member of the station's JSON goes into appendHead, appendMiddle or
+// appendTail when it depends only on the station (it then lands in the card
+// by itself), or into appendMemoized and appendJSON alike when it depends on
+// the query. TestMemoizedRenderingMatchesFields holds the two paths to the
+// same bytes.
 
 // appendJSON appends the station object; extra, when not nil, appends more
 // members (starting with a comma) before the closing brace.
@@ -66,18 +76,27 @@ func (v stationView) appendJSON(b []byte, extra func([]byte) []byte) []byte {
 
 // appendMemoized appends what appendJSON would, taking the fixed parts from
 // the card in memo (rendering and storing it first when the memo is empty).
-// at is the station's location as the index holds it.
+// at is the station's location as the index holds it (the station's own).
 func (v stationView) appendMemoized(b []byte, memo *search.Memo, at orb.Point, extra func([]byte) []byte) []byte {
 	c := memo.Load()
 	if c == nil {
 		c = stationCard(v.s)
 		memo.Store(c)
 	}
-	mid, tail := binary.LittleEndian.Uint32(c), binary.LittleEndian.Uint32(c[4:])
-	b = append(b, c[cardHeader:mid]...)
-	b = v.appendLocation(b, at)
+	head := cardOffset(c, cardHead)
+	mid, tail := cardOffset(c, cardMiddle), cardOffset(c, cardTail)
+	b = append(b, c[cardHeader:head]...)
+	if i := crsSlot(v.crs); i >= 0 {
+		b = append(b, c[cardOffset(c, i):cardOffset(c, i+1)]...)
+	} else {
+		b = v.appendLocation(b, at) // never: ParseCRS admits only the three
+	}
 	b = append(b, c[mid:tail]...)
-	b = v.appendOpenNow(b)
+	if cardOffset(c, cardFlags)&cardHasNotices != 0 {
+		b = v.appendOpenNow(b)
+	} else {
+		b = strconv.AppendBool(b, memoOpenAt(memo, v.s, v.at))
+	}
 	b = append(b, c[tail:]...)
 	if extra != nil {
 		b = extra(b)
@@ -85,23 +104,89 @@ func (v stationView) appendMemoized(b []byte, memo *search.Memo, at orb.Point, e
 	return append(b, '}')
 }
 
-// cardHeader is the size of a card's header: where its middle and its tail
-// begin, as two little-endian uint32s.
-const cardHeader = 8
+// memoOpenAt is s.OpenAt(at) for a station without notices, kept in the
+// memo's word for the minute of at: without notices, whether a station is
+// open changes only on a minute (its hours are told in minutes, in a zone a
+// whole number of hours from UTC), and the copy a memo belongs to never
+// changes. Most questions are about now, so most answers read the word
+// instead of the station's status and hours. The word is (minute+1)<<1 | open.
+func memoOpenAt(memo *search.Memo, s *station.Station, at time.Time) bool {
+	u := at.Unix()
+	if u < 0 || u >= 1<<61 {
+		return s.OpenAt(at)
+	}
+	key := uint64(u/60) + 1
+	if w := memo.Word(); w>>1 == key {
+		return w&1 == 1
+	}
+	open := s.OpenAt(at)
+	w := key << 1
+	if open {
+		w |= 1
+	}
+	memo.SetWord(w)
+	return open
+}
+
+// A card is a header of cardHeader bytes — little-endian uint32s: where the
+// location in each crs begins (cardWGS84 … cardBD09), where the head ends
+// and the middle and the tail begin, and flags — then the head, the three
+// locations, the middle and the tail.
+const (
+	cardWGS84 = iota // the head ends and the WGS-84 location begins
+	cardGCJ02
+	cardBD09
+	cardMiddle // the locations end
+	cardTail
+	cardFlags
+	cardFields
+
+	cardHead   = cardWGS84
+	cardHeader = 4 * cardFields
+
+	cardHasNotices = 1 // flag: open_now and the notices depend on the instant
+)
+
+// cardCRS are the systems a card holds the location in, in slot order.
+var cardCRS = [3]geo.CRS{geo.WGS84, geo.GCJ02, geo.BD09}
+
+// crsSlot is crs's slot in a card, -1 for none.
+func crsSlot(crs geo.CRS) int {
+	switch crs {
+	case geo.WGS84:
+		return cardWGS84
+	case geo.GCJ02:
+		return cardGCJ02
+	case geo.BD09:
+		return cardBD09
+	}
+	return -1
+}
+
+func cardOffset(c []byte, field int) uint32 { return binary.LittleEndian.Uint32(c[4*field:]) }
 
 // stationCard renders the fixed parts of s's JSON into one buffer of
 // exactly their size: cards are kept for as long as the station is indexed.
 func stationCard(s *station.Station) []byte {
 	scratch := cardScratch.Get().(*[]byte)
 	defer cardScratch.Put(scratch)
+	var at [cardFields]uint32
 	c := append((*scratch)[:0], make([]byte, cardHeader)...)
 	c = appendHead(c, s)
-	mid := len(c)
+	for i, crs := range cardCRS {
+		at[i] = uint32(len(c))
+		c = stationView{s: s, crs: crs}.appendLocation(c, s.Location)
+	}
+	at[cardMiddle] = uint32(len(c))
 	c = appendMiddle(c, s)
-	tail := len(c)
+	at[cardTail] = uint32(len(c))
 	c = appendTail(c, s)
-	binary.LittleEndian.PutUint32(c, uint32(mid))
-	binary.LittleEndian.PutUint32(c[4:], uint32(tail))
+	if len(s.Notices) > 0 {
+		at[cardFlags] |= cardHasNotices
+	}
+	for i, x := range at {
+		binary.LittleEndian.PutUint32(c[4*i:], x)
+	}
 	*scratch = c
 	return bytes.Clone(c)
 }
@@ -125,9 +210,9 @@ func appendHead(b []byte, s *station.Station) []byte {
 // appendLocation appends the coordinates of p (WGS-84) in the view's crs.
 func (v stationView) appendLocation(b []byte, p orb.Point) []byte {
 	loc := geo.FromWGS84(p, v.crs)
-	b = appendFloat(b, round7(loc[1]))
+	b = appendRounded(b, loc[1], 7)
 	b = append(b, `,"lng":`...)
-	b = appendFloat(b, round7(loc[0]))
+	b = appendRounded(b, loc[0], 7)
 	b = append(b, `,"crs":"`...)
 	return append(b, v.crs...)
 }
@@ -302,6 +387,49 @@ func appendFloat(b []byte, f float64) []byte {
 	}
 	return b
 }
+
+// appendRounded appends what appendFloat(b, math.Round(v*10^digits)/10^digits)
+// does (round2 and round7 are such roundings), for digits up to 7, without
+// strconv's search for the shortest float: the rounded value is the integer
+// r/10^digits, and while r is below 10^15 a float64 tells such decimals
+// apart by their digits alone, so the shortest form of the rounded float is
+// r's digits with the decimal point put back and trailing zeros dropped.
+// Zero (which may be -0), tiny values (written 1e-7 by appendFloat) and
+// the rest go to appendFloat. TestAppendRoundedMatchesAppendFloat holds the
+// two to the same bytes.
+func appendRounded(b []byte, v float64, digits int) []byte {
+	scale := pow10[digits]
+	r := math.Round(v * scale)
+	neg := r < 0
+	if neg {
+		r = -r
+	}
+	if !(r >= scale/1e6 && r < 1e15) || r == 0 { // also NaN
+		return appendFloat(b, math.Round(v*scale)/scale)
+	}
+	if neg {
+		b = append(b, '-')
+	}
+	n, unit := uint64(r), uint64(scale)
+	b = strconv.AppendUint(b, n/unit, 10)
+	frac := n % unit
+	if frac == 0 {
+		return b
+	}
+	for digits > 0 && frac%10 == 0 {
+		frac /= 10
+		digits--
+	}
+	b = append(b, '.')
+	var d [7]byte
+	for i := digits - 1; i >= 0; i-- {
+		d[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	return append(b, d[:digits]...)
+}
+
+var pow10 = [8]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7}
 
 const hexDigits = "0123456789abcdef"
 

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -115,8 +116,15 @@ func TestMemoizedRenderingMatchesFields(t *testing.T) {
 	hours := []string{`{"always_open":true}`, `{"weekly":{"sun":[["22:00","06:00"]]},"closed_dates":["2027-01-28"]}`,
 		`{"weekly":{"mon":[["08:00","12:00"],["13:00","18:00"]],"sat":[["00:00","24:00"]]}}`}
 	pick := func(xs []string) string { return xs[rng.IntN(len(xs))] }
+	cst := time.FixedZone("CST", 8*3600)
 	for i := range 2000 {
-		h, err := station.ParseHours([]byte(pick(hours)))
+		at := time.Unix(1.7e9+rng.Int64N(1e8), rng.Int64N(1e9))
+		hoursJSON := pick(hours)
+		if rng.IntN(2) == 0 { // open for one minute right after at: open_now flips within the questions below
+			open := at.In(cst).Add(time.Minute)
+			hoursJSON = fmt.Sprintf(`{"weekly":{%q:[[%q,%q]]}}`, strings.ToLower(open.Weekday().String()[:3]), open.Format("15:04"), open.Add(time.Minute).Format("15:04"))
+		}
+		h, err := station.ParseHours([]byte(hoursJSON))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,23 +139,43 @@ func TestMemoizedRenderingMatchesFields(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			s.ContactPhone = pick(texts)
 		}
-		crs := []geo.CRS{geo.WGS84, geo.GCJ02, geo.BD09}[rng.IntN(3)]
-		at := time.Unix(1.7e9+rng.Int64N(1e8), 0)
-		v := stationView{s, crs, at}
+		if rng.IntN(3) == 0 { // notices: open_now and notices then depend on the instant, to the nanosecond
+			for range 1 + rng.IntN(3) {
+				from := at.Add(time.Duration(rng.Int64N(int64(4*time.Hour))) - 2*time.Hour)
+				s.Notices = append(s.Notices, station.Notice{ID: uuid.New(), Kind: []station.NoticeKind{station.TemporarilyClosed, station.AmenityUnavailable}[rng.IntN(2)],
+					Amenity: 1 << rng.IntN(len(station.Amenities)), From: from, Until: from.Add(time.Duration(1 + rng.Int64N(int64(3*time.Hour)))), Message: pick(texts)})
+			}
+		}
 		extra := func(b []byte) []byte { return append(b, `,"distance_m":`+strconv.Itoa(i)...) }
-		want := v.appendJSON([]byte("["), extra)
 		var memo search.Memo
-		for pass := range 2 {
+		// One memo serves many questions: each crs, and instants in the
+		// same minute, the minutes around it (the memo's word keeps
+		// open_now for a minute), across an opening hour and far away.
+		for pass := range 12 {
+			crs := []geo.CRS{geo.WGS84, geo.GCJ02, geo.BD09}[rng.IntN(3)]
+			when := at
+			switch rng.IntN(5) {
+			case 0:
+				when = at.Truncate(time.Minute).Add(time.Duration(rng.Int64N(int64(time.Minute))))
+			case 1:
+				when = at.Add(time.Duration(rng.Int64N(int64(3*time.Minute))) - 30*time.Second)
+			case 2:
+				when = at.Add(time.Duration(rng.Int64N(int64(48*time.Hour))) - 24*time.Hour)
+			case 3:
+				when = time.Unix(rng.Int64N(4e9)-1e9, rng.Int64N(1e9)) // before 1970 too
+			}
+			v := stationView{s, crs, when}
+			want := v.appendJSON([]byte("["), extra)
 			got := v.appendMemoized([]byte("["), &memo, s.Location, extra)
 			if !bytes.Equal(got, want) {
-				t.Fatalf("station %d, pass %d: memoized\n%s\nfields\n%s", i, pass, got, want)
+				t.Fatalf("station %d, pass %d (%s at %s): memoized\n%s\nfields\n%s", i, pass, crs, when, got, want)
 			}
 			if memo.Load() == nil {
 				t.Fatalf("station %d: the memo is still empty after rendering", i)
 			}
-		}
-		if got := v.appendMemoized([]byte("["), nil, s.Location, extra); !bytes.Equal(got, want) {
-			t.Fatalf("station %d without a memo:\n%s\nwant\n%s", i, got, want)
+			if got := v.appendMemoized([]byte("["), nil, s.Location, extra); !bytes.Equal(got, want) {
+				t.Fatalf("station %d without a memo:\n%s\nwant\n%s", i, got, want)
+			}
 		}
 	}
 }
@@ -205,5 +233,54 @@ func TestStationViewWithTruthIsValidJSON(t *testing.T) {
 	}
 	if strings.Contains(string(b), "zhangwei") {
 		t.Errorf("the view names who verified: %s", b)
+	}
+}
+
+// appendRounded must write what appendFloat writes of the rounded value,
+// byte for byte, for every magnitude and sign a distance, bearing or
+// coordinate can take and for the values around its limits.
+func TestAppendRoundedMatchesAppendFloat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	check := func(v float64, digits int) {
+		t.Helper()
+		scale := math.Pow10(digits)
+		want := string(appendFloat([]byte("x"), math.Round(v*scale)/scale))
+		if got := string(appendRounded([]byte("x"), v, digits)); got != want {
+			t.Fatalf("appendRounded(%v, %d) = %s, appendFloat of the rounded value = %s", v, digits, got, want)
+		}
+	}
+	special := []float64{0, math.Copysign(0, -1), -0.001, 0.004, 0.005, 0.0049999, 0.015, 1e-8, 5e-8, 1e-7, 9.9e-7, 1e-6, 1.05e-6,
+		0.5, 1, 10, 100, 359.995, 359.994, 360, 1.005, 2.675, 1e9, 1e13, 9.99999999e12, 1e14, 1e15, 1e16, 1e21, 1e22,
+		math.MaxFloat64, math.SmallestNonzeroFloat64, math.Inf(1), math.Inf(-1), math.NaN(), 8.999999999999999e7, 1e8}
+	for _, digits := range []int{0, 2, 7} {
+		for _, v := range special {
+			check(v, digits)
+			check(-v, digits)
+		}
+	}
+	for range 2_000_000 {
+		digits := []int{2, 7}[rng.IntN(2)]
+		var v float64
+		switch rng.IntN(4) {
+		case 0: // distances and bearings
+			v = rng.Float64() * 400000
+		case 1: // coordinates
+			v = rng.Float64()*360 - 180
+		case 2: // any magnitude
+			v = math.Ldexp(rng.Float64(), rng.IntN(120)-70)
+			if rng.IntN(2) == 0 {
+				v = -v
+			}
+		default: // exactly on and next to a rounding boundary
+			scale := math.Pow10(digits)
+			v = (float64(rng.Int64N(1e10)) + 0.5) / scale
+			v = math.Nextafter(v, []float64{0, math.Inf(1), v}[rng.IntN(3)])
+		}
+		check(v, digits)
+	}
+	for _, v := range []float64{0, 359.994, 359.995, 359.999, 360, 12.345, math.NaN()} {
+		if got, want := string(appendBearing(nil, v)), string(appendFloat(nil, roundBearing(v))); got != want {
+			t.Fatalf("appendBearing(%v) = %s, want %s", v, got, want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -37,6 +38,14 @@ func roundBearing(v float64) float64 {
 		return r
 	}
 	return 0
+}
+
+// appendBearing appends roundBearing(v) as appendFloat would.
+func appendBearing(b []byte, v float64) []byte {
+	if round2(v) < 360 {
+		return appendRounded(b, v, 2)
+	}
+	return append(b, '0')
 }
 
 // nearestQuery is a parsed GET /v1/stations/nearest.
@@ -141,9 +150,9 @@ func (s *server) nearest(c echo.Context) error {
 		// open_now is told at the instant the client asked about.
 		b = stationView{h.Station, nq.CRS, nq.At}.appendMemoized(b, h.Memo, h.Point, func(b []byte) []byte {
 			b = append(b, `,"distance_m":`...)
-			b = appendFloat(b, round2(h.DistanceM))
+			b = appendRounded(b, h.DistanceM, 2)
 			b = append(b, `,"bearing_deg":`...)
-			return appendFloat(b, roundBearing(h.BearingDeg))
+			return appendBearing(b, h.BearingDeg)
 		})
 	}
 	b = appendPageEnd(b, nq.CRS, version)
@@ -180,10 +189,28 @@ func appendPageEnd(b []byte, crs geo.CRS, version int64) []byte {
 // indexHeaders tell the client how fresh the search index is.
 func (s *server) indexHeaders(c echo.Context) {
 	if t := s.Search.SyncedAt(); !t.IsZero() {
-		age := max(0, time.Since(t).Seconds())
-		c.Response().Header().Set("X-Index-Age", strconv.FormatFloat(math.Floor(age), 'f', 0, 64))
+		c.Response().Header()["X-Index-Age"] = indexAgeValue(int64(math.Floor(max(0, time.Since(t).Seconds()))))
 	}
 }
+
+// indexAgeValue is X-Index-Age's value for age seconds. The last one made
+// is shared by every answer until the age changes (a full slice: an Add
+// would copy, not write into it), which spares each answer two allocations.
+func indexAgeValue(age int64) []string {
+	if v := lastIndexAge.Load(); v != nil && v.age == age {
+		return v.value
+	}
+	v := &indexAge{age, []string{strconv.FormatInt(age, 10)}[:1:1]}
+	lastIndexAge.Store(v)
+	return v.value
+}
+
+type indexAge struct {
+	age   int64
+	value []string
+}
+
+var lastIndexAge atomic.Pointer[indexAge]
 
 type routeRequest struct {
 	Polyline  [][]float64 `json:"polyline"`
@@ -267,9 +294,9 @@ func (s *server) alongRoute(c echo.Context) error {
 		}
 		b = stationView{h.Station, crs, at}.appendMemoized(b, h.Memo, h.Station.Location, func(b []byte) []byte {
 			b = append(b, `,"along_m":`...)
-			b = appendFloat(b, round2(h.AlongM))
+			b = appendRounded(b, h.AlongM, 2)
 			b = append(b, `,"off_route_m":`...)
-			return appendFloat(b, round2(h.OffM))
+			return appendRounded(b, h.OffM, 2)
 		})
 	}
 	b = appendPageEnd(b, crs, version)

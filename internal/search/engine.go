@@ -70,7 +70,30 @@ type snapshot struct {
 // indexed copy never changes — a write indexes a new copy with a new memo —
 // so a memo never goes stale. Concurrent readers may both fill an empty
 // memo; they must fill it with the same bytes.
-type Memo struct{ p atomic.Pointer[[]byte] }
+//
+// A memo also holds one word for a value derived from the copy and from
+// something a query varies, which a reader keeps for the next query that
+// asks the same (the API keeps open_now for the last minute asked about).
+// Readers may overwrite each other's word; a word must say what it is about.
+type Memo struct {
+	p    atomic.Pointer[[]byte]
+	word atomic.Uint64
+}
+
+// Word returns the memo's word, 0 when it was never set or m is nil.
+func (m *Memo) Word() uint64 {
+	if m == nil {
+		return 0
+	}
+	return m.word.Load()
+}
+
+// SetWord sets the memo's word; a nil m ignores it.
+func (m *Memo) SetWord(w uint64) {
+	if m != nil {
+		m.word.Store(w)
+	}
+}
 
 // Load returns the memo's bytes, nil when it is empty or m is nil.
 func (m *Memo) Load() []byte {
@@ -235,6 +258,7 @@ func (e *Engine) Apply(stations ...*station.Station) int {
 	next.deltaMemo = make([]Memo, len(deltaSt))
 	for i, j := range kept {
 		next.deltaMemo[i].p.Store(old.deltaMemo[j].p.Load())
+		next.deltaMemo[i].word.Store(old.deltaMemo[j].word.Load())
 	}
 	next.delta = geo.NewIndex(items(deltaSt))
 	e.cur.Store(next)

@@ -1,0 +1,11 @@
+//go:build !linux
+
+package auth
+
+import "errors"
+
+// lowerThreadPriority does nothing where a thread's priority cannot be set
+// on its own: the check still runs on a thread of its own.
+func lowerThreadPriority() {}
+
+func threadNice() (int, error) { return 0, errors.New("not on this system") }
