@@ -194,7 +194,7 @@ func errOutOfScope(a *Application) error {
 // decided is the worker's notification of a decided application: the
 // result and the amount, never the narrative.
 func decided(a *Application) *notify.Event {
-	data := map[string]string{"result": "已批准", "amount": strconv.Itoa(a.AmountApproved) + " 元"}
+	data := map[string]string{"result": "已批准", "amount_yuan": strconv.Itoa(a.AmountApproved)}
 	if a.Status == Rejected {
 		data = map[string]string{"result": "未获批准", "reason": a.RejectReason}
 	}

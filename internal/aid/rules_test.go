@@ -91,7 +91,7 @@ func TestSmallAmountIsDecidedByOneReviewer(t *testing.T) {
 	if err != nil || a.Status != Approved || a.AmountApproved != 1200 || d.Step != 1 || d.StaffID != county.StaffID || d.AmountYuan != 1200 {
 		t.Fatalf("approve: %v %+v %+v", err, a, d)
 	}
-	if ev == nil || ev.Name != notify.AidDecided || ev.Data["amount"] != "1200 元" || strings.Contains(strings.Join(mapValues(ev.Data), ""), "母亲") {
+	if ev == nil || ev.Name != notify.AidDecided || ev.Data["amount_yuan"] != "1200" || strings.Contains(strings.Join(mapValues(ev.Data), ""), "母亲") {
 		t.Errorf("event %+v", ev)
 	}
 	if _, _, err := RejectApplication(&a, county, "no", now); apperr.CodeOf(err) != apperr.Conflict {

@@ -166,6 +166,10 @@ func writeActivity(c echo.Context, status int, a *activity.Activity) error {
 }
 
 func (s *server) getActivity(c echo.Context) error {
+	if principal(c).IsDonor() {
+		// A caring unit's account pledges wishes and nothing else.
+		return apperr.New(apperr.Forbidden, "this endpoint is for workers signed in from the mini-program")
+	}
 	id, err := activityID(c)
 	if err != nil {
 		return err
@@ -231,6 +235,10 @@ var (
 )
 
 func (s *server) listActivities(c echo.Context) error {
+	if principal(c).IsDonor() {
+		// A caring unit's account pledges wishes and nothing else.
+		return apperr.New(apperr.Forbidden, "this endpoint is for workers signed in from the mini-program")
+	}
 	var p apperr.Problems
 	q := c.QueryParams()
 	staff := principal(c).IsStaff()

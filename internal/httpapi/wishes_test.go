@@ -230,6 +230,8 @@ func TestDonorCannotActAsDistrictStaff(t *testing.T) {
 		"GET /v1/amenities": true, "POST /v1/auth/staff/login": true, "POST /v1/auth/wechat/login": true, "POST /v1/auth/logout": true,
 		"GET /v1/stations": true, "GET /v1/stations/nearest": true, "GET /v1/stations/changes": true, "POST /v1/stations/along-route": true,
 		"GET /v1/stations/:id": true, "GET /v1/wishes": true, "GET /v1/wishes/:id": true, "POST /v1/wishes/:id/pledge": true,
+		// Public reads: a station's photos, their files, the inspection checklist.
+		"GET /v1/stations/:id/photos": true, "GET /v1/photos/:file": true, "HEAD /v1/photos/:file": true, "GET /v1/inspection-checklist": true,
 	}
 	checked := 0
 	for route := range httpapi.QueryParams() {

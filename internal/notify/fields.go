@@ -21,16 +21,18 @@ var Fields = map[string][]string{
 	// (empty when approved); decided_at; membership_no when approved.
 	MembershipDecided: {"result", "reason", "decided_at", "membership_no"},
 	// title: the activity's title; starts_at; place: the station's name or
-	// the address; position: the position the worker held (e.g. "1").
-	WaitlistPromoted: {"title", "starts_at", "place", "position"},
+	// the address; position: the position the worker held (e.g. "1");
+	// result: the words of the promotion (候补成功，已为您保留名额).
+	WaitlistPromoted: {"title", "starts_at", "place", "position", "result"},
 	// title: the benefit's title; expires_at: when the claim expires; code:
 	// the 8-character code staff ask for.
 	ClaimExpiring: {"title", "expires_at", "code"},
 	// title: the wish's title; donor: the caring unit's name (or 工会);
-	// pledged_at.
-	WishPledged: {"title", "donor", "pledged_at"},
-	// title: the wish's title; delivered_at.
-	WishDelivered: {"title", "delivered_at"},
+	// pledged_at; status: the wish's state in words (已有爱心单位认领).
+	WishPledged: {"title", "donor", "pledged_at", "status"},
+	// title: the wish's title; delivered_at; status: what the worker
+	// should do next, in words.
+	WishDelivered: {"title", "delivered_at", "status"},
 	// result: 已批准 or 未批准; amount_yuan: the amount approved ("1500");
 	// reason: the staff's reason when rejected; decided_at.
 	AidDecided: {"result", "amount_yuan", "reason", "decided_at"},

@@ -210,4 +210,14 @@ func TestNoTableHoldsAPrecisePoint(t *testing.T) {
 
 // stationCoordinateColumns are the columns that hold a station's own
 // coordinates (a public place, not a person's).
-var stationCoordinateColumns = []string{"stations.lat", "stations.lng"}
+//
+// activities.lat/lng are where an activity takes place (a venue staff enter,
+// as stations'); the others only match the name pattern: a WeChat template
+// id ("template" holds "lat"), a partner's rate, a map platform ("platform").
+// None holds where a worker searched from.
+var stationCoordinateColumns = []string{
+	"activities.lat", "activities.lng",
+	"notification_subscriptions.template_id", "partners.rate_per_second",
+	"station_map_listings.platform",
+	"stations.lat", "stations.lng",
+}

@@ -194,7 +194,7 @@ func TestDeliveryEventWrittenOnce(t *testing.T) {
 		t.Errorf("%d wish_delivered events, want 1", c)
 	}
 	var total int
-	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM notification_outbox WHERE worker_id = $1`, workerID).Scan(&total); err != nil || total != 2 {
+	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM notification_outbox WHERE worker_id = $1 AND event LIKE 'wish_%'`, workerID).Scan(&total); err != nil || total != 2 {
 		t.Errorf("%d events for the worker (%v), want 2: pledged, delivered", total, err)
 	}
 }
