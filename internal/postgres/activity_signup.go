@@ -211,29 +211,73 @@ func (s *ActivityStore) Cancel(ctx context.Context, activityID, workerID uuid.UU
 		if err := check(a, sg); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE activity_signups SET status = 'cancelled', cancelled_at = $2 WHERE id = $1`, sg.ID, now); err != nil {
-			return err
-		}
-		was := sg.Status
-		sg.Status, sg.CancelledAt = activity.SignupCancelled, now
-		out = sg
-		if was == activity.SignupWaitlisted {
-			_, err := tx.Exec(ctx, `UPDATE activities SET waitlisted = waitlisted - 1 WHERE id = $1`, activityID)
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE activities SET confirmed = confirmed - 1 WHERE id = $1`, activityID); err != nil {
-			return err
-		}
-		a.Confirmed--
-		if a.Waitlisted == 0 {
-			return nil
-		}
-		return promote(ctx, tx, a, 1, now, func(p activity.Signup) { promoted = &p })
+		out, promoted, err = cancelLocked(ctx, tx, a, sg, now)
+		return err
 	})
 	if err != nil {
 		return activity.Signup{}, nil, interpretError(err, "sign-up")
 	}
 	return out, promoted, nil
+}
+
+// cancelLocked cancels sign-up sg of activity a, whose row the transaction
+// holds, and promotes the first in line into a place it frees.
+func cancelLocked(ctx context.Context, tx pgx.Tx, a *activity.Activity, sg activity.Signup, now time.Time) (activity.Signup, *activity.Signup, error) {
+	var promoted *activity.Signup
+	if _, err := tx.Exec(ctx, `UPDATE activity_signups SET status = 'cancelled', cancelled_at = $2 WHERE id = $1`, sg.ID, now); err != nil {
+		return sg, nil, err
+	}
+	was := sg.Status
+	sg.Status, sg.CancelledAt = activity.SignupCancelled, now
+	if was == activity.SignupWaitlisted {
+		_, err := tx.Exec(ctx, `UPDATE activities SET waitlisted = waitlisted - 1 WHERE id = $1`, a.ID)
+		return sg, nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE activities SET confirmed = confirmed - 1 WHERE id = $1`, a.ID); err != nil {
+		return sg, nil, err
+	}
+	a.Confirmed--
+	if a.Waitlisted == 0 {
+		return sg, nil, nil
+	}
+	err := promote(ctx, tx, a, 1, now, func(p activity.Signup) { promoted = &p })
+	return sg, promoted, err
+}
+
+// eraseSignups cancels an erased worker's places in activities that have
+// not started, so that the next in line gets them, as if the worker had
+// cancelled each; what they attended stays, for the rosters and counts.
+// Activities are locked in the order of their ids, so two erasures cannot
+// deadlock.
+func eraseSignups(ctx context.Context, tx pgx.Tx, workerID uuid.UUID, now time.Time) error {
+	rows, err := tx.Query(ctx, `SELECT s.activity_id FROM activity_signups s JOIN activities a ON a.id = s.activity_id
+		WHERE s.worker_id = $1 AND s.status IN ('confirmed', 'waitlisted') AND a.status = 'published' AND a.starts_at > $2
+		ORDER BY s.activity_id`, workerID, now)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		a, err := lockActivity(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		sg, err := scanSignup(tx.QueryRow(ctx, `SELECT `+signupColumns+` FROM activity_signups
+			WHERE activity_id = $1 AND worker_id = $2 AND status IN ('confirmed', 'waitlisted') FOR UPDATE`, id, workerID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, _, err := cancelLocked(ctx, tx, a, sg, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CheckIn implements activity.Store.

@@ -370,3 +370,45 @@ func TestActivitySignupsAndCancellationsRace(t *testing.T) {
 		}
 	}
 }
+
+// Erasing an account (DELETE /v1/me) gives up the worker's places in
+// activities still to come, as cancelling would: the first in line takes a
+// freed place, with its notification, and a place in line is closed up; a
+// sign-up for an activity already started stays, for its roster.
+func TestErasureFreesTheWorkersPlaces(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 1)
+	ctx := context.Background()
+	svc := e.activityService(0)
+	full, queue := e.mustActivity(1), e.mustActivity(1)
+	ws := e.mustWorkers(4)
+	gone := ws[0]
+	// full: gone confirmed, ws[1] first in line. queue: ws[2] confirmed,
+	// gone first in line, ws[3] second.
+	for i, su := range []struct {
+		w uuid.UUID
+		a *activity.Activity
+	}{{gone, full}, {ws[1], full}, {ws[2], queue}, {gone, queue}, {ws[3], queue}} {
+		if _, _, err := svc.SignUp(ctx, su.w, su.a.ID, fmt.Sprint("e", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := postgres.NewWorkerStore(e.pools[0]).Erase(ctx, gone, e.clock(), "worker:self"); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := svc.MySignup(ctx, ws[1], full.ID); s.Status != activity.SignupConfirmed {
+		t.Errorf("the first in line after the erased worker's place was freed: %s", s.Status)
+	}
+	if n := len(e.outbox(ws[1])); n != 1 {
+		t.Errorf("the promoted worker has %d notifications, want 1", n)
+	}
+	if s, _ := svc.MySignup(ctx, ws[3], queue.ID); s.Status != activity.SignupWaitlisted || s.Position != 1 {
+		t.Errorf("the second in line after the erased worker left the line: %s at %d, want waitlisted at 1", s.Status, s.Position)
+	}
+	for _, a := range []*activity.Activity{full, queue} {
+		confirmed, waitlisted, rows := e.counts(a.ID)
+		if confirmed != rows["confirmed"] || waitlisted != rows["waitlisted"] || confirmed != 1 || rows["cancelled"] != 1 {
+			t.Errorf("activity %s: counters %d/%d, rows %v", a.ID, confirmed, waitlisted, rows)
+		}
+	}
+}

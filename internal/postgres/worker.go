@@ -152,6 +152,10 @@ func (s *WorkerStore) Erase(ctx context.Context, id uuid.UUID, now time.Time, de
 		if err := eraseWishesAndAid(ctx, tx, id, now); err != nil {
 			return err
 		}
+		// Places held in activities still to come go to the next in line.
+		if err := eraseSignups(ctx, tx, id, now); err != nil {
+			return err
+		}
 		// Notifications not yet sent are dropped with their words, and the
 		// subscriptions forgotten (issue 12 section 4).
 		if _, err := tx.Exec(ctx, `UPDATE notification_outbox SET status = 'dropped', result = 'erased', delivered_at = $2, data = '{}'
