@@ -21,6 +21,7 @@ func init() {
 		"must hold at most %d photo ids":                                      "最多 %d 个照片编号",
 		"must not be before %s":                                               "不能早于 %s",
 		"must not be in the future":                                           "不能是将来的日期",
+		"is not a photo of this station (see GET /v1/stations/{id}/photos)":   "不是本站点的照片（见 GET /v1/stations/{id}/photos）",
 		"names a photo already listed":                                        "与前面的照片重复",
 		"only staff of the city or the province may recognise a station of district %s as a most beautiful station": "只有市级或省级工作人员可以将 %s 的站点评为最美站点",
 		"send add (for today) or date and count (to set a day)":                                                     "请发送 add（计入今天），或 date 和 count（设定某天的数量）",

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -106,8 +107,12 @@ func TestMapListingsStarsAndRecognition(t *testing.T) {
 	}
 
 	// An inspection passing everything, with one listing: 11 points, 4 stars.
+	photo, r := e.upload(county, st.ID, phoneJPEG(t, 400, 300, 40), "image/jpeg", "")
+	if r.Status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
 	r = e.do(req{Method: "POST", Path: path + "/inspections", Token: county, Body: map[string]any{"items": allPass(), "notes": "全部合格",
-		"photo_ids": []string{"0193d2a1-0b1c-7d2e-8f3a-4b5c6d7e8f90"}}})
+		"photo_ids": []string{photo.ID}}})
 	var in struct {
 		ID               string
 		Passed           int
@@ -149,6 +154,7 @@ func TestMapListingsStarsAndRecognition(t *testing.T) {
 		{"unknown item", county, map[string]any{"items": unknown}, 400, "items.sauna"},
 		{"not a boolean", county, map[string]any{"items": map[string]any{"toilet": "yes"}}, 400, "items.toilet"},
 		{"bad photo", county, map[string]any{"items": allPass(), "photo_ids": []string{"photo-1"}}, 400, "photo_ids[0]"},
+		{"a photo of no station", county, map[string]any{"items": allPass(), "photo_ids": []string{photo.ID, "0193d2a1-0b1c-7d2e-8f3a-4b5c6d7e8f90"}}, 400, "photo_ids[1]"},
 		{"another county", other, map[string]any{"items": allPass()}, 403, ""},
 	} {
 		r := e.do(req{Method: "POST", Path: path + "/inspections", Token: c.token, Body: c.body})

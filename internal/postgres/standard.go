@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -176,6 +177,9 @@ func (s *StandardStore) RecordInspection(ctx context.Context, id uuid.UUID, buil
 		photos := in.PhotoIDs
 		if photos == nil {
 			photos = []uuid.UUID{}
+		}
+		if err := checkInspectionPhotos(ctx, tx, id, photos); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO station_inspections (id, station_id, inspected_at, inspected_by, items, passed, notes, photo_ids, star_level)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -479,4 +483,29 @@ func (s *StandardStore) RecomputeStars(ctx context.Context, stars standard.StarF
 		}
 	}
 	return out, nil
+}
+
+// checkInspectionPhotos refuses photo ids that are not photos of the
+// station: an array cannot hold a foreign key, so the insert's transaction
+// checks them (a photo deleted later leaves its id in the record, which
+// says what was shown at the time).
+func checkInspectionPhotos(ctx context.Context, tx pgx.Tx, stationID uuid.UUID, ids []uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id FROM station_photos WHERE station_id = $1 AND id = ANY($2)`, stationID, ids)
+	if err != nil {
+		return err
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return err
+	}
+	var p apperr.Problems
+	for i, id := range ids {
+		if !slices.Contains(found, id) {
+			p.Add(fmt.Sprintf("photo_ids[%d]", i), "unknown_photo", "is not a photo of this station (see GET /v1/stations/{id}/photos)")
+		}
+	}
+	return p.Err()
 }
