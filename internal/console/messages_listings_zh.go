@@ -6,12 +6,14 @@ package console
 var listingsZhCN = map[string]string{
 	"nav.map_listings": "上图",
 
-	"platform.amap":          "高德地图",
-	"platform.baidu":         "百度地图",
-	"platform.tencent":       "腾讯地图",
-	"platform.short.amap":    "高德",
-	"platform.short.baidu":   "百度",
-	"platform.short.tencent": "腾讯",
+	"platform.amap":                "高德地图",
+	"stations.filter.not_listed":   "上图",
+	"stations.filter.not_listed_n": "未上%s",
+	"platform.baidu":               "百度地图",
+	"platform.tencent":             "腾讯地图",
+	"platform.short.amap":          "高德",
+	"platform.short.baidu":         "百度",
+	"platform.short.tencent":       "腾讯",
 
 	"listing.not_submitted": "未提交",
 	"listing.submitted":     "已提交，待审核",

@@ -58,6 +58,22 @@ func TestStandardsPageListsAndInspects(t *testing.T) {
 	}
 	tb.shot("standards")
 	tb.shotPhone(t, e, "pujiang", "/console/stations/"+st.ID.String()+"/standards", "standards-phone")
+
+	// The station list's 上图 filter: 未上高德 leaves the listed station
+	// out and keeps one that is not; 未上百度 keeps both.
+	e.amenityStation(t, "浦江仙华街道环卫驿站", "330726")
+	tb.open("/console/stations")
+	tb.do(chromedp.SetValue(chromedp.CSS(`select[name=not_listed_on]`), "amap"),
+		chromedp.Click(chromedp.Search(`//form[contains(@class, "filter")]//button[@type="submit"]`)),
+		chromedp.WaitReady(chromedp.Search(`//select[@name="not_listed_on"]/option[@value="amap" and @selected]`)))
+	tb.shot("stations-not-listed")
+	if body := tb.text("main"); strings.Contains(body, "浦江火车站爱心驿站") || !strings.Contains(body, "浦江仙华街道环卫驿站") {
+		t.Errorf("not listed on Amap: %s", body)
+	}
+	tb.open("/console/stations?not_listed_on=baidu")
+	if body := tb.text("main"); !strings.Contains(body, "浦江火车站爱心驿站") || !strings.Contains(body, "浦江仙华街道环卫驿站") {
+		t.Errorf("not listed on Baidu: %s", body)
+	}
 }
 
 // At the door on a phone: three taps of +1, then a day set by hand.

@@ -25,7 +25,7 @@ type stationMapPage struct {
 func (h *handler) stationMap(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	in, _, errs := readStationFilter(r, p, h.Stations.Now())
-	page := stationMapPage{stationListPage: stationListPage{Filter: in, Errors: errs, Statuses: statusOptions(in.Status, true), Stale: staleOptions(in.Stale)}}
+	page := stationMapPage{stationListPage: stationListPage{Filter: in, Errors: errs, Statuses: statusOptions(in.Status, true), Stale: staleOptions(in.Stale), Platforms: notListedOptions(in.NotListedOn)}}
 	page.Districts = districtOptions(p, in.District)
 	bit, _ := station.AmenityBit(in.Amenity)
 	page.Amenities = amenityOptions(bit)

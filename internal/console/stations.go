@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,8 @@ type stationFilter struct {
 	// nobody confirmed or verified for that long.
 	Review bool
 	Stale  string
+	// NotListedOn keeps stations not yet on that map app (上图).
+	NotListedOn string
 }
 
 // staleChoices are the stale_days filter's choices, in days.
@@ -68,6 +71,7 @@ type stationListPage struct {
 	Pager     Pager
 	Errors    map[string]string
 	Stale     []option
+	Platforms []option // the not_listed_on choices
 	// MapURL is the same filter on the map.
 	MapURL string
 }
@@ -89,6 +93,8 @@ func readStationFilter(r *http.Request, p *auth.Principal, now time.Time) (stati
 		Query:    strings.TrimSpace(q.Get("q")),
 		Review:   q.Get("needs_review") == "1",
 		Stale:    q.Get("stale_days"),
+
+		NotListedOn: q.Get("not_listed_on"),
 	}
 	var f station.ListFilter
 	errs := map[string]string{}
@@ -134,6 +140,12 @@ func readStationFilter(r *http.Request, p *auth.Principal, now time.Time) (stati
 		}
 		f.StaleBefore = now.Add(-time.Duration(days) * 24 * time.Hour)
 	}
+	if in.NotListedOn != "" {
+		if !slices.Contains(mapPlatforms, in.NotListedOn) {
+			errs["not_listed_on"] = t("problem.unknown")
+		}
+		f.NotListedOn = in.NotListedOn
+	}
 	if codes, all := p.DistrictScope(); !all {
 		f.Within = append([]string{}, codes...)
 	}
@@ -153,7 +165,7 @@ func readStationFilter(r *http.Request, p *auth.Principal, now time.Time) (stati
 func (h *handler) stationList(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	in, f, errs := readStationFilter(r, p, h.Stations.Now())
-	page := stationListPage{Filter: in, Errors: errs, Statuses: statusOptions(in.Status, true), Stale: staleOptions(in.Stale)}
+	page := stationListPage{Filter: in, Errors: errs, Statuses: statusOptions(in.Status, true), Stale: staleOptions(in.Stale), Platforms: notListedOptions(in.NotListedOn)}
 	page.Districts = districtOptions(p, in.District)
 	bit, _ := station.AmenityBit(in.Amenity)
 	page.Amenities = amenityOptions(bit)
@@ -198,6 +210,18 @@ func staleOptions(selected string) []option {
 	out := []option{{Value: "", Label: t("stations.filter.stale_any"), Selected: selected == ""}}
 	for _, c := range staleChoices {
 		out = append(out, option{Value: c, Label: t("stations.filter.stale_n", c), Selected: selected == c})
+	}
+	return out
+}
+
+// mapPlatforms are the map apps of 上图, in the order the console shows them.
+var mapPlatforms = []string{"amap", "baidu", "tencent"}
+
+// notListedOptions are the not_listed_on choices, "any" first.
+func notListedOptions(selected string) []option {
+	out := []option{{Value: "", Label: t("common.all"), Selected: selected == ""}}
+	for _, pl := range mapPlatforms {
+		out = append(out, option{Value: pl, Label: t("stations.filter.not_listed_n", t("platform.short."+pl)), Selected: selected == pl})
 	}
 	return out
 }
