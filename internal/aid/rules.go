@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"yizhan/internal/apperr"
+	"yizhan/internal/district"
 	"yizhan/internal/notify"
 	yztext "yizhan/internal/text"
 	"yizhan/internal/worker"
@@ -115,7 +116,7 @@ func step(a *Application, by Reviewer) (int, error) {
 			return 0, apperr.New(apperr.Forbidden, "the second approval must come from a different staff member than the first")
 		}
 		if !by.CanManageDistrict(CityOf(a.DistrictCode)) {
-			return 0, apperr.New(apperr.Forbidden, "the second approval needs staff of the city or province of district %s", a.DistrictCode)
+			return 0, apperr.New(apperr.Forbidden, "the second approval needs staff of the city or province of district %s", district.Label(a.DistrictCode))
 		}
 		return 2, nil
 	}

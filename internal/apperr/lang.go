@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/text/language"
 )
@@ -83,19 +84,33 @@ func render(lang Lang, format string, args []any, english string) string {
 	return fmt.Sprintf(format, args...)
 }
 
+// translateWords translates the Words among args, and writes an RFC 3339
+// instant (as the English messages give it, for developers) the way a
+// Chinese reader writes one: 2026-12-15 09:00, in its own offset.
 func translateWords(args []any) []any {
 	var out []any
 	for i, a := range args {
-		w, ok := a.(Word)
-		if !ok {
+		var zh string
+		switch v := a.(type) {
+		case Word:
+			t, ok := zhCN[string(v)]
+			if !ok {
+				continue
+			}
+			zh = t
+		case string:
+			t, ok := readableInstant(v)
+			if !ok {
+				continue
+			}
+			zh = t
+		default:
 			continue
 		}
 		if out == nil {
 			out = append([]any(nil), args...)
 		}
-		if zh, ok := zhCN[string(w)]; ok {
-			out[i] = zh
-		}
+		out[i] = zh
 	}
 	if out == nil {
 		return args
@@ -159,4 +174,20 @@ func Title(code Code, lang Lang) (string, bool) {
 		return t.zh, true
 	}
 	return t.en, true
+}
+
+// readableInstant rewrites an RFC 3339 instant as "2006-01-02 15:04" (with
+// seconds when it has any); anything else is not an instant.
+func readableInstant(s string) (string, bool) {
+	if len(s) < len("2006-01-02T15:04:05Z") || len(s) > 40 || s[4] != '-' || s[10] != 'T' {
+		return "", false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return "", false
+	}
+	if t.Second() != 0 || t.Nanosecond() != 0 {
+		return t.Format("2006-01-02 15:04:05"), true
+	}
+	return t.Format("2006-01-02 15:04"), true
 }

@@ -72,6 +72,23 @@ func TestLocalize(t *testing.T) {
 	if got := Localize(New(LimitReached, "you have claimed this benefit %d time(s) %s, the most allowed", 2, Word("this week")), ZhCN).Message; got != "您本周已领取该福利 2 次，已达上限" {
 		t.Errorf("reordered: %q", got)
 	}
+	// An instant is written as a Chinese reader writes one; English keeps
+	// RFC 3339, and a string that is no instant is left alone.
+	opens := New(NotOpen, "sign-ups for this activity open at %s", "2026-12-15T09:00:00+08:00")
+	if got := Localize(opens, ZhCN).Message; got != "该活动于 2026-12-15 09:00 开始报名" {
+		t.Errorf("instant in zh: %q", got)
+	}
+	if got := Localize(opens, En).Message; got != "sign-ups for this activity open at 2026-12-15T09:00:00+08:00" {
+		t.Errorf("instant in en: %q", got)
+	}
+	if got, ok := readableInstant("2026-12-15T09:00:30.5+08:00"); !ok || got != "2026-12-15 09:00:30" {
+		t.Errorf("seconds: %q %v", got, ok)
+	}
+	for _, s := range []string{"330726", "2026-12-15", "2026-12-15T25:00:00+08:00", "not a timeT00:00:00Z"} {
+		if got, ok := readableInstant(s); ok {
+			t.Errorf("%q read as the instant %q", s, got)
+		}
+	}
 	if got := Localize(&Error{Code: Stale, Message: "the database was busy; try again"}, ZhCN).Message; got != "数据库繁忙，请重试" {
 		t.Errorf("literal: %q", got)
 	}

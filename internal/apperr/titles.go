@@ -27,8 +27,8 @@ var titles = map[Code]title{
 
 	SoldOut:         {"Sold Out", "已领完"},
 	LimitReached:    {"Limit Reached", "已达领取上限"},
-	NotEligible:     {"Not Eligible", "不符合领取条件"},
-	NotOpen:         {"Not Open", "当前不可领取"},
+	NotEligible:     {"Not Eligible", "不符合条件"},
+	NotOpen:         {"Not Open", "当前不可办理"},
 	AlreadyRedeemed: {"Already Redeemed", "已核销"},
 	WrongStation:    {"Wrong Station", "不能在此驿站核销"},
 	Expired:         {"Expired", "已过期"},

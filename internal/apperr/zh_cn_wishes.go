@@ -41,7 +41,7 @@ func init() {
 		"must be true: the union needs your explicit consent to process health and financial data (PIPL art. 29)": "必须为 true：工会处理您的健康和经济状况等敏感个人信息，须取得您的单独同意（《个人信息保护法》第二十九条）",
 		"you may not see aid applications of district %s":                                                         "您无权查看区划 %s 的帮扶申请",
 		"the second approval must come from a different staff member than the first":                              "第二次审批必须由另一位工作人员进行",
-		"the second approval needs staff of the city or province of district %s":                                  "第二次审批须由区划 %s 所在市或省的工作人员进行",
+		"the second approval needs staff of the city or province of district %s":                                  "第二次审批须由 %s 所在市或省的工作人员进行",
 		"the application is already %s":                                                                           "申请已是“%s”状态",
 		"must be 1 to %d yuan: a second approval grants at most what the first approved":                          "必须在 1 到 %d 元之间：第二次审批不能超过第一次审批的金额",
 		"must be 1 to %d yuan: at most what the worker asked for":                                                 "必须在 1 到 %d 元之间：不能超过申请金额",

@@ -93,6 +93,15 @@ func Lookup(code string) (Division, bool) {
 // Name is the division's name, or "" for a code that names none.
 func Name(code string) string { return table[code].Name }
 
+// Label names a division for people: "浦江县（330726）", or the code alone
+// when it names none.
+func Label(code string) string {
+	if n := Name(code); n != "" {
+		return n + "（" + code + "）"
+	}
+	return code
+}
+
 // Exists reports whether code names a division at any level.
 func Exists(code string) bool {
 	_, ok := table[code]

@@ -127,7 +127,7 @@ func (s *Service) SetMostBeautiful(ctx context.Context, staff Staff, stationID u
 	}
 	st, err := s.store.SetMostBeautiful(ctx, stationID, at, staff.ActorName(), func(st *station.Station) error {
 		if !CanRecognise(staff, st.DistrictCode) {
-			return apperr.New(apperr.Forbidden, "only staff of the city or the province may recognise a station of district %s as a most beautiful station", st.DistrictCode)
+			return apperr.New(apperr.Forbidden, "only staff of the city or the province may recognise a station of district %s as a most beautiful station", district.Label(st.DistrictCode))
 		}
 		if on && st.Status == station.Closed {
 			return errClosed(st)
@@ -193,7 +193,7 @@ func scope(staff Staff, code string) (Scope, error) {
 			return sc, nil
 		}
 	}
-	return Scope{}, apperr.New(apperr.Forbidden, "district %s is outside your districts", code)
+	return Scope{}, apperr.New(apperr.Forbidden, "district %s is outside your districts", district.Label(code))
 }
 
 // covers reports whether division d covers division c.
