@@ -325,10 +325,12 @@ const noShowsOf = `(SELECT count(*)::int FROM activity_signups n JOIN activities
 
 // attendeeColumns are what a roster shows of the worker w, unmasked: the
 // real name of their approved application when they are a member, else
-// their nickname; their phone; their no-shows at $2.
+// their nickname; their profile's phone, else the one their approved
+// application gave; their no-shows at $2.
 var attendeeColumns = `coalesce((SELECT ap.real_name FROM membership_applications ap
 		WHERE ap.worker_id = w.id AND ap.status = 'approved' ORDER BY ap.decided_at DESC LIMIT 1), w.nickname, ''),
-	coalesce(w.phone, ''), ` + fmt.Sprintf(noShowsOf, "w.id")
+	coalesce(w.phone, (SELECT ap.phone FROM membership_applications ap
+		WHERE ap.worker_id = w.id AND ap.status = 'approved' ORDER BY ap.decided_at DESC LIMIT 1), ''), ` + fmt.Sprintf(noShowsOf, "w.id")
 
 // Roster implements activity.Store. Names and phones are masked here, so
 // the unmasked ones never leave the store. The worker's name is the real
