@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"time"
+
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -28,7 +30,7 @@ type subscriptionsJSON struct {
 
 func (s *server) acceptSubscriptions(c echo.Context) error {
 	if s.Notify == nil {
-		return apperr.New(apperr.Unavailable, "this server sends no notifications: WeChat is not configured")
+		return apperr.New(apperr.Unavailable, "this server sends no notifications: WeChat is not configured").Retry(time.Hour)
 	}
 	var req subscriptionsRequest
 	if err := readJSON(c, &req); err != nil {
