@@ -27,6 +27,8 @@ var zhCN = map[string]string{
 	"the body could not be read":                                         "无法读取请求体",
 	"the body is larger than %d bytes":                                   "请求体超过 %d 字节",
 	"the body must be sent as %s":                                        "请求体须以 %s 格式发送",
+	"the body must be sent as %s or %s":                                  "请求体须以 %s 或 %s 格式发送",
+	"the body must be sent as one of %s":                                 "请求体须以下列格式之一发送：%s",
 	"the request body could not be decoded: %v":                          "无法解析请求体：%v",
 	"the request body holds data after the JSON value":                   "请求体在 JSON 值之后还有多余内容",
 	"the request body is empty; a JSON value is required":                "请求体为空，需要一个 JSON 值",

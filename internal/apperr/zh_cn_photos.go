@@ -16,6 +16,8 @@ func init() {
 		"the station is closed; photos are added to open stations only":               "驿站已关闭，只能给在用的驿站添加照片",
 		"is required: amap, baidu or tencent":                                         "为必填项：amap、baidu 或 tencent",
 		"must be amap, baidu or tencent":                                              "须为 amap、baidu 或 tencent",
+
+		"send the photo as a JPEG or PNG body (Content-Type: image/jpeg or image/png) or as the file of a multipart/form-data form": "请求体须为 JPEG 或 PNG 图片（Content-Type: image/jpeg 或 image/png），或以 multipart/form-data 表单的文件上传",
 	} {
 		zhCN[en] = zh
 	}

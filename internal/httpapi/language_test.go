@@ -39,6 +39,18 @@ func TestProblemsFollowAcceptLanguage(t *testing.T) {
 		{"a wrong type, then a word", req{Method: "POST", Path: "/v1/stations", Token: admin, Body: `{"name": 3}`}, "invalid",
 			[]string{"Bad Request", "the request has invalid fields", "must be a JSON string, not a number"},
 			[]string{"请求有误", "请求中有字段不正确", "必须是 JSON 字符串，而不是数字"}},
+		// Media types are data, told as they are; the words around them are
+		// the reader's language.
+		{"a photo as text", req{Method: "POST", Path: "/v1/stations/01a2376b-31a9-721e-a710-bde04ce52205/photos", Token: admin, Body: "hello", ContentType: "text/plain"}, "unsupported_media",
+			[]string{"Unsupported Media Type", "send the photo as a JPEG or PNG body (Content-Type: image/jpeg or image/png) or as the file of a multipart/form-data form"},
+			[]string{"不支持的内容类型", "请求体须为 JPEG 或 PNG 图片（Content-Type: image/jpeg 或 image/png），或以 multipart/form-data 表单的文件上传"}},
+		{"a merge patch as text", req{Method: "PATCH", Path: "/v1/stations/01a2376b-31a9-721e-a710-bde04ce52205", Token: admin, Body: "hello", ContentType: "text/plain",
+			Header: map[string]string{"If-Match": `"1"`}}, "unsupported_media",
+			[]string{"Unsupported Media Type", "the body must be sent as application/merge-patch+json or application/json"},
+			[]string{"不支持的内容类型", "请求体须以 application/merge-patch+json 或 application/json 格式发送"}},
+		{"an import as text", req{Method: "POST", Path: "/v1/stations/import", Token: admin, Body: "hello", ContentType: "text/plain"}, "unsupported_media",
+			[]string{"Unsupported Media Type", "the body must be sent as one of application/geo+json, application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+			[]string{"不支持的内容类型", "请求体须以下列格式之一发送：application/geo+json, application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}},
 	} {
 		for _, lang := range []struct {
 			header string
@@ -52,6 +64,9 @@ func TestProblemsFollowAcceptLanguage(t *testing.T) {
 		} {
 			r := tc.r
 			r.Header = map[string]string{}
+			for k, v := range tc.r.Header {
+				r.Header[k] = v
+			}
 			if lang.header != "" {
 				r.Header["Accept-Language"] = lang.header
 			}

@@ -282,7 +282,13 @@ func readBody(c echo.Context, limit int64, types ...string) ([]byte, error) {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || !contains(types, mt) {
-		return nil, apperr.New(apperr.UnsupportedMedia, "the body must be sent as %s", strings.Join(types, " or "))
+		switch len(types) {
+		case 1:
+			return nil, apperr.New(apperr.UnsupportedMedia, "the body must be sent as %s", types[0])
+		case 2:
+			return nil, apperr.New(apperr.UnsupportedMedia, "the body must be sent as %s or %s", types[0], types[1])
+		}
+		return nil, apperr.New(apperr.UnsupportedMedia, "the body must be sent as one of %s", strings.Join(types, ", "))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
 	if err != nil {

@@ -85,8 +85,14 @@ func (s *server) readPhoto(c echo.Context) ([]byte, error) {
 	mt, params, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if mt != "multipart/form-data" {
 		body, err := readBody(c, limit, "image/jpeg", "image/png")
-		if ae := (*apperr.Error)(nil); errors.As(err, &ae) && ae.Code == apperr.TooLarge {
-			return nil, photoTooLarge(limit)
+		if ae := (*apperr.Error)(nil); errors.As(err, &ae) {
+			switch ae.Code {
+			case apperr.TooLarge:
+				return nil, photoTooLarge(limit)
+			case apperr.UnsupportedMedia:
+				return nil, apperr.New(apperr.UnsupportedMedia,
+					"send the photo as a JPEG or PNG body (Content-Type: image/jpeg or image/png) or as the file of a multipart/form-data form")
+			}
 		}
 		return body, err
 	}

@@ -52,6 +52,9 @@ type Staff interface {
 // (photo_count, entrance) in it and returns the station as stored, so the
 // search index can take it.
 type Store interface {
+	// District returns the station's district code as stored, without
+	// locking the station: NotFound when there is none.
+	District(ctx context.Context, stationID uuid.UUID) (string, error)
 	// Add locks the station and calls check with it and its photos. When a
 	// photo of the station already has p.Full, it returns that photo and
 	// existing true, writing nothing. Otherwise it takes p.Slot from check's

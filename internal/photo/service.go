@@ -22,6 +22,9 @@ type Service struct {
 	// changed is told of every station as stored, so that this process's
 	// search index sees the change at once.
 	changed func(...*station.Station)
+	// BeforeDecode, when set (by tests), is called once an upload's
+	// station is approved and before its image is read and decoded.
+	BeforeDecode func()
 	// AfterFiles, when set (by tests), is called once an upload's files
 	// are durable and before its row is written.
 	AfterFiles func()
@@ -48,13 +51,28 @@ func (s *Service) Limits() Limits { return s.proc.Limits() }
 
 // Upload stores a photo of the station: decoded, re-encoded and written
 // durably before its row commits. The same image uploaded again answers
-// the photo stored the first time (created false). Returns TooLarge,
-// UnsupportedMedia, Invalid (a corrupt image), NotFound, Forbidden (a
-// station outside the staff member's districts), Unprocessable (a closed
-// station) or Conflict (the station has MaxPerStation photos).
+// the photo stored the first time (created false). Returns NotFound or
+// Forbidden (a station outside the staff member's districts) before
+// anything is decoded, so that such uploads take no turn to decode; then
+// TooLarge, UnsupportedMedia, Invalid (a corrupt image), Unprocessable (a
+// closed station) or Conflict (the station has MaxPerStation photos).
 func (s *Service) Upload(ctx context.Context, staff Staff, stationID uuid.UUID, data []byte, entrance bool) (Photo, bool, error) {
 	if s.dir == nil {
 		return Photo{}, false, apperr.New(apperr.Unavailable, "photos cannot be stored here: the server has no photo directory (PHOTO_DIR)")
+	}
+	// Checked again in the row's transaction, as the station may move to
+	// another district while the image decodes. Whether it is closed or
+	// full is not told here: a retried upload of a photo already stored
+	// answers that photo all the same, and only its decoded bytes tell it.
+	district, err := s.store.District(ctx, stationID)
+	if err != nil {
+		return Photo{}, false, err
+	}
+	if err := mayManageDistrict(staff, district); err != nil {
+		return Photo{}, false, err
+	}
+	if s.BeforeDecode != nil {
+		s.BeforeDecode()
 	}
 	img, err := s.proc.Process(ctx, data)
 	if err != nil {
@@ -109,8 +127,12 @@ func FreeSlot(photos []Photo) (int, error) {
 }
 
 func mayManage(staff Staff, st *station.Station) error {
-	if !staff.CanManageDistrict(st.DistrictCode) {
-		return apperr.New(apperr.Forbidden, "you may not manage stations of district %s", st.DistrictCode)
+	return mayManageDistrict(staff, st.DistrictCode)
+}
+
+func mayManageDistrict(staff Staff, district string) error {
+	if !staff.CanManageDistrict(district) {
+		return apperr.New(apperr.Forbidden, "you may not manage stations of district %s", district)
 	}
 	return nil
 }

@@ -95,6 +95,13 @@ func savePhotoColumns(ctx context.Context, tx pgx.Tx, stationID uuid.UUID) (*sta
 		WHERE id = $1 RETURNING `+stationColumns, stationID))
 }
 
+// District implements photo.Store.
+func (s *PhotoStore) District(ctx context.Context, stationID uuid.UUID) (string, error) {
+	var code string
+	err := s.db.Pool.QueryRow(ctx, `SELECT district_code FROM stations WHERE id = $1`, stationID).Scan(&code)
+	return code, interpretError(err, "station")
+}
+
 // Add implements photo.Store.
 func (s *PhotoStore) Add(ctx context.Context, p photo.Photo, check func(*station.Station, []photo.Photo) (int, error), write func() error) (photo.Photo, *station.Station, bool, error) {
 	var (

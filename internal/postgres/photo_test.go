@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -233,6 +234,60 @@ func TestRetryScopeAndDelete(t *testing.T) {
 	}
 	if st, _ := postgres.NewStationStore(e.db).Get(ctx, e.station.ID); st.PhotoCount != 0 || st.Entrance != nil {
 		t.Errorf("after the delete the station shows %d photos, entrance %+v", st.PhotoCount, st.Entrance)
+	}
+}
+
+// An upload to a station that does not exist, or outside the staff
+// member's districts, is refused before the image is decoded: it takes no
+// turn from the uploads that may be stored (PHOTO_DECODES).
+func TestUploadRefusedBeforeDecoding(t *testing.T) {
+	t.Parallel()
+	e := newPhotoEnv(t)
+	ctx := context.Background()
+	var decodes atomic.Int32
+	e.svc.BeforeDecode = func() { decodes.Add(1) }
+	staff, other := photoStaff{"330726"}, photoStaff{"330102"}
+	img := testJPEG(t, 1)
+	if _, _, err := e.svc.Upload(ctx, other, e.station.ID, img, false); apperr.CodeOf(err) != apperr.Forbidden {
+		t.Errorf("another county's upload: %v", err)
+	}
+	if _, _, err := e.svc.Upload(ctx, staff, uuid.New(), img, false); apperr.CodeOf(err) != apperr.NotFound {
+		t.Errorf("an upload to no station: %v", err)
+	}
+	if n := decodes.Load(); n != 0 {
+		t.Errorf("refused uploads were decoded %d times", n)
+	}
+	if _, _, err := e.svc.Upload(ctx, staff, e.station.ID, img, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := decodes.Load(); n != 1 {
+		t.Fatalf("an upload that may be stored was decoded %d times", n)
+	}
+	// Another county's retry of a stored photo, too.
+	if _, _, err := e.svc.Upload(ctx, other, e.station.ID, img, false); apperr.CodeOf(err) != apperr.Forbidden {
+		t.Errorf("another county's retry: %v", err)
+	}
+	if n := decodes.Load(); n != 1 {
+		t.Errorf("another county's retry was decoded")
+	}
+}
+
+// The early check does not replace the one in the row's transaction: a
+// station moved to another county while its photo decodes refuses it.
+func TestUploadToAStationMovedMeanwhile(t *testing.T) {
+	t.Parallel()
+	e := newPhotoEnv(t)
+	ctx := context.Background()
+	e.svc.BeforeDecode = func() {
+		if _, err := e.db.Pool.Exec(ctx, `UPDATE stations SET district_code = '330102' WHERE id = $1`, e.station.ID); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, _, err := e.svc.Upload(ctx, photoStaff{"330726"}, e.station.ID, testJPEG(t, 1), false); apperr.CodeOf(err) != apperr.Forbidden {
+		t.Errorf("an upload to a station moved out of the staff's county: %v", err)
+	}
+	if rows, col := e.count(); rows != 0 || col != 0 {
+		t.Errorf("%d rows, photo_count %d; want none", rows, col)
 	}
 }
 
