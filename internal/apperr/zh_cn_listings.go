@@ -21,6 +21,7 @@ func init() {
 		"must be not_submitted, submitted, listed or rejected":                "须为 not_submitted（未提交）、submitted（已提交）、listed（已上图）或 rejected（被驳回）",
 		"must hold at most %d photo ids":                                      "最多 %d 个照片编号",
 		"must not be before %s":                                               "不能早于 %s",
+		"must not be after this month":                                        "不能晚于本月",
 		"must not be in the future":                                           "不能是将来的日期",
 		"is not a photo of this station (see GET /v1/stations/{id}/photos)":   "不是本站点的照片（见 GET /v1/stations/{id}/photos）",
 		"names a photo already listed":                                        "与前面的照片重复",

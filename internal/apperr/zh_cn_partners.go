@@ -6,7 +6,7 @@ var zhCNPartners = map[string]string{
 	"the X-Api-Key header holds no key that Yizhan issued":                                "请求头 X-Api-Key 中的密钥无效，不是驿站平台签发的密钥",
 	"this X-Api-Key has been revoked; ask the union for a new key":                        "该 X-Api-Key 密钥已被吊销，请联系工会重新申请",
 	"partner keys are still loading; try again in a moment":                               "合作平台密钥正在加载，请稍后重试",
-	"this key's rate limit is %s requests a second; slow down":                            "该密钥的限速为每秒 %s 次（平均:瞬时），请降低请求频率",
+	"this key may send %s requests a second, and %d at once; slow down":                   "该密钥每秒最多 %s 次请求，瞬时最多 %d 次，请降低请求频率",
 	"this key's daily quota of %d requests is spent; it renews at midnight, Beijing time": "该密钥今日 %d 次的调用额度已用完，北京时间零点恢复",
 	"the partner's quota cannot be checked just now; try again shortly":                   "暂时无法核对该密钥的调用额度，请稍后重试",
 	"%q is not RATE:BURST, such as 50:100":                                                "%q 不是“每秒次数:瞬时次数”的格式，如 50:100",

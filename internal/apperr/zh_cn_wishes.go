@@ -51,6 +51,7 @@ func init() {
 		"wish":                   "心愿",
 		"wishes":                 "心愿",
 		"aid application":        "帮扶申请",
+		"aid applicant":          "帮扶申请人",
 		"aid applications":       "帮扶申请",
 		"aid decisions":          "帮扶审批记录",
 		"published":              "已发布",

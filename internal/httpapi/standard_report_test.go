@@ -201,6 +201,8 @@ func TestServiceReportReadsBackAsCounted(t *testing.T) {
 		{"?district_code=330702", county, 403},
 		{"?month=2026-13", admin, 400},
 		{"?month=202611", admin, 400},
+		{"?month=9999-12", admin, 400},
+		{"?month=2027-01", admin, 400}, // the clock stands in late 2026
 		{"?district_code=33072", admin, 400},
 		{"", "", 401},
 	} {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,7 +110,8 @@ func (g *Gate) Admit(ctx context.Context, key string) (*Partner, error) {
 	}
 	now := g.now()
 	if ok, wait := e.allow(now); !ok {
-		return &e.Partner, apperr.New(apperr.RateLimited, "this key's rate limit is %s requests a second; slow down", e.Rate.String()).Retry(max(wait, time.Second))
+		return &e.Partner, apperr.New(apperr.RateLimited, "this key may send %s requests a second, and %d at once; slow down",
+			strconv.FormatFloat(e.Rate.PerSecond, 'f', -1, 64), e.Rate.Burst).Retry(max(wait, time.Second))
 	}
 	if err := g.take(ctx, e, now); err != nil {
 		return &e.Partner, err

@@ -225,6 +225,11 @@ func (s *Service) ListingStats(ctx context.Context, staff Staff, code string) ([
 // ServiceReport gathers the month's report within the staff member's
 // districts narrowed to code. Returns Forbidden.
 func (s *Service) ServiceReport(ctx context.Context, staff Staff, code string, m Month) (Report, error) {
+	if m.Start().After(s.Now()) {
+		var p apperr.Problems
+		p.Add("month", "out_of_range", "must not be after this month")
+		return Report{}, p.Err()
+	}
 	sc, err := scope(staff, code)
 	if err != nil {
 		return Report{}, err
