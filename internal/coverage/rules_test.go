@@ -196,10 +196,18 @@ func TestCellsAreLevel13(t *testing.T) {
 		t.Error("centre or validity")
 	}
 	// Suppression and the box: only cells with at least the minimum count
-	// and their centre inside are shown, by id.
+	// of a source and their centre inside are shown, by id; each source is
+	// suppressed on its own before they are added up.
 	a, b, c := CellOf(orb.Point{119.9, 29.45}), CellOf(orb.Point{119.95, 29.45}), CellOf(orb.Point{121, 29.45})
-	got := Shown([]Cell{{b, 5}, {a, 4}, {c, 50}, {a + 2, 9}}, orb.Bound{Min: orb.Point{119.7, 29.3}, Max: orb.Point{120.1, 29.6}}, 5)
-	if d := cmp.Diff([]Cell{{b, 5}}, got); d != "" {
+	d, e, f := CellOf(orb.Point{119.9, 29.5}), CellOf(orb.Point{119.95, 29.5}), CellOf(orb.Point{119.9, 29.55})
+	got := Shown([]RawCell{
+		{b, 5, 0}, {a, 4, 0}, {c, 50, 0}, {a + 2, 9, 0},
+		{d, 1, 4},             // padded to 5: hidden
+		{e, 4, 10}, {f, 6, 2}, // only the part that reaches 5
+	}, orb.Bound{Min: orb.Point{119.7, 29.3}, Max: orb.Point{120.1, 29.6}}, 5)
+	want := []Cell{{b, 5}, {e, 10}, {f, 6}}
+	sortCells(want)
+	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("shown (-want +got):\n%s", d)
 	}
 }
