@@ -195,7 +195,7 @@ func (s *Service) Coverage(ctx context.Context, by *auth.Principal, r Request) (
 	if !by.IsStaff() {
 		return nil, errStaffOnly
 	}
-	if err := r.normalise(s.now()); err != nil {
+	if err := r.normalise(s.now(), s.cfg.Retention); err != nil {
 		return nil, err
 	}
 	if err := s.enter(ctx); err != nil {
@@ -267,7 +267,7 @@ func (s *Service) Suggest(ctx context.Context, by *auth.Principal, r Request, k 
 	if k < 1 || k > MaxSites {
 		p.Add("k", "out_of_range", "must be from 1 to %d", MaxSites)
 	}
-	if err := r.normalise(s.now()); err != nil {
+	if err := r.normalise(s.now(), s.cfg.Retention); err != nil {
 		p.AddAll("", err)
 	}
 	if err := p.Err(); err != nil {

@@ -362,6 +362,12 @@ func TestCoverageRefusesBadQuestions(t *testing.T) {
 		{"source", "bbox=119.7,29.3,120.1,29.6&source=orders", staff, 400, "source"},
 		{"from after to", "bbox=119.7,29.3,120.1,29.6&from=2026-12-01&to=2026-11-01", staff, 400, "from"},
 		{"bad date", "bbox=119.7,29.3,120.1,29.6&from=2026-13-01", staff, 400, "from"},
+		// Today is 2026-11-30 in Shanghai; counts are kept 400 days, from 2025-10-26.
+		{"to tomorrow", "bbox=119.7,29.3,120.1,29.6&to=2026-12-01", staff, 400, "to"},
+		{"from tomorrow", "bbox=119.7,29.3,120.1,29.6&from=2026-12-01", staff, 400, "from"},
+		{"the whole calendar", "bbox=119.7,29.3,120.1,29.6&from=0001-01-01&to=9999-12-31", staff, 400, "from"},
+		{"to far ahead", "bbox=119.7,29.3,120.1,29.6&from=2026-11-01&to=9999-12-31", staff, 400, "to"},
+		{"from before the kept days", "bbox=119.7,29.3,120.1,29.6&from=2025-10-25&to=2025-12-31", staff, 400, "from"},
 		{"min_stations", "bbox=119.7,29.3,120.1,29.6&min_stations=9", staff, 400, "min_stations"},
 		{"unknown parameter", "bbox=119.7,29.3,120.1,29.6&radius_m=100", staff, 400, ""},
 		{"a worker", "bbox=119.7,29.3,120.1,29.6", worker, 403, ""},
@@ -376,7 +382,7 @@ func TestCoverageRefusesBadQuestions(t *testing.T) {
 			t.Errorf("%s: %s", c.name, r.Body)
 		}
 	}
-	for _, q := range []string{"k=0", "k=51", "crs=wgs", "hours=a-b"} {
+	for _, q := range []string{"k=0", "k=51", "crs=wgs", "hours=a-b", "to=2026-12-01", "from=2025-10-25"} {
 		r := e.do(req{Method: "GET", Path: "/v1/coverage/suggestions?bbox=119.7,29.3,120.1,29.6&" + url.PathEscape(q), Token: staff})
 		if r.Status != http.StatusBadRequest {
 			t.Errorf("suggestions %s: %d %s", q, r.Status, r.Body)
