@@ -10,6 +10,7 @@ import (
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/district"
+	"yizhan/internal/instant"
 	"yizhan/internal/station"
 	"yizhan/internal/strictjson"
 	yztext "yizhan/internal/text"
@@ -101,11 +102,13 @@ func (d Document) Validate() (Fields, error) {
 		p.Add("starts_at", "required", "is required")
 	} else {
 		f.StartsAt = d.StartsAt.UTC().Truncate(time.Microsecond)
+		instant.Check(&p, "starts_at", f.StartsAt)
 	}
 	if d.EndsAt == nil {
 		p.Add("ends_at", "required", "is required")
 	} else {
 		f.EndsAt = d.EndsAt.UTC().Truncate(time.Microsecond)
+		instant.Check(&p, "ends_at", f.EndsAt)
 	}
 	if d.StartsAt != nil && d.EndsAt != nil {
 		switch {
@@ -125,9 +128,11 @@ func (d Document) Validate() (Fields, error) {
 	}
 	if d.SignupOpensAt != nil {
 		f.SignupOpensAt = d.SignupOpensAt.UTC().Truncate(time.Microsecond)
+		instant.Check(&p, "signup_opens_at", f.SignupOpensAt)
 	}
 	if d.SignupClosesAt != nil {
 		f.SignupClosesAt = d.SignupClosesAt.UTC().Truncate(time.Microsecond)
+		instant.Check(&p, "signup_closes_at", f.SignupClosesAt)
 		if d.StartsAt != nil && f.SignupClosesAt.After(f.StartsAt) {
 			p.Add("signup_closes_at", "out_of_range", "must be at or before starts_at")
 		}

@@ -110,6 +110,17 @@ type Application struct {
 	// Decisions are the recorded decisions, in order (filled by the
 	// store's Get).
 	Decisions []Decision
+	// Applicant is who applied, as their membership records them (filled
+	// by the store's Get, for the reviewers, who must know whom they pay;
+	// empty once the worker erased their account).
+	Applicant Applicant
+}
+
+// Applicant is who applied: the real name and phone of their approved
+// membership application (the phone of their profile when it has one),
+// and their membership number.
+type Applicant struct {
+	Name, Phone, MembershipNo string
 }
 
 // LogValue keeps everything but the id and the status out of logs: the

@@ -11,6 +11,7 @@ func init() {
 		"is required: every checklist item, true for pass and false for fail": "为必填项：检查表的每一项都要填写，true 为合格，false 为不合格",
 		"is required: true for pass, false for fail":                          "为必填项：true 为合格，false 为不合格",
 		"map listing stats":                                                   "上图统计",
+		"must be a time from the year 2000 to 2099":                           "须为 2000 年至 2099 年之间的时间",
 		"must be 0 to %d":                                                     "须在 0 到 %d 之间",
 		"must be 1 to %d":                                                     "须在 1 到 %d 之间",
 		"must be a date written YYYY-MM-DD, such as 2026-12-01":               "须为 YYYY-MM-DD 格式的日期，如 2026-12-01",

@@ -10,6 +10,7 @@ import (
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/district"
+	"yizhan/internal/instant"
 	"yizhan/internal/strictjson"
 	yztext "yizhan/internal/text"
 	"yizhan/internal/worker"
@@ -235,11 +236,13 @@ func (w *WindowDoc) validate(p *apperr.Problems) Window {
 		p.Add("window.starts_at", "required", "is required")
 	} else {
 		out.StartsAt = w.StartsAt.UTC().Truncate(time.Microsecond)
+		instant.Check(p, "window.starts_at", out.StartsAt)
 	}
 	if w.EndsAt == nil {
 		p.Add("window.ends_at", "required", "is required")
 	} else {
 		out.EndsAt = w.EndsAt.UTC().Truncate(time.Microsecond)
+		instant.Check(p, "window.ends_at", out.EndsAt)
 	}
 	if w.StartsAt != nil && w.EndsAt != nil && !out.EndsAt.After(out.StartsAt) {
 		p.Add("window.ends_at", "out_of_range", "must be after window.starts_at")

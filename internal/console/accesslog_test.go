@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"yizhan/internal/auth"
 	"yizhan/internal/console"
@@ -24,6 +25,12 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func (l *lockedBuffer) lines() []map[string]any {
@@ -67,6 +74,13 @@ func TestConsoleRequestLog(t *testing.T) {
 	}
 
 	id := e.staffID(t, "pujiang")
+	// A request's line is written when its handler returns, which can be
+	// after the client has read the answer: wait for it a little.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if strings.Contains(sink.String(), `"route":"GET /console/stations"`) {
+			break
+		}
+	}
 	var sawStaff, sawLogin bool
 	for _, l := range sink.lines() {
 		if l["msg"] != "console request" {

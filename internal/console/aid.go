@@ -94,7 +94,9 @@ type aidDetailPage struct {
 	aidRow
 	Description, Consented, DecidedAt, RejectReason string
 	Erased                                          bool
-	Decisions                                       []aidDecisionRow
+	// Applicant is whom the reviewer would pay (empty once erased).
+	Applicant aid.Applicant
+	Decisions []aidDecisionRow
 	// What the reviewer may do now, and why not.
 	CanDecide, SecondStep bool
 	Blocked               string // a catalogue key, when the reviewer may not decide
@@ -136,6 +138,7 @@ func (h *handler) renderAid(w http.ResponseWriter, r *http.Request, status int, 
 			Status: a.Status, StatusLabel: t("aid.status." + string(a.Status))},
 		Description: a.Description, Consented: when(a.ConsentedAt), DecidedAt: when(a.DecidedAt), RejectReason: a.RejectReason,
 		Erased: a.Erased, Threshold: h.Aid.SecondReviewYuan(), AmountDefault: a.AmountRequested, Errors: errs,
+		Applicant: a.Applicant,
 	}
 	for _, d := range a.Decisions {
 		row := aidDecisionRow{Step: t("aid.step." + strconv.Itoa(d.Step)), Decision: t("aid.decision." + string(d.Kind)),

@@ -171,8 +171,8 @@ func TestAidFirstAndSecondReview(t *testing.T) {
 			}
 			tb.shot("aid-queue")
 			tb.open(path)
-			if body := tb.text("main"); !strings.Contains(body, "脑梗") {
-				t.Errorf("the application page:\n%s", body)
+			if body := tb.text("main"); !strings.Contains(body, "脑梗") || !strings.Contains(body, "申请人") || !strings.Contains(body, "王小明") {
+				t.Errorf("the application page (its narrative and whom it would pay):\n%s", body)
 			}
 			tb.shot("aid-first")
 			if sz == desktop {

@@ -266,6 +266,23 @@ func TestActivityBadInput(t *testing.T) {
 	if r := e.do(req{Method: "POST", Path: "/v1/activities", Token: token, Body: e.activityBody(st.ID, 2)}); r.Status != http.StatusForbidden {
 		t.Errorf("a worker creates one: %d", r.Status)
 	}
+	// An offset that carries an instant past year 9999 in UTC was stored,
+	// and then no answer holding it could be written (500 on every list).
+	for _, field := range []string{"starts_at", "ends_at"} {
+		far := e.activityBody(st.ID, 2)
+		far["starts_at"], far["ends_at"] = "9999-12-31T23:00:00+08:00", "9999-12-31T23:59:59+08:00"
+		far[field] = "9999-12-31T23:59:59-14:00"
+		if r := e.do(req{Method: "POST", Path: "/v1/activities", Token: pujiang, Body: far}); r.Status != 400 || !strings.Contains(string(r.Body), `"field":"`+field+`"`) {
+			t.Errorf("%s past year 9999: %d %s", field, r.Status, r.Body)
+		}
+	}
+	if r := e.do(req{Method: "PATCH", Path: "/v1/activities/" + a.ID, Token: pujiang, ContentType: "application/merge-patch+json",
+		Body: map[string]any{"ends_at": "9999-12-31T23:00:00-10:00"}}); r.Status != 400 {
+		t.Errorf("patched past year 9999: %d %s", r.Status, r.Body)
+	}
+	if r := e.do(req{Method: "GET", Path: "/v1/activities", Token: pujiang}); r.Status != 200 || strings.Count(string(r.Body), `"id":`) < 1 {
+		t.Errorf("the staff list after the refusals: %d %s", r.Status, r.Body)
+	}
 	if r := e.do(req{Method: "POST", Path: "/v1/activities/" + a.ID + "/signups", Token: token}); r.Status != 400 {
 		t.Errorf("a sign-up without Idempotency-Key: %d %s", r.Status, r.Body)
 	}

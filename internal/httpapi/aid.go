@@ -33,6 +33,13 @@ type aidDecisionJSON struct {
 	DecidedAt  time.Time `json:"decided_at"`
 }
 
+// aidApplicantJSON is who applied, for the reviewers' page only.
+type aidApplicantJSON struct {
+	Name         string `json:"name"`
+	Phone        string `json:"phone"`
+	MembershipNo string `json:"membership_no"`
+}
+
 type aidJSON struct {
 	ID                  uuid.UUID         `json:"id"`
 	Category            string            `json:"category"`
@@ -48,6 +55,7 @@ type aidJSON struct {
 	RejectReason        string            `json:"reject_reason,omitempty"`
 	FirstAmountYuan     int               `json:"first_amount_yuan,omitempty"`
 	Decisions           []aidDecisionJSON `json:"decisions,omitempty"`
+	Applicant           *aidApplicantJSON `json:"applicant,omitempty"`
 	Erased              bool              `json:"erased,omitempty"`
 }
 
@@ -72,6 +80,9 @@ func toAidJSON(a aid.Application, view aidView) aidJSON {
 		out.FirstAmountYuan = a.FirstAmount
 	}
 	if view == aidDetail {
+		if a.Applicant != (aid.Applicant{}) {
+			out.Applicant = &aidApplicantJSON{Name: a.Applicant.Name, Phone: a.Applicant.Phone, MembershipNo: a.Applicant.MembershipNo}
+		}
 		out.Decisions = make([]aidDecisionJSON, 0, len(a.Decisions))
 		for _, d := range a.Decisions {
 			out.Decisions = append(out.Decisions, aidDecisionJSON{Step: d.Step, Decision: string(d.Kind), DecidedBy: accountName(d.StaffID),

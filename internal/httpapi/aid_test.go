@@ -14,7 +14,12 @@ type aidOut struct {
 	Description        string `json:"description"`
 	AmountApprovedYuan int    `json:"amount_approved_yuan"`
 	Erased             bool   `json:"erased"`
-	Decisions          []struct {
+	Applicant          *struct {
+		Name         string `json:"name"`
+		Phone        string `json:"phone"`
+		MembershipNo string `json:"membership_no"`
+	} `json:"applicant"`
+	Decisions []struct {
 		Step       int    `json:"step"`
 		Decision   string `json:"decision"`
 		DecidedBy  string `json:"decided_by"`
@@ -62,7 +67,16 @@ func TestAidFromApplicationToSecondReview(t *testing.T) {
 			t.Errorf("%s reads it: %d %s", name, r.Status, r.Body)
 		}
 	}
+	// The reviewer's page names whom they would pay; the queue does not.
+	var detail aidOut
+	e.do(req{Method: "GET", Path: path, Token: pujiang}).JSON(t, &detail)
+	if ap := detail.Applicant; ap == nil || ap.Name != "王小明" || ap.Phone != "13800138000" || ap.MembershipNo == "" {
+		t.Errorf("the reviewer's page, applicant: %+v", detail.Applicant)
+	}
 	r = e.do(req{Method: "GET", Path: "/v1/aid-applications?status=pending", Token: pujiang})
+	if strings.Contains(string(r.Body), "王小明") || strings.Contains(string(r.Body), "13800138000") {
+		t.Errorf("the queue names the applicant: %s", r.Body)
+	}
 	if !strings.Contains(string(r.Body), a.ID) || strings.Contains(string(r.Body), "脑梗") {
 		t.Errorf("the queue lists it, without the narrative: %s", r.Body)
 	}
@@ -99,7 +113,7 @@ func TestAidFromApplicationToSecondReview(t *testing.T) {
 	r = e.do(req{Method: "GET", Path: path, Token: jinhua})
 	var erased aidOut
 	r.JSON(t, &erased)
-	if !erased.Erased || erased.Description != "" || erased.AmountApprovedYuan != 2800 {
+	if !erased.Erased || erased.Description != "" || erased.AmountApprovedYuan != 2800 || erased.Applicant != nil {
 		t.Errorf("after erasure: %s", r.Body)
 	}
 	if strings.Contains(log.String(), "脑梗") || strings.Contains(e.metricsText(), "脑梗") {

@@ -363,6 +363,12 @@ func TestOfferBadInput(t *testing.T) {
 		t.Errorf("bad offer: %d fields %v", r.Status, fields)
 	}
 
+	farOff := e.offerBody("far off", 5)
+	farOff["window"] = map[string]any{"starts_at": "2026-12-10T00:00:00+08:00", "ends_at": "9999-12-31T23:59:59-14:00"}
+	if r := e.do(req{Method: "POST", Path: "/v1/benefits", Token: admin, Body: farOff}); r.Status != 400 || !strings.Contains(string(r.Body), `"field":"window.ends_at"`) {
+		t.Errorf("a window past year 9999: %d %s", r.Status, r.Body)
+	}
+
 	outside := e.offerBody("outside", 5)
 	outside["redeem_at"] = []string{c.ID, uuid.NewString()}
 	r = e.do(req{Method: "POST", Path: "/v1/benefits", Token: admin, Body: outside})

@@ -187,8 +187,10 @@ func (s *server) errorHandler(err error, c echo.Context) {
 	if status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Bearer realm="yizhan"`)
 	}
+	// Set, not left to echo, which keeps a Content-Type already there: a
+	// handler whose answer failed to encode had set application/json.
+	h.Set(echo.HeaderContentType, "application/problem+json")
 	if c.Request().Method == http.MethodHead {
-		h.Set(echo.HeaderContentType, "application/problem+json")
 		c.Response().WriteHeader(status)
 		return
 	}

@@ -417,6 +417,10 @@ func TestServiceTallyConcurrentAddsAreNeverLost(t *testing.T) {
 	if r.JSON(t, &tally); tally.Count != goroutines*adds+2 || r.Header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("ten sends of one key: %s", r.Body)
 	}
+	// The same key with another amount is another request, not a retry.
+	if r := e.do(req{Method: "POST", Path: path, Token: county, Body: map[string]any{"add": 500}, Header: key}); r.Status != 409 {
+		t.Errorf("the key of add 1 sent with add 500: %d %s", r.Status, r.Body)
+	}
 	if r := e.do(req{Method: "POST", Path: path, Token: county, Body: map[string]any{"date": "2026-11-29", "count": 1}, Header: key}); r.Status != 409 {
 		t.Errorf("the key for another change: %d %s", r.Status, r.Body)
 	}

@@ -83,7 +83,14 @@ func (s *AidStore) Get(ctx context.Context, id uuid.UUID) (aid.Application, erro
 		return aid.Application{}, interpretError(err, "aid application")
 	}
 	a.Decisions, err = aidDecisions(ctx, s.db.Pool, id)
-	return a, interpretError(err, "aid decisions")
+	if err != nil {
+		return aid.Application{}, interpretError(err, "aid decisions")
+	}
+	err = s.db.Pool.QueryRow(ctx, `SELECT coalesce(m.real_name, ''), coalesce(w.phone, m.phone, ''), coalesce(w.membership_no, '')
+		FROM workers w LEFT JOIN LATERAL (SELECT real_name, phone FROM membership_applications
+			WHERE worker_id = w.id AND status = 'approved' ORDER BY decided_at DESC LIMIT 1) m ON true
+		WHERE w.id = $1`, a.WorkerID).Scan(&a.Applicant.Name, &a.Applicant.Phone, &a.Applicant.MembershipNo)
+	return a, interpretError(err, "aid applicant")
 }
 
 // aidDecisions returns the decisions on the application, in order.

@@ -277,19 +277,24 @@ func (s *StandardStore) AddService(ctx context.Context, id uuid.UUID, day string
 		if key != "" {
 			// The first of two requests with one key inserts; the second
 			// waits for it to commit, then finds its row.
-			tag, err := tx.Exec(ctx, `INSERT INTO station_service_tally_keys (actor, key, station_id, day, count, created_at)
-				VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT DO NOTHING`, actor, key, id, day, at)
+			request := fmt.Sprintf("add:%d", count)
+			if set {
+				request = fmt.Sprintf("set:%d", count)
+			}
+			tag, err := tx.Exec(ctx, `INSERT INTO station_service_tally_keys (actor, key, station_id, day, count, created_at, request)
+				VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT DO NOTHING`, actor, key, id, day, at, request)
 			if err != nil {
 				return err
 			}
 			if tag.RowsAffected() == 0 {
 				var sid uuid.UUID
 				var d string
-				if err := tx.QueryRow(ctx, `SELECT station_id, day::text, count FROM station_service_tally_keys WHERE actor = $1 AND key = $2`,
-					actor, key).Scan(&sid, &d, &out.Count); err != nil {
+				var first *string
+				if err := tx.QueryRow(ctx, `SELECT station_id, day::text, count, request FROM station_service_tally_keys WHERE actor = $1 AND key = $2`,
+					actor, key).Scan(&sid, &d, &out.Count, &first); err != nil {
 					return err
 				}
-				if sid != id || d != day {
+				if sid != id || d != day || first != nil && *first != request {
 					return apperr.New(apperr.Conflict, "this Idempotency-Key was used for another tally change")
 				}
 				replay = true

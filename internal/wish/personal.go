@@ -11,7 +11,8 @@ const (
 
 // FindPersonalData reports the first kind of personal data in s, or "".
 // Digits may be split by spaces, dashes or dots (138 1234 5678,
-// 138-1234-5678) and may be full-width (１３８…); a run of digits is
+// 138-1234-5678) and may be full-width (１３８…) or Chinese numerals
+// (一三八…, 幺三八…, 壹叁捌…); a run of digits is
 // searched whole, so a phone number inside a longer number is found too:
 // refusing a harmless long number costs less than publishing a phone.
 func FindPersonalData(s string) string {
@@ -66,7 +67,19 @@ func digit(r rune) (byte, bool) {
 	case r >= '０' && r <= '９':
 		return byte(r-'０') + '0', true
 	}
+	if d, ok := chineseDigits[r]; ok {
+		return d, true
+	}
 	return 0, false
+}
+
+// chineseDigits are the numerals a number may be spelled with: the
+// everyday ones, 〇 and 幺 as a phone number is read aloud, and the
+// financial forms.
+var chineseDigits = map[rune]byte{
+	'〇': '0', '零': '0', '一': '1', '幺': '1', '壹': '1', '二': '2', '贰': '2', '三': '3', '叁': '3',
+	'四': '4', '肆': '4', '五': '5', '伍': '5', '六': '6', '陆': '6', '七': '7', '柒': '7',
+	'八': '8', '捌': '8', '九': '9', '玖': '9',
 }
 
 func isSeparator(r rune) bool {

@@ -62,6 +62,12 @@ func TestFindPersonalData(t *testing.T) {
 		{"证件 110105-1949-1231-002x", IDNumber},
 		{"证件 " + wrongID, ""}, // a wrong check digit, and no phone inside
 		{"订单 12345", ""},
+		{"电话一三八零零一三八零零零", PhoneNumber},
+		{"打幺三八 幺二三四 五六七八", PhoneNumber},
+		{"壹叁捌壹贰叁肆伍陆柒捌", PhoneNumber},
+		{"电话一三八〇〇一三八〇〇〇", PhoneNumber},
+		{"给孩子买一二年级的练习册，二〇二六年用", ""},
+		{"一个头盔，三双手套，五瓶水", ""},
 	} {
 		if got := FindPersonalData(tc.in); got != tc.want {
 			t.Errorf("FindPersonalData(%q) = %q, want %q", tc.in, got, tc.want)
