@@ -14,6 +14,8 @@ func init() {
 		"must be searches, imported or all":                                  "须为 searches、imported 或 all",
 		"must not be after to":                                               "不能晚于结束日期（to）",
 		"the period may be at most %d days":                                  "时间段最长 %d 天",
+		"must not be after today, %s":                                        "不能晚于今天（%s）",
+		"must not be before %s: older demand is deleted (DEMAND_RETENTION)":  "不能早于 %s：更早的需求数据已删除（DEMAND_RETENTION）",
 		"is required: minLng,minLat,maxLng,maxLat in WGS-84":                 "必填：WGS-84 坐标的 最小经度,最小纬度,最大经度,最大纬度",
 		"must be minLng,minLat,maxLng,maxLat in WGS-84 decimal degrees":      "须为 WGS-84 十进制度数的 最小经度,最小纬度,最大经度,最大纬度",
 		"must be a date such as 2026-12-02":                                  "须为日期，例如 2026-12-02",

@@ -32,7 +32,7 @@ var coverageZhCN = map[string]string{
 	"coverage.night_share":     "夜间覆盖率",
 	"coverage.period":          "统计时间",
 	"coverage.stations":        "计入的驿站",
-	"coverage.suppressed":      "需求少于 %d 次的网格不显示，以保护劳动者隐私",
+	"coverage.suppressed":      "网格里搜索或导入的需求各自少于 %d 次时不计入、不显示，以保护劳动者隐私",
 	"coverage.legend.covered":  "已覆盖",
 	"coverage.legend.gap":      "未覆盖（颜色越深需求越多）",
 	"coverage.legend.site":     "建议新站",

@@ -5,8 +5,9 @@
 // Each nearest and along-route search adds one to a counter of its S2
 // level-13 cell (about 1.3 km²) and its clock hour; the counters hold
 // nothing else, and are flushed to the store every FlushInterval (Flusher).
-// Every answer leaves out the cells with fewer than MinCount searches in the
-// period asked about. Coverage is measured against the stations of the
+// Every answer leaves out the demand of a source (searches, imports) with
+// less than MinCount in a cell in the period asked about, each source on
+// its own before they are added up. Coverage is measured against the stations of the
 // search index with the same exact nearest-neighbour index the search uses.
 package coverage
 
@@ -24,8 +25,10 @@ import (
 
 // Config is how demand is kept and shown.
 type Config struct {
-	// MinCount is the least demand a cell must have in the period asked
-	// about to appear in any answer: DEMAND_MIN_COUNT, default 5.
+	// MinCount is the least demand of one source (searches or imports) a
+	// cell must have in the period and hours asked about for that demand to
+	// count in any answer: DEMAND_MIN_COUNT, default 5. A cell where no
+	// source reaches it appears nowhere.
 	MinCount int64
 	// Retention is how long counts are kept: DEMAND_RETENTION, default 400
 	// days. The sweep deletes older ones.
@@ -45,8 +48,32 @@ type Source string
 const (
 	Searches Source = "searches" // counted from searches
 	Imported Source = "imported" // imported from elsewhere (POST /v1/coverage/demand/import)
-	All      Source = "all"      // both, added up per cell
+	All      Source = "all"      // both, each suppressed on its own, then added up per cell
 )
+
+// A RawCell is the demand of one cell per source, as the store sums it,
+// before suppression. A source not asked about is 0.
+type RawCell struct {
+	ID       CellID
+	Searched int64 // counted searches in the period and hours asked
+	Imported int64 // imported demand in the hours asked
+}
+
+// Count is the cell's demand that may be shown: the sum of the sources
+// that each reach minCount on their own. Suppressing each source before
+// adding them up keeps imported counts from revealing a few searches: with
+// 1 search and 4 imported in a cell, a sum suppressed as a whole would show
+// 5, and whoever imported the 4 would learn that 1 search was made there.
+func (c RawCell) Count(minCount int64) int64 {
+	var n int64
+	if c.Searched >= minCount {
+		n += c.Searched
+	}
+	if c.Imported >= minCount {
+		n += c.Imported
+	}
+	return n
+}
 
 // A Bucket is the searched demand of one cell in one hour of one day.
 type Bucket struct {
@@ -88,9 +115,10 @@ type Store interface {
 	// AddSearches adds the buckets to the stored counts, one upsert per
 	// bucket, so that the counts of several processes add up.
 	AddSearches(ctx context.Context, b []Bucket) error
-	// Demand sums the demand per cell of the ranges; cells are returned in
-	// id order, suppressed or not (the service suppresses).
-	Demand(ctx context.Context, q DemandQuery) ([]Cell, error)
+	// Demand sums the demand per cell and source of the ranges; cells are
+	// returned in id order, suppressed or not (the service suppresses, each
+	// source on its own).
+	Demand(ctx context.Context, q DemandQuery) ([]RawCell, error)
 	// AddImport stores an import whole. Conflict when a file with the same
 	// SHA-256 was imported before.
 	AddImport(ctx context.Context, imp Import) error
@@ -161,12 +189,13 @@ type Report struct {
 
 // Coverage measures the demand of the box covered by the stations.
 // Every staff member may ask about any box: the answer is anonymous
-// aggregates of cells with at least MinCount searches.
+// aggregates of cells whose demand of each source counts only when it
+// reaches MinCount.
 func (s *Service) Coverage(ctx context.Context, by *auth.Principal, r Request) (*Report, error) {
 	if !by.IsStaff() {
 		return nil, errStaffOnly
 	}
-	if err := r.normalise(s.now()); err != nil {
+	if err := r.normalise(s.now(), s.cfg.Retention); err != nil {
 		return nil, err
 	}
 	if err := s.enter(ctx); err != nil {
@@ -195,7 +224,8 @@ func (s *Service) assess(ctx context.Context, r Request) (*Report, error) {
 	return &Report{Request: r, MinCount: s.cfg.MinCount, Stations: sup.Len(), Cells: assessed, Totals: totals}, nil
 }
 
-// demand is the shown cells of the box: centre inside, at least MinCount.
+// demand is the shown cells of the box: centre inside, each source's demand
+// counted only when it reaches MinCount.
 func (s *Service) demand(ctx context.Context, r Request) ([]Cell, error) {
 	raw, err := s.store.Demand(ctx, DemandQuery{Ranges: Ranges(r.Box), From: r.From, To: r.To, Hours: r.Hours, Source: r.Source})
 	if err != nil {
@@ -204,13 +234,15 @@ func (s *Service) demand(ctx context.Context, r Request) ([]Cell, error) {
 	return Shown(raw, r.Box, s.cfg.MinCount), nil
 }
 
-// Shown keeps the cells whose centre lies in box and whose demand reaches
-// minCount, ordered by id: the only cells any answer may show or count.
-func Shown(cells []Cell, box orb.Bound, minCount int64) []Cell {
+// Shown keeps the cells whose centre lies in box with the demand of each
+// source that reaches minCount on its own (RawCell.Count), ordered by id:
+// the only cells and counts any answer may show or count. A cell where no
+// source reaches minCount is left out.
+func Shown(cells []RawCell, box orb.Bound, minCount int64) []Cell {
 	out := make([]Cell, 0, len(cells))
 	for _, c := range cells {
-		if c.Count >= minCount && c.ID.Valid() && InBound(box, c.ID.Centre()) {
-			out = append(out, c)
+		if n := c.Count(minCount); n > 0 && c.ID.Valid() && InBound(box, c.ID.Centre()) {
+			out = append(out, Cell{ID: c.ID, Count: n})
 		}
 	}
 	sortCells(out)
@@ -235,7 +267,7 @@ func (s *Service) Suggest(ctx context.Context, by *auth.Principal, r Request, k 
 	if k < 1 || k > MaxSites {
 		p.Add("k", "out_of_range", "must be from 1 to %d", MaxSites)
 	}
-	if err := r.normalise(s.now()); err != nil {
+	if err := r.normalise(s.now(), s.cfg.Retention); err != nil {
 		p.AddAll("", err)
 	}
 	if err := p.Err(); err != nil {

@@ -40,8 +40,12 @@ type Request struct {
 }
 
 // normalise fills the defaults and checks the limits, naming the query
-// parameters.
-func (r *Request) normalise(now time.Time) error {
+// parameters. Dates after today (Shanghai) are refused, and so are dates
+// before the first day the counts are kept (retention before now, as the
+// sweep deletes them; no limit when retention is 0): an answer never
+// rewrites the period it was asked about. The default period, the last
+// DefaultDays days, starts no earlier than that first kept day.
+func (r *Request) normalise(now time.Time, retention time.Duration) error {
 	var p apperr.Problems
 	if r.Box.IsEmpty() || !(r.Box.Min[0] < r.Box.Max[0] && r.Box.Min[1] < r.Box.Max[1]) {
 		p.Add("bbox", "required", "must be minLng,minLat,maxLng,maxLat with min below max")
@@ -68,11 +72,36 @@ func (r *Request) normalise(now time.Time) error {
 		p.Add("source", "unknown", "must be searches, imported or all")
 	}
 	today := Day(now)
+	var first time.Time // the first day whose counts are kept
+	if retention > 0 {
+		first = Day(now.Add(-retention))
+	}
+	datesOK := true
+	for _, d := range []struct {
+		name string
+		day  time.Time
+	}{{"from", r.From}, {"to", r.To}} {
+		switch {
+		case d.day.IsZero():
+		case d.day.After(today):
+			p.Add(d.name, "out_of_range", "must not be after today, %s", today.Format(time.DateOnly))
+			datesOK = false
+		case d.day.Before(first):
+			p.Add(d.name, "out_of_range", "must not be before %s: older demand is deleted (DEMAND_RETENTION)", first.Format(time.DateOnly))
+			datesOK = false
+		}
+	}
+	if !datesOK {
+		return p.Err()
+	}
 	if r.To.IsZero() {
 		r.To = today
 	}
 	if r.From.IsZero() {
 		r.From = r.To.AddDate(0, 0, -(DefaultDays - 1))
+		if r.From.Before(first) {
+			r.From = first
+		}
 	}
 	if r.From.After(r.To) {
 		p.Add("from", "out_of_range", "must not be after to")
@@ -229,10 +258,11 @@ func Day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// ParseDay reads a date such as 2026-12-02.
+// ParseDay reads a date such as 2026-12-02. It refuses 0001-01-01, which
+// is Go's zero time and so would read as no date at all (the default).
 func ParseDay(s string) (time.Time, bool) {
 	t, err := time.Parse(time.DateOnly, s)
-	return t, err == nil
+	return t, err == nil && !t.IsZero()
 }
 
 // BucketOf is the bucket of a tally: its Shanghai date and hour of the week.

@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/paulmach/orb"
 
+	"yizhan/internal/apperr"
 	"yizhan/internal/geo"
 	"yizhan/internal/station"
 )
@@ -143,7 +145,7 @@ func TestBoxes(t *testing.T) {
 		{"118,28,119,30.8", false},
 	} {
 		r := Request{Box: ok(c.box)}
-		if err := r.normalise(now); (err == nil) != c.fine {
+		if err := r.normalise(now, DefaultConfig.Retention); (err == nil) != c.fine {
 			t.Errorf("%s: %v", c.box, err)
 		}
 	}
@@ -153,9 +155,61 @@ func TestBoxes(t *testing.T) {
 		}
 	}
 	r := Request{Box: ok("119.7,29.3,120.1,29.6")}
-	if err := r.normalise(now); err != nil || r.ReachM != 1000 || r.MinStations != 1 || r.Source != All ||
+	if err := r.normalise(now, DefaultConfig.Retention); err != nil || r.ReachM != 1000 || r.MinStations != 1 || r.Source != All ||
 		r.To.Format(time.DateOnly) != "2026-12-02" || r.From.Format(time.DateOnly) != "2026-11-05" {
 		t.Errorf("defaults: %+v %v", r, err)
+	}
+}
+
+// A period is never rewritten: dates after today or before the first kept
+// day are refused; only the default period starts at the first kept day
+// when the retention is shorter than it.
+func TestPeriods(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 2, 20, 0, 0, 0, time.UTC) // 12-03 04:00 Shanghai
+	box := orb.Bound{Min: orb.Point{119.7, 29.3}, Max: orb.Point{120.1, 29.6}}
+	const tenDays = 10 * 24 * time.Hour
+	for _, c := range []struct {
+		name      string
+		from, to  string
+		retention time.Duration
+		field     string // "": fine
+		want      string // from—to when fine
+	}{
+		{"default", "", "", DefaultConfig.Retention, "", "2026-11-06—2026-12-03"},
+		{"today, Shanghai", "2026-12-03", "2026-12-03", DefaultConfig.Retention, "", "2026-12-03—2026-12-03"},
+		{"to tomorrow", "", "2026-12-04", DefaultConfig.Retention, "to", ""},
+		{"to far ahead", "2026-12-01", "9999-12-31", DefaultConfig.Retention, "to", ""},
+		{"from tomorrow", "2026-12-04", "", DefaultConfig.Retention, "from", ""},
+		{"first kept day", "2025-10-29", "2026-12-01", DefaultConfig.Retention, "", "2025-10-29—2026-12-01"},
+		{"before the first kept day", "2025-10-28", "2026-12-01", DefaultConfig.Retention, "from", ""},
+		{"to before the first kept day", "", "2025-01-01", DefaultConfig.Retention, "to", ""},
+		{"year one", "0002-01-01", "2026-12-01", DefaultConfig.Retention, "from", ""},
+		{"short retention, default", "", "", tenDays, "", "2026-11-23—2026-12-03"},
+		{"short retention, from asked", "2026-11-22", "", tenDays, "from", ""},
+		{"no retention", "2020-01-01", "2020-12-31", 0, "", "2020-01-01—2020-12-31"},
+	} {
+		r := Request{Box: box}
+		if c.from != "" {
+			r.From, _ = ParseDay(c.from)
+		}
+		if c.to != "" {
+			r.To, _ = ParseDay(c.to)
+		}
+		err := r.normalise(now, c.retention)
+		if c.field == "" {
+			if got := r.From.Format(time.DateOnly) + "—" + r.To.Format(time.DateOnly); err != nil || got != c.want {
+				t.Errorf("%s: %s, %v; want %s", c.name, got, err, c.want)
+			}
+			continue
+		}
+		var p *apperr.Error
+		if !errors.As(err, &p) || len(p.Fields) == 0 || p.Fields[0].Field != c.field || p.Fields[0].Code != "out_of_range" {
+			t.Errorf("%s: %v; want out_of_range on %s", c.name, err, c.field)
+		}
+	}
+	if _, ok := ParseDay("0001-01-01"); ok {
+		t.Error("0001-01-01 would read as no date")
 	}
 }
 
@@ -196,10 +250,18 @@ func TestCellsAreLevel13(t *testing.T) {
 		t.Error("centre or validity")
 	}
 	// Suppression and the box: only cells with at least the minimum count
-	// and their centre inside are shown, by id.
+	// of a source and their centre inside are shown, by id; each source is
+	// suppressed on its own before they are added up.
 	a, b, c := CellOf(orb.Point{119.9, 29.45}), CellOf(orb.Point{119.95, 29.45}), CellOf(orb.Point{121, 29.45})
-	got := Shown([]Cell{{b, 5}, {a, 4}, {c, 50}, {a + 2, 9}}, orb.Bound{Min: orb.Point{119.7, 29.3}, Max: orb.Point{120.1, 29.6}}, 5)
-	if d := cmp.Diff([]Cell{{b, 5}}, got); d != "" {
+	d, e, f := CellOf(orb.Point{119.9, 29.5}), CellOf(orb.Point{119.95, 29.5}), CellOf(orb.Point{119.9, 29.55})
+	got := Shown([]RawCell{
+		{b, 5, 0}, {a, 4, 0}, {c, 50, 0}, {a + 2, 9, 0},
+		{d, 1, 4},             // padded to 5: hidden
+		{e, 4, 10}, {f, 6, 2}, // only the part that reaches 5
+	}, orb.Bound{Min: orb.Point{119.7, 29.3}, Max: orb.Point{120.1, 29.6}}, 5)
+	want := []Cell{{b, 5}, {e, 10}, {f, 6}}
+	sortCells(want)
+	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("shown (-want +got):\n%s", d)
 	}
 }

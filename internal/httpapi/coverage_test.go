@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/paulmach/orb"
 
 	"yizhan/internal/auth"
@@ -236,11 +237,12 @@ func TestDemandImportIsKeptApartAndSuppressedToo(t *testing.T) {
 	if r := imp(w.admin, csv); r.Status != http.StatusConflict {
 		t.Errorf("the same file again: %d %s", r.Status, r.Body)
 	}
-	// R has 4 searches and 3 imported: shown only when both count.
+	// R has 4 searches and 3 imported: each source is suppressed on its
+	// own, so R is shown under none (7 in all, but neither part reaches 5).
 	for _, c := range []struct {
 		source string
 		shown  bool
-	}{{"searches", false}, {"imported", false}, {"all", true}} {
+	}{{"searches", false}, {"imported", false}, {"all", false}} {
 		rr := w.e.do(req{Method: "GET", Path: "/v1/coverage?bbox=" + w.pujiangBox + "&source=" + c.source, Token: w.staff})
 		if shown := strings.Contains(string(rr.Body), `"`+w.r.Token()+`"`); rr.Status != http.StatusOK || shown != c.shown {
 			t.Errorf("source=%s: R shown %v: %s", c.source, shown, rr.Body)
@@ -258,6 +260,82 @@ func TestDemandImportIsKeptApartAndSuppressedToo(t *testing.T) {
 		if r.Status != http.StatusBadRequest || len(p.Errors) == 0 || p.Errors[0].Field != c.field {
 			t.Errorf("%s: %d %s", c.name, r.Status, r.Body)
 		}
+	}
+}
+
+// Suppression applies to each source on its own before they are added up:
+// imported counts cannot pad a cell's few searches up to DEMAND_MIN_COUNT
+// and so reveal how many there were.
+//
+//   - X: 1 search + 4 imported: hidden under every source;
+//   - Y: 4 searches + 10 imported: only the imported 10 count;
+//   - Z: 6 searches + 2 imported: only the 6 searches count.
+func TestCoverageSuppressesEachSourceBeforeAddingThem(t *testing.T) {
+	t.Parallel()
+	w := newCoverageWorld(t)
+	x, y, z := coverage.CellOf(orb.Point{119.75, 29.35}), coverage.CellOf(orb.Point{120.05, 29.35}), coverage.CellOf(orb.Point{120.05, 29.55})
+	var csv strings.Builder
+	csv.WriteString("lat,lng,count\n")
+	for _, c := range []struct {
+		cell               coverage.CellID
+		searched, imported int
+	}{{x, 1, 4}, {y, 4, 10}, {z, 6, 2}} {
+		p := c.cell.Centre()
+		for range c.searched {
+			if r := w.e.do(req{Method: "GET", Path: fmt.Sprintf("/v1/stations/nearest?lat=%v&lng=%v", p[1], p[0])}); r.Status != http.StatusOK {
+				t.Fatalf("nearest: %d %s", r.Status, r.Body)
+			}
+		}
+		fmt.Fprintf(&csv, "%.6f,%.6f,%d\n", p[1], p[0], c.imported)
+	}
+	w.flush()
+	if r := w.e.do(req{Method: "POST", Path: "/v1/coverage/demand/import?crs=wgs84", Token: w.admin, Body: csv.String(), ContentType: "text/csv"}); r.Status != http.StatusCreated {
+		t.Fatalf("import: %d %s", r.Status, r.Body)
+	}
+	for _, c := range []struct {
+		source    string
+		gaps      map[string]int64
+		uncovered int64
+		covered   int64
+	}{
+		{"all", map[string]int64{y.Token(): 10, z.Token(): 6}, 16, 14},
+		{"searches", map[string]int64{z.Token(): 6}, 6, 14},
+		{"imported", map[string]int64{y.Token(): 10}, 10, 0},
+	} {
+		got, r := w.coverage(w.staff, "bbox="+w.pujiangBox+"&source="+c.source)
+		if strings.Contains(string(r.Body), `"`+x.Token()+`"`) {
+			t.Errorf("source=%s: X (1 search + 4 imported) appears: %s", c.source, r.Body)
+		}
+		gaps := got.gaps()
+		for _, cell := range []coverage.CellID{w.p, w.q} { // covered by day; not the point here
+			delete(gaps, cell.Token())
+		}
+		if d := cmp.Diff(c.gaps, gaps); d != "" {
+			t.Errorf("source=%s: gaps (-want +got):\n%s", c.source, d)
+		}
+		if got.Demand.Uncovered != c.uncovered || got.Demand.Covered != c.covered {
+			t.Errorf("source=%s: totals %+v, want %d covered and %d uncovered", c.source, got.Demand, c.covered, c.uncovered)
+		}
+	}
+	// The suggestions see the same cells and counts.
+	r := w.e.do(req{Method: "GET", Path: "/v1/coverage/suggestions?bbox=" + w.pujiangBox + "&k=5", Token: w.staff})
+	if r.Status != http.StatusOK {
+		t.Fatalf("suggestions: %d %s", r.Status, r.Body)
+	}
+	w.neverShowsR(r)
+	var plan struct {
+		Items []struct {
+			Cell         string `json:"cell"`
+			NewlyCovered int64  `json:"newly_covered"`
+		} `json:"items"`
+	}
+	r.JSON(t, &plan)
+	items := map[string]int64{}
+	for _, it := range plan.Items {
+		items[it.Cell] = it.NewlyCovered
+	}
+	if d := cmp.Diff(map[string]int64{y.Token(): 10, z.Token(): 6}, items); d != "" {
+		t.Errorf("suggestions (-want +got):\n%s", d)
 	}
 }
 
@@ -284,6 +362,12 @@ func TestCoverageRefusesBadQuestions(t *testing.T) {
 		{"source", "bbox=119.7,29.3,120.1,29.6&source=orders", staff, 400, "source"},
 		{"from after to", "bbox=119.7,29.3,120.1,29.6&from=2026-12-01&to=2026-11-01", staff, 400, "from"},
 		{"bad date", "bbox=119.7,29.3,120.1,29.6&from=2026-13-01", staff, 400, "from"},
+		// Today is 2026-11-30 in Shanghai; counts are kept 400 days, from 2025-10-26.
+		{"to tomorrow", "bbox=119.7,29.3,120.1,29.6&to=2026-12-01", staff, 400, "to"},
+		{"from tomorrow", "bbox=119.7,29.3,120.1,29.6&from=2026-12-01", staff, 400, "from"},
+		{"the whole calendar", "bbox=119.7,29.3,120.1,29.6&from=0001-01-01&to=9999-12-31", staff, 400, "from"},
+		{"to far ahead", "bbox=119.7,29.3,120.1,29.6&from=2026-11-01&to=9999-12-31", staff, 400, "to"},
+		{"from before the kept days", "bbox=119.7,29.3,120.1,29.6&from=2025-10-25&to=2025-12-31", staff, 400, "from"},
 		{"min_stations", "bbox=119.7,29.3,120.1,29.6&min_stations=9", staff, 400, "min_stations"},
 		{"unknown parameter", "bbox=119.7,29.3,120.1,29.6&radius_m=100", staff, 400, ""},
 		{"a worker", "bbox=119.7,29.3,120.1,29.6", worker, 403, ""},
@@ -298,7 +382,7 @@ func TestCoverageRefusesBadQuestions(t *testing.T) {
 			t.Errorf("%s: %s", c.name, r.Body)
 		}
 	}
-	for _, q := range []string{"k=0", "k=51", "crs=wgs", "hours=a-b"} {
+	for _, q := range []string{"k=0", "k=51", "crs=wgs", "hours=a-b", "to=2026-12-01", "from=2025-10-25"} {
 		r := e.do(req{Method: "GET", Path: "/v1/coverage/suggestions?bbox=119.7,29.3,120.1,29.6&" + url.PathEscape(q), Token: staff})
 		if r.Status != http.StatusBadRequest {
 			t.Errorf("suggestions %s: %d %s", q, r.Status, r.Body)

@@ -46,8 +46,9 @@ func (s *DemandStore) AddSearches(ctx context.Context, b []coverage.Bucket) erro
 	return interpretError(err, "demand count")
 }
 
-// Demand sums the demand per cell of the ranges.
-func (s *DemandStore) Demand(ctx context.Context, q coverage.DemandQuery) ([]coverage.Cell, error) {
+// Demand sums the demand per cell and source of the ranges, apart, so that
+// the service can suppress each source on its own.
+func (s *DemandStore) Demand(ctx context.Context, q coverage.DemandQuery) ([]coverage.RawCell, error) {
 	if len(q.Ranges) == 0 {
 		return nil, nil
 	}
@@ -65,11 +66,11 @@ func (s *DemandStore) Demand(ctx context.Context, q coverage.DemandQuery) ([]cov
 	}
 	rows, err := s.db.Pool.Query(ctx, `
 		WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS r (lo, hi))
-		SELECT cell, sum(count)::bigint FROM (
-			SELECT d.cell, d.count FROM demand_searches d JOIN r ON d.cell BETWEEN r.lo AND r.hi
+		SELECT cell, coalesce(sum(count) FILTER (WHERE searched), 0)::bigint, coalesce(sum(count) FILTER (WHERE NOT searched), 0)::bigint FROM (
+			SELECT d.cell, d.count, true AS searched FROM demand_searches d JOIN r ON d.cell BETWEEN r.lo AND r.hi
 			 WHERE $3 AND d.day BETWEEN $4 AND $5 AND ($6::int[] IS NULL OR d.hour_of_week % 24 = ANY ($6))
 			UNION ALL
-			SELECT i.cell, i.count FROM demand_imported i JOIN r ON i.cell BETWEEN r.lo AND r.hi
+			SELECT i.cell, i.count, false FROM demand_imported i JOIN r ON i.cell BETWEEN r.lo AND r.hi
 			 WHERE $7 AND ($6::int[] IS NULL OR i.hour_of_week >= 0 AND i.hour_of_week % 24 = ANY ($6))
 		) x
 		GROUP BY cell ORDER BY cell`,
@@ -77,10 +78,10 @@ func (s *DemandStore) Demand(ctx context.Context, q coverage.DemandQuery) ([]cov
 	if err != nil {
 		return nil, interpretError(err, "demand")
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coverage.Cell, error) {
-		var c coverage.Cell
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coverage.RawCell, error) {
+		var c coverage.RawCell
 		var id int64
-		err := row.Scan(&id, &c.Count)
+		err := row.Scan(&id, &c.Searched, &c.Imported)
 		c.ID = coverage.CellID(id)
 		return c, err
 	})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -72,11 +73,11 @@ func TestDemandFlushesOfManyProcessesAddUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []coverage.Cell{}
+	want := []coverage.RawCell{}
 	for j, cell := range cells {
-		want = append(want, coverage.Cell{ID: cell, Count: int64(processes * flushes * (j + 1))})
+		want = append(want, coverage.RawCell{ID: cell, Searched: int64(processes * flushes * (j + 1))})
 	}
-	slices.SortFunc(want, func(a, b coverage.Cell) int { return int(int64(a.ID>>34) - int64(b.ID>>34)) })
+	slices.SortFunc(want, func(a, b coverage.RawCell) int { return int(int64(a.ID>>34) - int64(b.ID>>34)) })
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
@@ -123,14 +124,23 @@ func TestDemandFiltersPeriodHoursAndSource(t *testing.T) {
 		}
 		m := map[coverage.CellID]int64{}
 		for _, x := range got {
-			m[x.ID] = x.Count
+			m[x.ID] = x.Searched + x.Imported
 		}
 		if d := cmp.Diff(c.want, m); d != "" {
 			t.Errorf("%s (-want +got):\n%s", c.name, d)
 		}
 	}
+	// All keeps the sources apart, so that each is suppressed on its own.
+	got, err := store.Demand(ctx, coverage.DemandQuery{Ranges: box, From: day("2026-11-30"), To: day("2026-12-01"), Source: coverage.All})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]coverage.RawCell{{ID: a, Searched: 9, Imported: 1}, {ID: b, Imported: 10}}, got,
+		cmpopts.SortSlices(func(x, y coverage.RawCell) bool { return x.ID < y.ID })); d != "" {
+		t.Errorf("all, by source (-want +got):\n%s", d)
+	}
 	// The same file again is refused, and nothing is added.
-	err := store.AddImport(ctx, coverage.Import{ID: uuid.Must(uuid.NewV7()), SHA256: sha256.Sum256([]byte("x")), ImportedAt: time.Now(), ImportedBy: admin,
+	err = store.AddImport(ctx, coverage.Import{ID: uuid.Must(uuid.NewV7()), SHA256: sha256.Sum256([]byte("x")), ImportedAt: time.Now(), ImportedBy: admin,
 		Rows: 1, Total: 1, Cells: []coverage.ImportedCell{{Cell: b, HourOfWeek: -1, N: 1}}})
 	if !apperr.Is(err, apperr.Conflict) {
 		t.Errorf("second import of one file: %v", err)
@@ -140,8 +150,8 @@ func TestDemandFiltersPeriodHoursAndSource(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Errorf("sweep: %d rows, %v; want 2 (the November 1st count and the import)", n, err)
 	}
-	got, _ := store.Demand(ctx, coverage.DemandQuery{Ranges: box, From: day("2026-11-01"), To: day("2026-12-01"), Source: coverage.All})
-	if len(got) != 1 || got[0].Count != 9 {
+	got, _ = store.Demand(ctx, coverage.DemandQuery{Ranges: box, From: day("2026-11-01"), To: day("2026-12-01"), Source: coverage.All})
+	if len(got) != 1 || got[0].Searched != 9 || got[0].Imported != 0 {
 		t.Errorf("after the sweep: %+v", got)
 	}
 }
