@@ -119,6 +119,7 @@ type coveragePage struct {
 	Summary  coverageSummary
 	Night    coverageSummary
 	Sites    []siteRow
+	SitesCRS string // what the sites' coordinates are, in words
 	MinCount int64
 	Map      mapConfig
 	DataURL  string
@@ -150,6 +151,7 @@ func (h *handler) coveragePage(w http.ResponseWriter, r *http.Request) {
 	f, req, k, errs := h.coverageRequest(r)
 	page := coveragePage{Form: f, Errors: errs, MinCount: h.Coverage.Config().MinCount}
 	c := geo.FromWGS84(req.Box.Center(), h.Config.TileCRS)
+	page.SitesCRS = t("crs." + string(h.Config.TileCRS))
 	page.Map = mapConfig{Tiles: h.Config.TileURL, Subdomains: h.Config.TileSubdomains, CRS: string(h.Config.TileCRS), Lat: coordText(c[1]), Lng: coordText(c[0]), Zoom: 11}
 	if errs == nil {
 		rep, err := h.Coverage.Coverage(r.Context(), principal(r), req)
@@ -267,8 +269,8 @@ func (h *handler) coverageCSV(w http.ResponseWriter, r *http.Request) {
 	b.WriteString("\ufeff")
 	cw := csv.NewWriter(&b)
 	crs := h.Config.TileCRS
-	_ = cw.Write([]string{t("coverage.csv.rank"), t("coverage.csv.lat") + "（" + string(crs) + "）", t("coverage.csv.lng") + "（" + string(crs) + "）",
-		t("coverage.csv.lat") + "（wgs84）", t("coverage.csv.lng") + "（wgs84）", t("coverage.csv.newly"), t("coverage.csv.cumulative"), t("coverage.csv.cell")})
+	_ = cw.Write([]string{t("coverage.csv.rank"), t("coverage.csv.lat") + "（" + t("crs.short."+string(crs)) + "）", t("coverage.csv.lng") + "（" + t("crs.short."+string(crs)) + "）",
+		t("coverage.csv.lat") + "（WGS-84）", t("coverage.csv.lng") + "（WGS-84）", t("coverage.csv.newly"), t("coverage.csv.cumulative"), t("coverage.csv.cell")})
 	for i, s := range plan.Items {
 		p := geo.FromWGS84(s.Point, crs)
 		f := func(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }

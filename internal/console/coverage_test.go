@@ -87,7 +87,7 @@ func TestCoveragePage(t *testing.T) {
 		if res.StatusCode != http.StatusOK || strings.Contains(string(body), hidden.Token()) {
 			t.Errorf("%s: %d %s", path, res.StatusCode, body)
 		}
-		if strings.HasSuffix(path, ".csv") && (!strings.HasPrefix(string(body), "\ufeff序号,纬度") || !strings.Contains(string(body), gap.Token())) {
+		if strings.HasSuffix(path, ".csv") && (!strings.HasPrefix(string(body), "\ufeff序号,纬度（GCJ-02）,经度（GCJ-02）,纬度（WGS-84）") || !strings.Contains(string(body), gap.Token())) {
 			t.Errorf("CSV: %s", body)
 		}
 	}
