@@ -333,7 +333,7 @@ func loadConsoleConfig(c *console.Config, getenv func(string) string) error {
 
 func (c config) requireDB() error {
 	if c.DatabaseURL == "" {
-		return fmt.Errorf("DATABASE_URL is not set (make run sets it for a private local server)")
+		return fmt.Errorf("DATABASE_URL is not set; for make run's local database: export DATABASE_URL='postgres://postgres@127.0.0.1:54329/yizhan?sslmode=disable' (54329, or your DEV_PG_PORT)")
 	}
 	return nil
 }
