@@ -15,6 +15,7 @@ import (
 
 	"yizhan/internal/apperr"
 	"yizhan/internal/photo"
+	"yizhan/internal/strictjson"
 )
 
 // Station photos (issue 15 §1): the wire side of internal/photo.
@@ -192,8 +193,13 @@ func (s *server) patchPhoto(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A PATCH, so a merge patch as on every other resource; plain JSON too.
+	body, err := readBody(c, bodyLimit, "application/merge-patch+json", echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
 	var req photoPatch
-	if err := readJSON(c, &req); err != nil {
+	if err := strictjson.Decode(body, &req); err != nil {
 		return err
 	}
 	if req.Entrance == nil {

@@ -194,7 +194,9 @@ func TestPhotoUploadServeAndStationAnswers(t *testing.T) {
 
 	// Mark the second as the entrance, then delete it: its images are gone
 	// and the station shows no entrance.
-	r = e.do(req{Method: "PATCH", Path: "/v1/stations/" + st.ID + "/photos/" + p2.ID, Token: admin, Body: map[string]any{"entrance": true}})
+	// As a merge patch, like every other PATCH (plain JSON is taken too).
+	r = e.do(req{Method: "PATCH", Path: "/v1/stations/" + st.ID + "/photos/" + p2.ID, Token: admin, ContentType: "application/merge-patch+json",
+		Body: map[string]any{"entrance": true}})
 	if r.Status != 200 {
 		t.Fatalf("mark: %d %s", r.Status, r.Body)
 	}
