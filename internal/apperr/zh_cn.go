@@ -39,6 +39,7 @@ var zhCN = map[string]string{
 	"a merge patch for %s must be a JSON object":                         "%s的合并补丁（merge patch）必须是一个 JSON 对象",
 	"is not a known field":                                               "不是可识别的字段",
 	"must be a JSON %s, not %s":                                          "必须是 JSON %s，而不是%s",
+	"must be a number or boolean written inside a string":                "须为写在字符串里的数字或布尔值",
 	"must be a number, not %q":                                           "必须是数字，而不是 %q",
 	"must be a whole number in range, not %s":                            "必须是范围内的整数，而不是 %s",
 	"must be a whole number, not %s":                                     "必须是整数，而不是 %s",

@@ -112,7 +112,8 @@ func (w *walker) walk(path string, val any, t reflect.Type) {
 				continue
 			}
 			if f.quoted {
-				continue // `json:",string"`: a number or boolean inside a string
+				w.walkQuoted(join(path, k), m[k], f.typ)
+				continue
 			}
 			w.walk(join(path, k), m[k], f.typ)
 		}
@@ -240,6 +241,22 @@ func isInteger(k reflect.Kind) bool {
 		return true
 	}
 	return false
+}
+
+// walkQuoted checks a `json:",string"` field (a number or boolean written
+// inside a string) by asking encoding/json itself, through a one-field
+// struct of the field's type and tag: the rules of what such a string may
+// hold are its own, and only it knows them exactly.
+func (w *walker) walkQuoted(path string, val any, t reflect.Type) {
+	raw, err := json.Marshal(val)
+	if err != nil {
+		w.add(field(path), "type", "must be a number or boolean written inside a string")
+		return
+	}
+	probe := reflect.New(reflect.StructOf([]reflect.StructField{{Name: "X", Type: t, Tag: `json:"x,string"`}}))
+	if json.Unmarshal(append(append([]byte(`{"x":`), raw...), '}'), probe.Interface()) != nil {
+		w.add(field(path), "type", "must be a number or boolean written inside a string")
+	}
 }
 
 func (w *walker) wrongType(path string, want apperr.Word, val any) {
