@@ -265,6 +265,9 @@ func eraseSignups(ctx context.Context, tx pgx.Tx, workerID uuid.UUID, now time.T
 		if err != nil {
 			return err
 		}
+		if a.Status != activity.Published || !now.Before(a.StartsAt) {
+			continue // cancelled or started since it was found: the place stays as it is
+		}
 		sg, err := scanSignup(tx.QueryRow(ctx, `SELECT `+signupColumns+` FROM activity_signups
 			WHERE activity_id = $1 AND worker_id = $2 AND status IN ('confirmed', 'waitlisted') FOR UPDATE`, id, workerID))
 		if errors.Is(err, pgx.ErrNoRows) {

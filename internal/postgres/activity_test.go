@@ -380,7 +380,7 @@ func TestErasureFreesTheWorkersPlaces(t *testing.T) {
 	e := newBenefitEnv(t, 1)
 	ctx := context.Background()
 	svc := e.activityService(0)
-	full, queue := e.mustActivity(1), e.mustActivity(1)
+	full, queue, started := e.mustActivity(1), e.mustActivity(1), e.mustActivity(1)
 	ws := e.mustWorkers(4)
 	gone := ws[0]
 	// full: gone confirmed, ws[1] first in line. queue: ws[2] confirmed,
@@ -388,10 +388,16 @@ func TestErasureFreesTheWorkersPlaces(t *testing.T) {
 	for i, su := range []struct {
 		w uuid.UUID
 		a *activity.Activity
-	}{{gone, full}, {ws[1], full}, {ws[2], queue}, {gone, queue}, {ws[3], queue}} {
+	}{{gone, full}, {ws[1], full}, {ws[2], queue}, {gone, queue}, {ws[3], queue}, {gone, started}, {ws[1], started}} {
 		if _, _, err := svc.SignUp(ctx, su.w, su.a.ID, fmt.Sprint("e", i)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// One activity has started by the time of the erasure: its roster keeps
+	// the place, and nobody is promoted into it.
+	if _, err := e.pools[0].Pool.Exec(ctx, `UPDATE activities SET starts_at = $2, ends_at = $3 WHERE id = $1`,
+		started.ID, e.clock().Add(-time.Hour), e.clock().Add(time.Hour)); err != nil {
+		t.Fatal(err)
 	}
 	if err := postgres.NewWorkerStore(e.pools[0]).Erase(ctx, gone, e.clock(), "worker:self"); err != nil {
 		t.Fatal(err)
@@ -410,5 +416,46 @@ func TestErasureFreesTheWorkersPlaces(t *testing.T) {
 		if confirmed != rows["confirmed"] || waitlisted != rows["waitlisted"] || confirmed != 1 || rows["cancelled"] != 1 {
 			t.Errorf("activity %s: counters %d/%d, rows %v", a.ID, confirmed, waitlisted, rows)
 		}
+	}
+	if confirmed, waitlisted, rows := e.counts(started.ID); confirmed != 1 || waitlisted != 1 || rows["cancelled"] != 0 {
+		t.Errorf("the started activity: counters %d/%d, rows %v", confirmed, waitlisted, rows)
+	}
+}
+
+// An erasure racing a transaction that holds an activity and then needs
+// the worker's row for a foreign key (a sign-up, a promotion's outbox row)
+// must not deadlock: both take the activity first.
+func TestErasureDoesNotDeadlockWithActivityPaths(t *testing.T) {
+	t.Parallel()
+	e := newBenefitEnv(t, 1)
+	ctx := context.Background()
+	a := e.mustActivity(1)
+	ws := e.mustWorkers(2)
+	gone := ws[0]
+	if _, _, err := e.activityService(0).SignUp(ctx, gone, a.ID, "d0"); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := e.pools[0].Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM activities WHERE id = $1 FOR NO KEY UPDATE`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	erased := make(chan error, 1)
+	go func() { erased <- postgres.NewWorkerStore(e.pools[0]).Erase(ctx, gone, e.clock(), "worker:self") }()
+	time.Sleep(300 * time.Millisecond) // let the erasure take what it takes first
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM workers WHERE id = $1 FOR KEY SHARE`, gone); err != nil {
+		t.Fatalf("the activity path, after the erasure began: %v", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatalf("the activity path's commit: %v", err)
+	}
+	if err := <-erased; err != nil {
+		t.Fatalf("the erasure: %v", err)
+	}
+	if confirmed, _, rows := e.counts(a.ID); confirmed != 0 || rows["cancelled"] != 1 {
+		t.Errorf("after the erasure: %d confirmed, rows %v", confirmed, rows)
 	}
 }

@@ -113,11 +113,36 @@ func (s *WorkerStore) UpdateProfile(ctx context.Context, id uuid.UUID, change fu
 	return w, nil
 }
 
-// Erase implements worker.Store. The worker's row is locked first, as in
-// every transaction that touches a worker's applications, so that they
-// cannot deadlock.
+// Erase implements worker.Store. The worker's places in activities are
+// given up first, each activity locked before the worker's row, the order
+// of every activity path (a sign-up or a promotion takes the worker's row
+// for its foreign key after the activity's); then the worker's row is
+// locked, as in every transaction that touches a worker's applications.
+// A sign-up that slipped in between is given up after, in the other order:
+// should that ever deadlock, the erasure is tried again.
 func (s *WorkerStore) Erase(ctx context.Context, id uuid.UUID, now time.Time, decidedBy string) error {
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+	var err error
+	for range 3 {
+		if err = s.erase(ctx, id, now, decidedBy); !isDeadlock(err) {
+			break
+		}
+	}
+	return interpretError(err, "worker")
+}
+
+// isDeadlock reports whether PostgreSQL broke a deadlock by failing err's
+// transaction, or could not serialise it.
+func isDeadlock(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+func (s *WorkerStore) erase(ctx context.Context, id uuid.UUID, now time.Time, decidedBy string) error {
+	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		// Places held in activities still to come go to the next in line.
+		if err := eraseSignups(ctx, tx, id, now); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE workers SET openid = NULL, unionid = NULL, nickname = NULL, phone = NULL,
 			employer = NULL, membership_no = NULL, deleted_at = $2, updated_at = $2
 			WHERE id = $1 AND deleted_at IS NULL`, id, now)
@@ -152,7 +177,7 @@ func (s *WorkerStore) Erase(ctx context.Context, id uuid.UUID, now time.Time, de
 		if err := eraseWishesAndAid(ctx, tx, id, now); err != nil {
 			return err
 		}
-		// Places held in activities still to come go to the next in line.
+		// A sign-up made between the first sweep and the worker's lock.
 		if err := eraseSignups(ctx, tx, id, now); err != nil {
 			return err
 		}
@@ -168,7 +193,6 @@ func (s *WorkerStore) Erase(ctx context.Context, id uuid.UUID, now time.Time, de
 		_, err = tx.Exec(ctx, `UPDATE worker_sessions SET revoked_at = $2 WHERE worker_id = $1 AND revoked_at IS NULL`, id, now)
 		return err
 	})
-	return interpretError(err, "worker")
 }
 
 // The membership number of an approved application is the worker's.
