@@ -40,9 +40,9 @@ func (a *Activity) checkSignup(now time.Time) error {
 	case a.Status != Published:
 		return apperr.New(apperr.NotOpen, "this activity is %s", apperr.Word(a.Status))
 	case now.Before(opens):
-		return apperr.New(apperr.NotOpen, "sign-ups for this activity open at %s", opens.In(Shanghai).Format(time.RFC3339))
+		return apperr.New(apperr.NotOpen, "sign-ups for this activity open at %s", apperr.Instant(opens.In(Shanghai)))
 	case !now.Before(closes):
-		return apperr.New(apperr.NotOpen, "sign-ups for this activity closed at %s", closes.In(Shanghai).Format(time.RFC3339))
+		return apperr.New(apperr.NotOpen, "sign-ups for this activity closed at %s", apperr.Instant(closes.In(Shanghai)))
 	}
 	return nil
 }
@@ -80,7 +80,7 @@ func (a *Activity) checkCancel(s Signup, now time.Time) error {
 	case a.Status != Published:
 		return apperr.New(apperr.NotOpen, "this activity is %s", apperr.Word(a.Status))
 	case !now.Before(a.StartsAt):
-		return apperr.New(apperr.NotOpen, "this activity started at %s; a sign-up can be cancelled only before the start", a.StartsAt.In(Shanghai).Format(time.RFC3339))
+		return apperr.New(apperr.NotOpen, "this activity started at %s; a sign-up can be cancelled only before the start", apperr.Instant(a.StartsAt.In(Shanghai)))
 	}
 	return nil
 }
@@ -91,13 +91,13 @@ func (a *Activity) checkCheckIn(s Signup, now time.Time) error {
 	case a.Status != Published && a.Status != Finished:
 		return apperr.New(apperr.NotOpen, "this activity is %s", apperr.Word(a.Status))
 	case now.Before(a.StartsAt.Add(-CheckInEarly)):
-		return apperr.New(apperr.NotOpen, "check-in opens two hours before the start, at %s", a.StartsAt.Add(-CheckInEarly).In(Shanghai).Format(time.RFC3339))
+		return apperr.New(apperr.NotOpen, "check-in opens two hours before the start, at %s", apperr.Instant(a.StartsAt.Add(-CheckInEarly).In(Shanghai)))
 	case !now.Before(a.EndsAt.Add(CheckInLate)):
 		return apperr.New(apperr.NotOpen, "check-in closed a day after the activity ended")
 	}
 	switch s.Status {
 	case SignupCheckedIn:
-		return apperr.New(apperr.AlreadyCheckedIn, "this sign-up was checked in at %s", s.CheckedInAt.In(Shanghai).Format(time.RFC3339))
+		return apperr.New(apperr.AlreadyCheckedIn, "this sign-up was checked in at %s", apperr.Instant(s.CheckedInAt.In(Shanghai)))
 	case SignupWaitlisted:
 		return apperr.New(apperr.NotConfirmed, "this sign-up is still on the waiting list (number %d): it has no place", s.Position)
 	case SignupCancelled:

@@ -84,9 +84,8 @@ func render(lang Lang, format string, args []any, english string) string {
 	return fmt.Sprintf(format, args...)
 }
 
-// translateWords translates the Words among args, and writes an RFC 3339
-// instant (as the English messages give it, for developers) the way a
-// Chinese reader writes one: 2026-12-15 09:00, in its own offset.
+// translateWords translates the Words among args, and writes each Instant
+// the way a Chinese reader writes one: 2026-12-15 09:00.
 func translateWords(args []any) []any {
 	var out []any
 	for i, a := range args {
@@ -98,12 +97,8 @@ func translateWords(args []any) []any {
 				continue
 			}
 			zh = t
-		case string:
-			t, ok := readableInstant(v)
-			if !ok {
-				continue
-			}
-			zh = t
+		case Instant:
+			zh = v.readable()
 		default:
 			continue
 		}
@@ -176,18 +171,19 @@ func Title(code Code, lang Lang) (string, bool) {
 	return t.en, true
 }
 
-// readableInstant rewrites an RFC 3339 instant as "2006-01-02 15:04" (with
-// seconds when it has any); anything else is not an instant.
-func readableInstant(s string) (string, bool) {
-	if len(s) < len("2006-01-02T15:04:05Z") || len(s) > 40 || s[4] != '-' || s[10] != 'T' {
-		return "", false
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return "", false
-	}
+// Instant is a moment a message names: RFC 3339 in English, for
+// developers, and 2026-12-15 09:00 in Chinese, in its own offset. Only the
+// server's own instants are Instants: a string a client sent is quoted
+// as it came.
+type Instant time.Time
+
+// String writes the instant as RFC 3339.
+func (i Instant) String() string { return time.Time(i).Format(time.RFC3339) }
+
+func (i Instant) readable() string {
+	t := time.Time(i)
 	if t.Second() != 0 || t.Nanosecond() != 0 {
-		return t.Format("2006-01-02 15:04:05"), true
+		return t.Format("2006-01-02 15:04:05")
 	}
-	return t.Format("2006-01-02 15:04"), true
+	return t.Format("2006-01-02 15:04")
 }

@@ -2,7 +2,9 @@ package apperr
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestPreferredLang(t *testing.T) {
@@ -72,22 +74,24 @@ func TestLocalize(t *testing.T) {
 	if got := Localize(New(LimitReached, "you have claimed this benefit %d time(s) %s, the most allowed", 2, Word("this week")), ZhCN).Message; got != "您本周已领取该福利 2 次，已达上限" {
 		t.Errorf("reordered: %q", got)
 	}
-	// An instant is written as a Chinese reader writes one; English keeps
-	// RFC 3339, and a string that is no instant is left alone.
-	opens := New(NotOpen, "sign-ups for this activity open at %s", "2026-12-15T09:00:00+08:00")
+	// An Instant is written as a Chinese reader writes one; English keeps
+	// RFC 3339; a string a client sent is quoted as it came, even one that
+	// reads as an instant.
+	at := time.Date(2026, 12, 15, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	opens := New(NotOpen, "sign-ups for this activity open at %s", Instant(at))
 	if got := Localize(opens, ZhCN).Message; got != "该活动于 2026-12-15 09:00 开始报名" {
 		t.Errorf("instant in zh: %q", got)
 	}
 	if got := Localize(opens, En).Message; got != "sign-ups for this activity open at 2026-12-15T09:00:00+08:00" {
 		t.Errorf("instant in en: %q", got)
 	}
-	if got, ok := readableInstant("2026-12-15T09:00:30.5+08:00"); !ok || got != "2026-12-15 09:00:30" {
-		t.Errorf("seconds: %q %v", got, ok)
+	if got := Instant(at.Add(30*time.Second + time.Millisecond)).readable(); got != "2026-12-15 09:00:30" {
+		t.Errorf("seconds: %q", got)
 	}
-	for _, s := range []string{"330726", "2026-12-15", "2026-12-15T25:00:00+08:00", "not a timeT00:00:00Z"} {
-		if got, ok := readableInstant(s); ok {
-			t.Errorf("%q read as the instant %q", s, got)
-		}
+	var p2 Problems
+	p2.Add("amenity", "unknown", "%q is not a known amenity", "2026-12-15T01:00:00Z")
+	if zh := Localize(p2.Err(), ZhCN); len(zh.Fields) != 1 || !strings.Contains(zh.Fields[0].Message, `"2026-12-15T01:00:00Z"`) {
+		t.Errorf("a client's string was rewritten: %+v", zh.Fields)
 	}
 	if got := Localize(&Error{Code: Stale, Message: "the database was busy; try again"}, ZhCN).Message; got != "数据库繁忙，请重试" {
 		t.Errorf("literal: %q", got)

@@ -2,7 +2,6 @@ package benefit
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -63,5 +62,5 @@ func (s *Service) Preview(ctx context.Context, actor Actor, code string, station
 }
 
 func expiredClaim(c Claim) error {
-	return apperr.New(apperr.Expired, "this claim expired at %s; its item went back to the offer", c.ExpiresAt.In(Shanghai).Format(time.RFC3339))
+	return apperr.New(apperr.Expired, "this claim expired at %s; its item went back to the offer", apperr.Instant(c.ExpiresAt.In(Shanghai)))
 }

@@ -94,9 +94,9 @@ func (o *Offer) checkClaimable(now time.Time) error {
 	case o.Status != Published:
 		return apperr.New(apperr.NotOpen, "this benefit is %s", apperr.Word(o.Status))
 	case now.Before(o.Window.StartsAt):
-		return apperr.New(apperr.NotOpen, "this benefit opens at %s", o.Window.StartsAt.In(Shanghai).Format(time.RFC3339))
+		return apperr.New(apperr.NotOpen, "this benefit opens at %s", apperr.Instant(o.Window.StartsAt.In(Shanghai)))
 	case !now.Before(o.Window.EndsAt):
-		return apperr.New(apperr.NotOpen, "this benefit ended at %s", o.Window.EndsAt.In(Shanghai).Format(time.RFC3339))
+		return apperr.New(apperr.NotOpen, "this benefit ended at %s", apperr.Instant(o.Window.EndsAt.In(Shanghai)))
 	case !o.Window.OpenAt(now):
 		return apperr.New(apperr.NotOpen, "this benefit can be claimed only in its weekly hours")
 	}

@@ -491,9 +491,9 @@ func redeemRule(actor Actor, now time.Time) func(c Claim, o *Offer, st StationIn
 		}
 		switch c.Status {
 		case Redeemed:
-			return 0, apperr.New(apperr.AlreadyRedeemed, "this claim was redeemed at %s", c.RedeemedAt.In(Shanghai).Format(time.RFC3339))
+			return 0, apperr.New(apperr.AlreadyRedeemed, "this claim was redeemed at %s", apperr.Instant(c.RedeemedAt.In(Shanghai)))
 		case Expired:
-			return 0, apperr.New(apperr.Expired, "this claim expired at %s", c.ExpiresAt.In(Shanghai).Format(time.RFC3339))
+			return 0, apperr.New(apperr.Expired, "this claim expired at %s", apperr.Instant(c.ExpiresAt.In(Shanghai)))
 		}
 		if !now.Before(c.ExpiresAt) {
 			return Expire, nil
