@@ -96,7 +96,7 @@ func TestAidFromApplicationToSecondReview(t *testing.T) {
 	}
 	r = e.do(req{Method: "POST", Path: path + "/approve", Token: jinhua, Body: map[string]any{"amount_yuan": 2800}})
 	r.JSON(t, &a)
-	if r.Status != http.StatusOK || a.Status != "approved" || a.AmountApprovedYuan != 2800 || len(a.Decisions) != 2 ||
+	if r.Status != http.StatusOK || a.Status != "approved" || a.AmountApprovedYuan != 2800 || len(a.Decisions) != 2 || a.Applicant == nil || a.Applicant.Name != "王小明" ||
 		a.Decisions[0].DecidedBy != e.actor(pujiang) || a.Decisions[1].DecidedBy != e.actor(jinhua) || a.Decisions[1].AmountYuan != 2800 {
 		t.Fatalf("second approval: %d %s", r.Status, r.Body)
 	}

@@ -86,11 +86,22 @@ func (s *AidStore) Get(ctx context.Context, id uuid.UUID) (aid.Application, erro
 	if err != nil {
 		return aid.Application{}, interpretError(err, "aid decisions")
 	}
-	err = s.db.Pool.QueryRow(ctx, `SELECT coalesce(m.real_name, ''), coalesce(w.phone, m.phone, ''), coalesce(w.membership_no, '')
+	a.Applicant, err = aidApplicant(ctx, s.db.Pool, a.WorkerID)
+	return a, interpretError(err, "aid applicant")
+}
+
+// aidApplicant reads who applied: the real name and phone of the worker's
+// approved membership application (the profile's phone first) and their
+// membership number; empty once erased.
+func aidApplicant(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, workerID uuid.UUID) (aid.Applicant, error) {
+	var ap aid.Applicant
+	err := q.QueryRow(ctx, `SELECT coalesce(m.real_name, ''), coalesce(w.phone, m.phone, ''), coalesce(w.membership_no, '')
 		FROM workers w LEFT JOIN LATERAL (SELECT real_name, phone FROM membership_applications
 			WHERE worker_id = w.id AND status = 'approved' ORDER BY decided_at DESC LIMIT 1) m ON true
-		WHERE w.id = $1`, a.WorkerID).Scan(&a.Applicant.Name, &a.Applicant.Phone, &a.Applicant.MembershipNo)
-	return a, interpretError(err, "aid applicant")
+		WHERE w.id = $1`, workerID).Scan(&ap.Name, &ap.Phone, &ap.MembershipNo)
+	return ap, err
 }
 
 // aidDecisions returns the decisions on the application, in order.
@@ -181,6 +192,9 @@ func (s *AidStore) Decide(ctx context.Context, id uuid.UUID, decide func(*aid.Ap
 			return err
 		}
 		if a.Decisions, err = aidDecisions(ctx, tx, id); err != nil {
+			return err
+		}
+		if a.Applicant, err = aidApplicant(ctx, tx, a.WorkerID); err != nil {
 			return err
 		}
 		if ev != nil {
