@@ -129,8 +129,8 @@ func TestPartnerKeyRefusals(t *testing.T) {
 	e := newPartnerEnv(t)
 	for _, key := range []string{"", "nonsense", partner.KeyPrefix + strings.Repeat("A", 43), e.meituan[:len(e.meituan)-1] + "x"} {
 		r := e.do(req{Method: "GET", Path: nearestPath, Header: map[string]string{"X-Api-Key": key}})
-		if r.Status != 401 || r.Problem(t).Code != "api_key_invalid" {
-			t.Errorf("key %q: %d %s, want 401 api_key_invalid", key, r.Status, r.Body)
+		if r.Status != 401 || r.Problem(t).Code != "api_key_invalid" || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "ApiKey ") {
+			t.Errorf("key %q: %d %s %v, want 401 api_key_invalid naming the key's header", key, r.Status, r.Body, r.Header)
 		}
 	}
 	if _, err := e.svc.Revoke(context.Background(), auth.CommandLine, "美团"); err != nil {

@@ -185,7 +185,12 @@ func (s *server) errorHandler(err error, c echo.Context) {
 		}
 	}
 	if status == http.StatusUnauthorized {
-		h.Set("WWW-Authenticate", `Bearer realm="yizhan"`)
+		// A partner's key is no bearer token: name the header it goes in.
+		if code == apperr.APIKeyInvalid || code == apperr.APIKeyRevoked {
+			h.Set("WWW-Authenticate", `ApiKey realm="yizhan", header="X-Api-Key"`)
+		} else {
+			h.Set("WWW-Authenticate", `Bearer realm="yizhan"`)
+		}
 	}
 	// Set, not left to echo, which keeps a Content-Type already there: a
 	// handler whose answer failed to encode had set application/json.
