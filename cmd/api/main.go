@@ -26,9 +26,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"yizhan/internal/auth"
 )
 
 func main() {
+	// Started as the server's password hasher (YIZHAN_HASHER=1), this
+	// process does nothing else; see internal/auth/hasher.go.
+	auth.RunHasherIfChild()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {

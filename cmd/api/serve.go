@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -145,13 +143,6 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		// memory (see BENCHMARKS.md); GOGC, when set, wins.
 		debug.SetGCPercent(cfg.GCPercent)
 	}
-	// Password checks run on threads of their own at the lowest CPU
-	// priority, each holding a P meanwhile: one more P per login slot
-	// leaves serving every core it had during a login flood (see
-	// internal/auth/hashthread.go). An explicit GOMAXPROCS, when set, wins.
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(auth.ServingProcs(auth.DefaultConfig))
-	}
 	// Connections are capped below the file limit, so that accept never
 	// fails for want of a descriptor.
 	conns, err := cfg.connLimits(raiseFileLimit())
@@ -163,6 +154,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		return err
 	}
 	defer a.db.Close()
+	// Passwords are hashed and checked in a child process at the lowest
+	// CPU priority, out of this heap (internal/auth/hasher.go); it ends
+	// with this process.
+	hasher := auth.StartHasher(auth.HasherConfig{Workers: auth.LoginWorkers(auth.DefaultConfig), Log: log})
+	defer hasher.Close()
+	a.auth.UseHasher(hasher)
 	if cfg.WeChat.AppID == "" {
 		log.Warn("WECHAT_APPID is not set: mini-program login answers 503")
 	}

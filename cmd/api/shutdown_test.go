@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"yizhan/internal/auth"
 	"yizhan/internal/pgtest"
 )
 
@@ -155,6 +156,7 @@ func apiBinary(t testing.TB) string {
 }
 
 func TestMain(m *testing.M) {
+	auth.RunHasherIfChild() // `serve` in these tests starts this binary as its password hasher
 	if spec := os.Getenv("YIZHAN_LOADGEN"); spec != "" {
 		os.Exit(loadgenMain(spec)) // started by BenchmarkHTTPNearestOpenLoop as its load generator
 	}

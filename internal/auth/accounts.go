@@ -141,7 +141,7 @@ func (s *Service) ResetPassword(ctx context.Context, by *Principal, username, pa
 	if n := len([]rune(password)); n < 10 || n > 200 {
 		return apperr.New(apperr.Invalid, "the password must be 10 to 200 characters")
 	}
-	hash, err := HashPassword(password, s.cfg.Hash)
+	hash, err := hashPassword(ctx, s.keys, password, s.cfg.Hash)
 	if err != nil {
 		return err
 	}

@@ -228,7 +228,14 @@ type Service struct {
 	// user costs the same time as a wrong password.
 	dummyHash string
 	gate      *loginGate
+	// keys derives password keys: in this process unless UseHasher gave
+	// the service a hasher child.
+	keys keyDeriver
 }
+
+// UseHasher makes the service derive password keys in h's child process
+// (see hasher.go). Call it before the service is used.
+func (s *Service) UseHasher(h *Hasher) { s.keys = h }
 
 // NewService returns a Service; now may be nil.
 func NewService(store Store, cfg Config, now func() time.Time) (*Service, error) {
@@ -239,7 +246,8 @@ func NewService(store Store, cfg Config, now func() time.Time) (*Service, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: store, cfg: cfg, now: now, dummyHash: dummy, gate: newLoginGate(cfg.LoginWorkers, cfg.LoginQueue, cfg.LoginWait)}, nil
+	return &Service{store: store, cfg: cfg, now: now, dummyHash: dummy, gate: newLoginGate(cfg.LoginWorkers, cfg.LoginQueue, cfg.LoginWait),
+		keys: inProcess{}}, nil
 }
 
 const (
@@ -291,7 +299,7 @@ func (s *Service) CreateStaff(ctx context.Context, username, password string, ro
 	if err := p.Err(); err != nil {
 		return Staff{}, err
 	}
-	hash, err := HashPassword(password, s.cfg.Hash)
+	hash, err := hashPassword(ctx, s.keys, password, s.cfg.Hash)
 	if err != nil {
 		return Staff{}, err
 	}
@@ -311,7 +319,7 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 	if n := len([]rune(password)); n < 10 || n > 200 {
 		return apperr.New(apperr.Invalid, "the password must be 10 to 200 characters")
 	}
-	hash, err := HashPassword(password, s.cfg.Hash)
+	hash, err := hashPassword(ctx, s.keys, password, s.cfg.Hash)
 	if err != nil {
 		return err
 	}

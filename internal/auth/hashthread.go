@@ -1,33 +1,31 @@
 package auth
 
 import (
-	"fmt"
+	"context"
 	"runtime"
 )
 
-// A password check is argon2id: 19 MiB and tens of milliseconds of one core
-// in a tight loop. Run on one of the runtime's ordinary threads, a flood of
-// failed logins kept one of two cores busy hashing, and the requests the
-// other routes were serving waited behind it for the scheduler's tick (the
-// station list's p99 went from 3 ms to 23 ms on two cores; BENCHMARKS.md,
-// "Login flood").
+// The server derives password keys in a child process of its own (see
+// hasher.go). When that child cannot be started, and in the command-line
+// tools, keys are derived here, in this process: each on an OS thread of
+// its own whose CPU priority is the lowest the kernel has (nice 19 on
+// Linux), so that the kernel lets any serving thread that wakes up preempt
+// it. The thread is never handed back to the runtime — the goroutine ends
+// still locked to it, and the runtime then ends the thread — so the lowered
+// priority never reaches another goroutine. A new thread costs tens of
+// microseconds, against the tens of milliseconds of a key.
 //
-// So each check runs on an OS thread of its own whose CPU priority is the
-// lowest the kernel has (nice 19 on Linux): the kernel lets any serving
-// thread that wakes up preempt it at once. The thread is never handed back
-// to the runtime — the goroutine ends still locked to it, and the runtime
-// then ends the thread — so the lowered priority never reaches another
-// goroutine. A new thread costs tens of microseconds, against the tens of
-// milliseconds of the check. The check still holds one of the runtime's
-// Ps while it runs (or waits for the CPU); ServingProcs says how many Ps
-// the server should run with so that serving keeps every core it had.
+// In process, argon2id's 19 MiB per key is the server's garbage, which its
+// collector must mark the whole heap to reclaim: that, not the CPU, is what
+// the child process removes (BENCHMARKS.md, "Login flood").
 
-// startProcs is GOMAXPROCS as the process started, before ServingProcs is
-// applied: what the login bound and ServingProcs count from.
+// startProcs is GOMAXPROCS as the process started: what the login bound
+// counts from.
 var startProcs = runtime.GOMAXPROCS(0)
 
 // LoginWorkers is how many logins cfg lets run at once, each checking at
-// most one password at a time.
+// most one password at a time: also how many keys the hasher derives at
+// once.
 func LoginWorkers(cfg Config) int {
 	if cfg.LoginWorkers > 0 {
 		return cfg.LoginWorkers
@@ -35,24 +33,13 @@ func LoginWorkers(cfg Config) int {
 	return defaultLoginWorkers()
 }
 
-// ServingProcs is the GOMAXPROCS that leaves serving the Ps the process
-// started with while every login slot of cfg checks a password: one more P
-// per slot. It depends only on cfg and the start, so applying it twice
-// changes nothing.
-func ServingProcs(cfg Config) int { return startProcs + LoginWorkers(cfg) }
+// inProcess derives keys in this process, on a thread at the lowest
+// priority.
+type inProcess struct{}
 
-// checkPasswordAside is CheckPassword on a thread of its own at the lowest
-// priority; see above.
-func checkPasswordAside(hash, password string) (ok bool, err error) {
-	runAside(func() {
-		defer func() {
-			if r := recover(); r != nil { // argon2 panics on parameters no hash of ours has
-				ok, err = false, fmt.Errorf("%w: %v", errBadHash, r)
-			}
-		}()
-		ok, err = CheckPassword(hash, password)
-	})
-	return ok, err
+func (inProcess) deriveKey(_ context.Context, password string, salt []byte, p HashParams, n uint32) (key []byte, err error) {
+	runAside(func() { key, err = idKey([]byte(password), salt, p, n) })
+	return key, err
 }
 
 // runAside runs f on a new OS thread at the lowest priority, which ends

@@ -57,10 +57,9 @@ func niceOfThreads(t *testing.T, n int) map[int]bool {
 	return seen
 }
 
-// Aside, a check answers what CheckPassword answers, and a hash whose
-// parameters make argon2 panic is refused as malformed instead of ending
-// the process.
-func TestCheckPasswordAside(t *testing.T) {
+// In process, a check answers right and wrong, and a hash whose parameters
+// make argon2 panic is refused as malformed instead of ending the process.
+func TestCheckPasswordInProcess(t *testing.T) {
 	p := HashParams{Memory: 64, Time: 1, Threads: 1}
 	hash, err := HashPassword("驿站 secret", p)
 	if err != nil {
@@ -77,9 +76,9 @@ func TestCheckPasswordAside(t *testing.T) {
 		{strings.Replace(hash, "t=1", "t=0", 1), "驿站 secret", false, true}, // argon2 panics on zero passes
 		{"nonsense", "x", false, true},
 	} {
-		ok, err := checkPasswordAside(c.hash, c.password)
+		ok, err := CheckPassword(c.hash, c.password)
 		if ok != c.ok || (err != nil) != c.err {
-			t.Errorf("checkPasswordAside(%q, %q) = %v, %v; want %v, error %v", c.hash, c.password, ok, err, c.ok, c.err)
+			t.Errorf("CheckPassword(%q, %q) = %v, %v; want %v, error %v", c.hash, c.password, ok, err, c.ok, c.err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -68,7 +69,12 @@ func (s *Service) LoginWithTOTP(ctx context.Context, username, password, totpCod
 	if found {
 		hash = rec.PasswordHash
 	}
-	match, herr := checkPasswordAside(hash, password) // no database connection is held meanwhile
+	match, herr := checkPassword(ctx, s.keys, hash, password) // no database connection is held meanwhile
+	if e := (*apperr.Error)(nil); errors.As(herr, &e) {
+		// The hasher could not answer (it died, or the login ended): never
+		// "wrong password". The attempt stays counted, as a guess.
+		return "", time.Time{}, herr
+	}
 	if !found || herr != nil || !match {
 		return "", time.Time{}, errBadLogin // already counted
 	}
