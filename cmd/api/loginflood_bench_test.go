@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,27 +24,33 @@ import (
 // passwords as fast as they are answered, each from an address of its own
 // (X-Forwarded-For through a trusted proxy, so that neither the per-address
 // rate limit nor the throttle stops them before the password check), for
-// random usernames. It runs the real binary in a process of its own and
-// reports:
+// random usernames. It runs the real binary in a process of its own.
+//
+// Each iteration alternates BENCH_FLOOD_WINDOWS (default 5) windows without
+// the flood and as many with it, each of BENCH_HTTP_SECONDS, measuring the
+// station list at a fixed rate with the open-loop generator throughout; the
+// latencies of all the windows of a kind are pooled, so that a noisy moment
+// of a shared machine weighs on both sides instead of deciding the ratio.
+// It reports:
+//   - the station list's p99 without the flood (list-p99-ms) and during it
+//     (flood-list-p99-ms), pooled, and their ratio;
 //   - the server's peak resident memory during the flood (rss-peak-MB) and
-//     before it (rss-idle-MB);
-//   - the station list's p99 at a fixed rate without the flood
-//     (list-p99-ms) and during it (flood-list-p99-ms), from the open-loop
-//     generator, and their ratio;
+//     before it (rss-idle-MB), and its children's (the password hasher's,
+//     hasher-rss-peak-MB; 0 for a build without one);
 //   - what the flood got: logins answered 401 and 503 a second.
 //
 // BENCH_API_BIN runs another build of `api` instead (say, an older commit's,
-// for a before-and-after); BENCH_HTTP_SECONDS sets each phase's length.
-// BENCH_FLOOD_FIXED=1 gives each client one address of its own instead of a
-// new one per request, and BENCH_RATE_LIMIT_LOGIN sets the server's
-// RATE_LIMIT_LOGIN (default 1:20, which a new address per request never
-// reaches).
+// for a before-and-after). BENCH_FLOOD_FIXED=1 gives each client one address
+// of its own instead of a new one per request, and BENCH_RATE_LIMIT_LOGIN
+// sets the server's RATE_LIMIT_LOGIN (default 1:20, which a new address per
+// request never reaches).
 func BenchmarkLoginFlood(b *testing.B) {
-	const (
-		clients  = 150
-		listRate = 200 // station list requests a second, in both phases
-	)
+	const listRate = 200 // station list requests a second, in both phases
 	seconds := benchSeconds()
+	windows := 5
+	if v, err := strconv.Atoi(os.Getenv("BENCH_FLOOD_WINDOWS")); err == nil && v > 0 {
+		windows = v
+	}
 	dbURL := benchDatabase(b, 100_000)
 	bin := os.Getenv("BENCH_API_BIN")
 	if bin == "" {
@@ -81,78 +89,142 @@ func BenchmarkLoginFlood(b *testing.B) {
 	}
 	list() // warm-up
 	for b.Loop() {
-		idle := list()
+		var alone, flooded []loadgen.Result
+		var f floodCounts
 		rssIdle := rssMB(b, cmd.Process.Pid)
-
-		ctx, stop := context.WithCancel(context.Background())
-		var wg sync.WaitGroup
-		var refused, busy, limited, other atomic.Int64
-		tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
-		client := &http.Client{Transport: tr, Timeout: time.Minute}
-		for i := range clients {
-			wg.Go(func() {
-				rng := rand.New(rand.NewPCG(uint64(i), 14))
-				from := fmt.Sprintf("10.1.%d.%d", i/256, i%256)
-				for ctx.Err() == nil {
-					body := fmt.Sprintf(`{"username":"u%d","password":"wrong password %d"}`, rng.Uint32(), rng.Uint32())
-					req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v1/auth/staff/login", strings.NewReader(body))
-					req.Header.Set("Content-Type", "application/json")
-					if os.Getenv("BENCH_FLOOD_FIXED") == "" {
-						from = fmt.Sprintf("10.%d.%d.%d", rng.IntN(256), rng.IntN(256), rng.IntN(256))
-					}
-					req.Header.Set("X-Forwarded-For", from)
-					res, err := client.Do(req)
-					if err != nil {
-						continue
-					}
-					_, _ = io.Copy(io.Discard, res.Body)
-					res.Body.Close()
-					switch res.StatusCode {
-					case 401:
-						refused.Add(1)
-					case 503:
-						busy.Add(1)
-					case 429:
-						limited.Add(1)
-					default:
-						other.Add(1)
-					}
-				}
-			})
-		}
-		peak := make(chan float64)
-		go func() {
-			var m float64
-			for ctx.Err() == nil {
-				m = max(m, rssMB(b, cmd.Process.Pid))
-				time.Sleep(50 * time.Millisecond)
+		for w := range windows {
+			alone = append(alone, list())
+			if w == 0 {
+				rssIdle = rssMB(b, cmd.Process.Pid)
 			}
-			peak <- m
-		}()
-		time.Sleep(time.Second) // let the flood build up
-		start := time.Now()
-		refused.Store(0)
-		busy.Store(0)
-		limited.Store(0)
-		flood := list()
-		elapsed := time.Since(start).Seconds()
-		nRefused, nBusy := float64(refused.Load()), float64(busy.Load())
-		stop()
-		wg.Wait()
-		tr.CloseIdleConnections()
-		rssPeak := <-peak
-		if other.Load() > 0 {
-			b.Logf("%d logins answered neither 401 nor 503", other.Load())
+			flooded = append(flooded, flood(b, base, cmd.Process.Pid, &f, list))
+		}
+		idle, fl := loadgen.Pool(alone...), loadgen.Pool(flooded...)
+		if f.other > 0 {
+			b.Logf("%d logins answered neither 401 nor 503", f.other)
 		}
 		b.ReportMetric(rssIdle, "rss-idle-MB")
-		b.ReportMetric(rssPeak, "rss-peak-MB")
+		b.ReportMetric(f.rssPeak, "rss-peak-MB")
+		b.ReportMetric(f.childPeak, "hasher-rss-peak-MB")
 		b.ReportMetric(idle.P99, "list-p99-ms")
-		b.ReportMetric(flood.P99, "flood-list-p99-ms")
-		b.ReportMetric(flood.P99/idle.P99, "p99-ratio")
-		b.ReportMetric(nRefused/elapsed, "401/s")
-		b.ReportMetric(nBusy/elapsed, "503/s")
-		b.ReportMetric(float64(limited.Load())/elapsed, "429/s")
-		b.Logf("without the flood: %v", idle)
-		b.Logf("during the flood:  %v", flood)
+		b.ReportMetric(fl.P99, "flood-list-p99-ms")
+		b.ReportMetric(fl.P99/idle.P99, "p99-ratio")
+		b.ReportMetric(float64(f.refused)/f.seconds, "401/s")
+		b.ReportMetric(float64(f.busy)/f.seconds, "503/s")
+		b.ReportMetric(float64(f.limited)/f.seconds, "429/s")
+		for w := range windows {
+			b.Logf("window %d: p99 alone %.1f ms, in flood %.1f ms", w, alone[w].P99, flooded[w].P99)
+		}
+		b.Logf("without the flood (pooled): %v", idle)
+		b.Logf("during the flood (pooled):  %v", fl)
 	}
+}
+
+// floodCounts add up what the flood windows got.
+type floodCounts struct {
+	refused, busy, limited, other int64
+	seconds                       float64 // measured
+	rssPeak, childPeak            float64 // MB
+}
+
+// flood runs measure while 150 clients flood the server's staff login, and
+// adds to f what they got and the resident memory it saw.
+func flood(b *testing.B, base string, pid int, f *floodCounts, measure func() loadgen.Result) loadgen.Result {
+	const clients = 150
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var refused, busy, limited, other atomic.Int64
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	client := &http.Client{Transport: tr, Timeout: time.Minute}
+	for i := range clients {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
+			from := fmt.Sprintf("10.1.%d.%d", i/256, i%256)
+			for ctx.Err() == nil {
+				body := fmt.Sprintf(`{"username":"u%d","password":"wrong password %d"}`, rng.Uint32(), rng.Uint32())
+				req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v1/auth/staff/login", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				if os.Getenv("BENCH_FLOOD_FIXED") == "" {
+					from = fmt.Sprintf("10.%d.%d.%d", rng.IntN(256), rng.IntN(256), rng.IntN(256))
+				}
+				req.Header.Set("X-Forwarded-For", from)
+				res, err := client.Do(req)
+				if err != nil {
+					continue
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				switch res.StatusCode {
+				case 401:
+					refused.Add(1)
+				case 503:
+					busy.Add(1)
+				case 429:
+					limited.Add(1)
+				default:
+					other.Add(1)
+				}
+			}
+		})
+	}
+	peaks := make(chan [2]float64)
+	go func() {
+		var m, c float64
+		for ctx.Err() == nil {
+			m = max(m, rssMB(b, pid))
+			c = max(c, childrenRSSMB(pid))
+			time.Sleep(50 * time.Millisecond)
+		}
+		peaks <- [2]float64{m, c}
+	}()
+	time.Sleep(time.Second) // let the flood build up
+	start := time.Now()
+	refused.Store(0)
+	busy.Store(0)
+	limited.Store(0)
+	r := measure()
+	f.seconds += time.Since(start).Seconds()
+	f.refused += refused.Load()
+	f.busy += busy.Load()
+	f.limited += limited.Load()
+	stop()
+	wg.Wait()
+	tr.CloseIdleConnections()
+	p := <-peaks
+	f.rssPeak, f.childPeak = max(f.rssPeak, p[0]), max(f.childPeak, p[1])
+	f.other += other.Load()
+	return r
+}
+
+// childrenRSSMB is the resident memory of pid's children together (the
+// password hasher's), from /proc.
+func childrenRSSMB(pid int) float64 {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var total float64
+	for _, st := range stats {
+		data, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			total += statusMB(filepath.Join(filepath.Dir(st), "status"))
+		}
+	}
+	return total
+}
+
+// statusMB is VmRSS from a /proc status file, 0 when it is gone.
+func statusMB(path string) float64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }

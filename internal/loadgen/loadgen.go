@@ -37,6 +37,33 @@ type Result struct {
 	Rate                float64 // requests answered per second
 	P50, P90, P99, P999 float64
 	Max                 float64
+	// Latencies are every request's, sorted (failed ones included, as in
+	// the percentiles): what Pool merges.
+	Latencies []float64
+}
+
+// Pool is the runs rs taken as one: their requests together, and the
+// percentiles of all their latencies (Rate is the runs' mean).
+func Pool(rs ...Result) Result {
+	var p Result
+	for _, r := range rs {
+		p.Sent, p.OK, p.Failed = p.Sent+r.Sent, p.OK+r.OK, p.Failed+r.Failed
+		p.Rate += r.Rate / float64(len(rs))
+		p.Latencies = append(p.Latencies, r.Latencies...)
+	}
+	slices.Sort(p.Latencies)
+	p.quantiles()
+	return p
+}
+
+// quantiles sets the percentiles from r.Latencies, sorted.
+func (r *Result) quantiles() {
+	n := len(r.Latencies)
+	if n == 0 {
+		return
+	}
+	q := func(p float64) float64 { return r.Latencies[min(n-1, int(p*float64(n)))] }
+	r.P50, r.P90, r.P99, r.P999, r.Max = q(0.50), q(0.90), q(0.99), q(0.999), r.Latencies[n-1]
 }
 
 func (r Result) String() string {
@@ -109,8 +136,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	r.Failed = n - r.OK
 	r.Rate = float64(n) / elapsed.Seconds()
 	slices.Sort(lat)
-	q := func(p float64) float64 { return lat[min(n-1, int(p*float64(n)))] }
-	r.P50, r.P90, r.P99, r.P999, r.Max = q(0.50), q(0.90), q(0.99), q(0.999), lat[n-1]
+	r.Latencies = lat
+	r.quantiles()
 	return r, nil
 }
 
