@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,7 +44,8 @@ import (
 // for a before-and-after). BENCH_FLOOD_FIXED=1 gives each client one address
 // of its own instead of a new one per request, and BENCH_RATE_LIMIT_LOGIN
 // sets the server's RATE_LIMIT_LOGIN (default 1:20, which a new address per
-// request never reaches).
+// request never reaches). BENCH_STOP_HASHER=1 stops the server's password
+// hasher child during the flood windows: the flood without its hashing.
 func BenchmarkLoginFlood(b *testing.B) {
 	const listRate = 200 // station list requests a second, in both phases
 	seconds := benchSeconds()
@@ -131,6 +133,15 @@ type floodCounts struct {
 // adds to f what they got and the resident memory it saw.
 func flood(b *testing.B, base string, pid int, f *floodCounts, measure func() loadgen.Result) loadgen.Result {
 	const clients = 150
+	if os.Getenv("BENCH_STOP_HASHER") != "" {
+		// A control: the server's children (its password hasher) stopped
+		// for the window, so that the flood costs only its HTTP, its
+		// database work and its 503s, and no hashing at all.
+		for _, c := range children(pid) {
+			_ = syscall.Kill(c, syscall.SIGSTOP)
+			defer syscall.Kill(c, syscall.SIGCONT)
+		}
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var refused, busy, limited, other atomic.Int64
@@ -199,8 +210,17 @@ func flood(b *testing.B, base string, pid int, f *floodCounts, measure func() lo
 // childrenRSSMB is the resident memory of pid's children together (the
 // password hasher's), from /proc.
 func childrenRSSMB(pid int) float64 {
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	var total float64
+	for _, c := range children(pid) {
+		total += statusMB(fmt.Sprintf("/proc/%d/status", c))
+	}
+	return total
+}
+
+// children are pid's child processes, from /proc.
+func children(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
 	for _, st := range stats {
 		data, err := os.ReadFile(st)
 		if err != nil {
@@ -208,10 +228,11 @@ func childrenRSSMB(pid int) float64 {
 		}
 		fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
 		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			total += statusMB(filepath.Join(filepath.Dir(st), "status"))
+			c, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
+			out = append(out, c)
 		}
 	}
-	return total
+	return out
 }
 
 // statusMB is VmRSS from a /proc status file, 0 when it is gone.
