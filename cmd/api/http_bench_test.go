@@ -174,15 +174,7 @@ func benchServer(b *testing.B, dbURL string) string {
 // middleware) with one route, the nearest search's path, answering the
 // API's headers too.
 func floorServers(b *testing.B, url string) (netHTTP, bareEcho string) {
-	res, err := http.Get(url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	body, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil || res.StatusCode != http.StatusOK {
-		b.Fatalf("GET %s: %d %v", url, res.StatusCode, err)
-	}
+	res, body := answerOf(b, url)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -222,6 +214,20 @@ func floorServers(b *testing.B, url string) (netHTTP, bareEcho string) {
 	go func() { _ = esrv.Serve(eln) }()
 	b.Cleanup(func() { _ = esrv.Close() })
 	return "http://" + ln.Addr().String(), "http://" + eln.Addr().String()
+}
+
+// answerOf is the API's answer at url, which must be 200 OK.
+func answerOf(b *testing.B, url string) (*http.Response, []byte) {
+	res, err := http.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK {
+		b.Fatalf("GET %s: %d %v", url, res.StatusCode, err)
+	}
+	return res, body
 }
 
 // processCPU is the user and system CPU time this process has used.
@@ -340,15 +346,7 @@ func pgbenchLatencies(b *testing.B, prefix string) []float64 {
 // answering: a handler of known cost, to tell how the share of echo's
 // throughput falls with the work a request does.
 func middlewareFloor(b *testing.B, url, dbURL string) string {
-	res, err := http.Get(url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	body, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil || res.StatusCode != http.StatusOK {
-		b.Fatalf("GET %s: %d %v", url, res.StatusCode, err)
-	}
+	res, body := answerOf(b, url)
 	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "API_ADDR": freeAddr(b), "RATE_LIMIT_PUBLIC": "off"}
 	cfg, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil {
