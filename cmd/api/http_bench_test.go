@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -20,8 +21,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"yizhan/internal/benchdata"
+	"yizhan/internal/httpapi"
 	"yizhan/internal/pgtest"
 )
 
@@ -55,6 +58,7 @@ func BenchmarkHTTPNearest(b *testing.B) {
 		`VACUUM ANALYZE stations`)
 	base := benchServer(b, dbURL)
 	floor, echoFloor := floorServers(b, base+"/v1/stations/nearest?lat=28.1&lng=118.1&limit=10")
+	mwFloor := middlewareFloor(b, base+"/v1/stations/nearest?lat=28.1&lng=118.1&limit=10", dbURL)
 
 	dir := b.TempDir()
 	lua := filepath.Join(dir, "nearest.lua")
@@ -108,6 +112,13 @@ ORDER BY ll_to_earth(lat, lng) <-> ll_to_earth(:lat, :lng) LIMIT 10;
 			b.ReportMetric(echoRPS, t+"echo-req/s")
 			b.ReportMetric(p99, t+"echo-p99-ms")
 			b.ReportMetric(echoCPU, t+"echo-cpu-us/req")
+			mwRPS, _, _ := load(threads, mwFloor, seconds)
+			b.ReportMetric(mwRPS, t+"mw-req/s")
+			b.ReportMetric(cpuPerReq, t+"mw-cpu-us/req")
+			// What the API's whole request path costs without the search:
+			// the share of echo's throughput and CPU it keeps.
+			b.ReportMetric(mwRPS/echoRPS, t+"mw/echo")
+			b.ReportMetric(echoCPU/cpuPerReq, t+"mw/echo-cpu")
 			rps, p50, p99 := load(threads, base, seconds)
 			b.ReportMetric(rps, t+"api-req/s")
 			b.ReportMetric(p50, t+"api-p50-ms")
@@ -163,15 +174,7 @@ func benchServer(b *testing.B, dbURL string) string {
 // middleware) with one route, the nearest search's path, answering the
 // API's headers too.
 func floorServers(b *testing.B, url string) (netHTTP, bareEcho string) {
-	res, err := http.Get(url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	body, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil || res.StatusCode != http.StatusOK {
-		b.Fatalf("GET %s: %d %v", url, res.StatusCode, err)
-	}
+	res, body := answerOf(b, url)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -211,6 +214,20 @@ func floorServers(b *testing.B, url string) (netHTTP, bareEcho string) {
 	go func() { _ = esrv.Serve(eln) }()
 	b.Cleanup(func() { _ = esrv.Close() })
 	return "http://" + ln.Addr().String(), "http://" + eln.Addr().String()
+}
+
+// answerOf is the API's answer at url, which must be 200 OK.
+func answerOf(b *testing.B, url string) (*http.Response, []byte) {
+	res, err := http.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK {
+		b.Fatalf("GET %s: %d %v", url, res.StatusCode, err)
+	}
+	return res, body
 }
 
 // processCPU is the user and system CPU time this process has used.
@@ -313,4 +330,60 @@ func pgbenchLatencies(b *testing.B, prefix string) []float64 {
 	}
 	slices.Sort(lat)
 	return lat
+}
+
+// middlewareFloor serves, on a new loopback port, the API's own request
+// path with the search taken out: the handler httpapi.New builds (every
+// middleware: request ids, security headers, the access log, panic
+// recovery, rate limits, metrics, the unknown-parameter check) served by
+// httpapi.Serve with the connection caps and timeouts `serve` uses, from
+// the configuration the benchmark's server runs with — but with the nearest
+// route answering the bytes and headers of one real answer instead of
+// searching. Against the echo floor it tells what everything but the search
+// and its rendering costs a request (issue 14 §5).
+//
+// BENCH_MW_SPIN, a duration, makes that handler busy-wait as long before
+// answering: a handler of known cost, to tell how the share of echo's
+// throughput falls with the work a request does.
+func middlewareFloor(b *testing.B, url, dbURL string) string {
+	res, body := answerOf(b, url)
+	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error", "API_ADDR": freeAddr(b), "RATE_LIMIT_PUBLIC": "off"}
+	cfg, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := newLogger(io.Discard, slog.LevelError)
+	h, err := httpapi.New(httpapi.Deps{Log: log, Metrics: httpapi.NewMetrics(prometheus.NewRegistry()), Limits: cfg.Limits, TrustedProxies: cfg.TrustedProxies})
+	if err != nil {
+		b.Fatal(err)
+	}
+	spin, _ := time.ParseDuration(os.Getenv("BENCH_MW_SPIN"))
+	header := res.Header.Clone()
+	for _, k := range []string{"Date", "Content-Type", "Content-Length", "X-Request-Id", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Content-Security-Policy", "Cache-Control"} {
+		header.Del(k) // set by the middleware, or by writing the body
+	}
+	length := strconv.Itoa(len(body))
+	// Registering the path again replaces the search with the canned
+	// answer; the middleware wraps whatever handler the router finds.
+	h.(*echo.Echo).GET("/v1/stations/nearest", func(c echo.Context) error {
+		if spin > 0 {
+			for t0 := time.Now(); time.Since(t0) < spin; {
+			}
+		}
+		hd := c.Response().Header()
+		for k, v := range header {
+			hd[k] = v
+		}
+		hd.Set(echo.HeaderContentLength, length)
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+	})
+	conns, err := cfg.connLimits(raiseFileLimit())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	ready := make(chan string, 1)
+	go func() { _ = httpapi.Serve(ctx, cfg.Addr, h, log, cfg.ShutdownGrace, conns, ready) }()
+	return "http://" + <-ready
 }
