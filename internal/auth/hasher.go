@@ -320,7 +320,7 @@ func (h *Hasher) deriveKey(ctx context.Context, password string, salt []byte, p 
 	req := deriveRequest{params: p, keyLen: n, salt: salt, password: []byte(password)}
 	body := req.appendTo(make([]byte, 0, deriveHead+len(salt)+len(password)))
 	clear(req.password)
-	f, err := c.call(ctx, h.ids.Add(1), opDerive, body)
+	f, err := c.call(h.ids.Add(1), opDerive, body)
 	switch {
 	case err != nil:
 		return nil, err
@@ -339,7 +339,7 @@ func (h *Hasher) stats(ctx context.Context) (most, now int, err error) {
 	if err != nil || c == nil {
 		return 0, 0, errors.Join(err, errors.New("no hasher process"))
 	}
-	f, err := c.call(ctx, h.ids.Add(1), opStats, nil)
+	f, err := c.call(h.ids.Add(1), opStats, nil)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -361,8 +361,8 @@ type hasherChild struct {
 	gone    bool
 }
 
-// call sends a request and waits for its answer.
-func (c *hasherChild) call(ctx context.Context, id uint64, kind byte, body []byte) (frame, error) {
+// call sends a request and waits for its answer, or for the child's end.
+func (c *hasherChild) call(id uint64, kind byte, body []byte) (frame, error) {
 	answer := make(chan frame, 1)
 	c.mu.Lock()
 	if c.gone {
@@ -381,16 +381,14 @@ func (c *hasherChild) call(ctx context.Context, id uint64, kind byte, body []byt
 		c.forget(id)
 		return frame{}, errHasherDown
 	}
-	select {
-	case f, ok := <-answer:
-		if !ok {
-			return frame{}, errHasherDown // the child died before answering
-		}
-		return f, nil
-	case <-ctx.Done():
-		c.forget(id)
-		return frame{}, errLoginCancelled(ctx)
+	// The answer is awaited even when ctx ends: the login keeps its place
+	// in the gate while the child works for it, so that the child never
+	// holds more keys than the gate lets logins run, as in process.
+	f, ok := <-answer
+	if !ok {
+		return frame{}, errHasherDown // the child died before answering
 	}
+	return f, nil
 }
 
 func (c *hasherChild) forget(id uint64) {
