@@ -154,11 +154,17 @@ func (h *Hasher) wake() {
 	h.changed = make(chan struct{})
 }
 
-func (h *Hasher) setChild(c *hasherChild) {
+// setChild makes c the child to ask (nil: none); false when the Hasher
+// was closed meanwhile.
+func (h *Hasher) setChild(c *hasherChild) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed && c != nil {
+		return false
+	}
 	h.child = c
 	h.wake()
+	return true
 }
 
 // startError is a child that could not be started, or did not say hello.
@@ -262,7 +268,11 @@ func (h *Hasher) runChild() (int, error) {
 		<-exited
 		return pid, startError{fmt.Errorf("%s did not answer as a password hasher (does its main call auth.RunHasherIfChild?)", path)}
 	}
-	h.setChild(c)
+	if !h.setChild(c) { // closed while it started
+		_ = cmd.Process.Kill()
+		inW.Close()
+		return pid, <-exited
+	}
 	h.log.Info("password hasher process started", "pid", pid, "workers", h.workers)
 	c.serve(r)
 	h.setChild(nil)
