@@ -30,18 +30,30 @@ func TestMain(m *testing.M) {
 	RunHasherIfChild() // the hasher children the tests start are this binary
 	if os.Getenv("YIZHAN_HASHER_TEST_PARENT") == "1" {
 		// TestHasherDiesWithItsParent's parent: start a hasher, say its
-		// pid, and wait to be killed.
+		// pid, and wait to be killed. The main thread is taken first, so
+		// the hasher is started from another: the runtime never ends the
+		// main thread, which would hide a starting thread that ended (and
+		// so killed the child through its parent-death signal).
 		// Two long checks: the child's reader waits for the first to end
 		// before it reads on, so stdin's end alone would not stop it for
 		// a long while; the parent-death signal must.
 		// (The second is asked for once the first runs: the child reads
 		// no request, its counts among them, while it waits.)
+		runtime.LockOSThread()
 		h := StartHasher(HasherConfig{Workers: 1})
 		long := func() {
 			h.deriveKey(context.Background(), "pw", []byte("0123456789abcdef"), HashParams{1024, 1 << 20, 1}, 32)
 		}
 		go long()
-		for _, now, _ := h.stats(context.Background()); now == 0; _, now, _ = h.stats(context.Background()) {
+		for {
+			_, now, err := h.stats(context.Background())
+			if err != nil {
+				fmt.Println(0) // no child, or it died
+				os.Exit(1)
+			}
+			if now > 0 {
+				break
+			}
 			time.Sleep(time.Millisecond)
 		}
 		go long()
@@ -280,8 +292,9 @@ func gone(t *testing.T, pid int) bool {
 	return state == "" || state == "Z" || state == "X"
 }
 
-// The child never outlives its parent: kill -9 the parent, the child is
-// gone too.
+// The child lives as long as its parent (not only as long as the thread
+// that started it), and never longer: kill -9 the parent, the child is
+// gone too, even in the middle of a long check.
 func TestHasherDiesWithItsParent(t *testing.T) {
 	t.Parallel()
 	parent := exec.Command(os.Args[0], "-test.run=^$")
