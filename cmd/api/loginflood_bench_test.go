@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -143,75 +141,133 @@ func flood(b *testing.B, base string, pid int, f *floodCounts, measure func() lo
 		}
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var refused, busy, limited, other atomic.Int64
-	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
-	client := &http.Client{Transport: tr, Timeout: time.Minute}
-	for i := range clients {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
-			from := fmt.Sprintf("10.1.%d.%d", i/256, i%256)
-			for ctx.Err() == nil {
-				body := fmt.Sprintf(`{"username":"u%d","password":"wrong password %d"}`, rng.Uint32(), rng.Uint32())
-				req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v1/auth/staff/login", strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				if os.Getenv("BENCH_FLOOD_FIXED") == "" {
-					from = fmt.Sprintf("10.%d.%d.%d", rng.IntN(256), rng.IntN(256), rng.IntN(256))
-				}
-				req.Header.Set("X-Forwarded-For", from)
-				res, err := client.Do(req)
-				if err != nil {
-					continue
-				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				switch res.StatusCode {
-				case 401:
-					refused.Add(1)
-				case 503:
-					busy.Add(1)
-				case 429:
-					limited.Add(1)
-				default:
-					other.Add(1)
-				}
-			}
-		})
-	}
+	// The flood's clients are wrk, a process of its own: in the
+	// benchmark's process they shared a runtime with the generator that
+	// times the list, and their scheduling showed in its tail — an
+	// attacker's clients are not on the server's machine at all.
+	attack := startFloodClients(b, base, clients)
 	peaks := make(chan [2]float64)
 	go func() {
+		// The children are found once: walking all of /proc every 50 ms
+		// cost the benchmark's own process (which runs the generator) as
+		// much CPU as the flood's HTTP, and showed in the list's tail.
+		kids := children(pid)
 		var m, c float64
 		for ctx.Err() == nil {
 			m = max(m, rssMB(b, pid))
-			c = max(c, childrenRSSMB(pid))
+			c = max(c, childrenRSSMB(kids))
 			time.Sleep(50 * time.Millisecond)
 		}
 		peaks <- [2]float64{m, c}
 	}()
 	time.Sleep(time.Second) // let the flood build up
-	start := time.Now()
-	refused.Store(0)
-	busy.Store(0)
-	limited.Store(0)
 	r := measure()
-	f.seconds += time.Since(start).Seconds()
-	f.refused += refused.Load()
-	f.busy += busy.Load()
-	f.limited += limited.Load()
+	got := attack.stop(b)
 	stop()
-	wg.Wait()
-	tr.CloseIdleConnections()
 	p := <-peaks
 	f.rssPeak, f.childPeak = max(f.rssPeak, p[0]), max(f.childPeak, p[1])
-	f.other += other.Load()
+	// wrk counts from its start to its end, a second longer than the
+	// measurement: the rates are over the whole of it.
+	f.seconds += got.seconds
+	f.refused += got.status[401]
+	f.busy += got.status[503]
+	f.limited += got.status[429]
+	f.other += got.other
 	return r
 }
 
-// childrenRSSMB is the resident memory of pid's children together (the
-// password hasher's), from /proc.
-func childrenRSSMB(pid int) float64 {
+// floodClients are a running wrk flooding the staff login.
+type floodClients struct {
+	cmd   *exec.Cmd
+	out   bytes.Buffer
+	start time.Time
+}
+
+// floodResult is what a flood's logins were answered, and over how long.
+type floodResult struct {
+	status  map[int]int64
+	other   int64
+	seconds float64
+}
+
+// floodLua makes every request a login with a random username and a wrong
+// password, from a new address each time (or, with BENCH_FLOOD_FIXED, from
+// one of as many addresses as there are connections in turn, which gives
+// each address the share of one client), and counts the answers by status.
+const floodLua = `local fixed = %t
+local clients = %d
+local n = 0
+c401, c503, c429, cother = 0, 0, 0, 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16)) end
+function request()
+  n = n + 1
+  local from
+  if fixed then
+    local i = n %% clients
+    from = string.format("10.1.%%d.%%d", math.floor(i / 256), i %% 256)
+  else
+    from = string.format("10.%%d.%%d.%%d", math.random(0, 255), math.random(0, 255), math.random(0, 255))
+  end
+  local body = string.format('{"username":"u%%d","password":"wrong password %%d"}', math.random(0, 2147483647), math.random(0, 2147483647))
+  return wrk.format("POST", "/v1/auth/staff/login", {["Content-Type"] = "application/json", ["X-Forwarded-For"] = from}, body)
+end
+function response(status, headers, body)
+  if status == 401 then c401 = c401 + 1 elseif status == 503 then c503 = c503 + 1
+  elseif status == 429 then c429 = c429 + 1 else cother = cother + 1 end
+end
+function done(summary, latency, requests)
+  local a, b, c, d = 0, 0, 0, 0
+  for _, t in ipairs(threads) do
+    a = a + t:get("c401"); b = b + t:get("c503"); c = c + t:get("c429"); d = d + t:get("cother")
+  end
+  io.write(string.format("flood 401=%%d 503=%%d 429=%%d other=%%d\n", a, b, c, d))
+end
+`
+
+// startFloodClients starts wrk with clients connections flooding base's
+// staff login until stop.
+func startFloodClients(b *testing.B, base string, clients int) *floodClients {
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		b.Skip("needs wrk on PATH (make bench installs it)")
+	}
+	script := filepath.Join(b.TempDir(), "flood.lua")
+	mustWrite(b, script, fmt.Sprintf(floodLua, os.Getenv("BENCH_FLOOD_FIXED") != "", clients))
+	f := &floodClients{start: time.Now()}
+	f.cmd = exec.Command(wrk, "-t1", fmt.Sprintf("-c%d", clients), "-d1h", "--timeout", "30s", "-s", script, base)
+	f.cmd.Stdout, f.cmd.Stderr = &f.out, &f.out
+	if err := f.cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// stop ends the flood (wrk stops on SIGINT and reports) and returns what
+// its logins were answered.
+func (f *floodClients) stop(b *testing.B) floodResult {
+	_ = f.cmd.Process.Signal(os.Interrupt)
+	if err := f.cmd.Wait(); err != nil {
+		b.Fatalf("wrk: %v\n%s", err, f.out.String())
+	}
+	r := floodResult{status: map[int]int64{}, seconds: time.Since(f.start).Seconds()}
+	m := regexp.MustCompile(`flood 401=(\d+) 503=(\d+) 429=(\d+) other=(\d+)`).FindStringSubmatch(f.out.String())
+	if m == nil {
+		b.Fatalf("wrk reported no counts:\n%s", f.out.String())
+	}
+	for i, code := range []int{401, 503, 429} {
+		r.status[code], _ = strconv.ParseInt(m[i+1], 10, 64)
+	}
+	r.other, _ = strconv.ParseInt(m[4], 10, 64)
+	return r
+}
+
+// childrenRSSMB is the resident memory of the processes kids together (a
+// server's children: its password hasher), from /proc.
+func childrenRSSMB(kids []int) float64 {
 	var total float64
-	for _, c := range children(pid) {
+	for _, c := range kids {
 		total += statusMB(fmt.Sprintf("/proc/%d/status", c))
 	}
 	return total
