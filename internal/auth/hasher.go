@@ -51,10 +51,11 @@ import (
 // it keeps dying. When the child cannot be started at all, keys are
 // derived in this process (see hashthread.go), with one warning.
 type Hasher struct {
-	path    string
-	workers int
-	log     *slog.Logger
-	ids     atomic.Uint64
+	path     string
+	workers  int
+	callWait time.Duration
+	log      *slog.Logger
+	ids      atomic.Uint64
 
 	mu       sync.Mutex
 	child    *hasherChild  // nil while no child answers
@@ -75,6 +76,9 @@ type HasherConfig struct {
 	// Path is the executable (empty: this process's own); it must call
 	// RunHasherIfChild first thing.
 	Path string
+	// CallWait is the longest a check waits for the child's answer before
+	// the child is taken for wedged and killed (0: callWait).
+	CallWait time.Duration
 }
 
 const (
@@ -83,6 +87,10 @@ const (
 	helloWait = 10 * time.Second
 	// hasherWait is how long a check waits for a child being restarted.
 	hasherWait = 2 * time.Second
+	// callWait is how long a check waits for its key: a key takes tens of
+	// milliseconds, and the gate lets the child hold no more keys than it
+	// derives at once, so a child this late is wedged.
+	callWait = 30 * time.Second
 	// restartMin and restartMax bound the pause before a restart, which
 	// doubles while the child keeps dying within restartStable.
 	restartMin    = 100 * time.Millisecond
@@ -100,6 +108,10 @@ func StartHasher(cfg HasherConfig) *Hasher {
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	if h.workers <= 0 {
 		h.workers = LoginWorkers(DefaultConfig)
+	}
+	h.callWait = cfg.CallWait
+	if h.callWait <= 0 {
+		h.callWait = callWait
 	}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -176,24 +188,36 @@ func (e startError) Error() string { return e.err.Error() }
 func (h *Hasher) supervise() {
 	defer close(h.stopped)
 	pause := restartMin
+	ran := false // a child has answered at least once
 	for {
 		began := time.Now()
 		pid, err := h.runChild()
 		if h.isClosed() {
 			return
 		}
-		if se := (startError{}); errors.As(err, &se) {
+		se := startError{}
+		switch {
+		case errors.As(err, &se) && !ran:
+			// The executable cannot be a hasher here at all: check in
+			// process rather than refuse every login.
 			h.log.Warn("the password hasher process could not be started; passwords are checked in the API process", "error", se.err)
 			h.mu.Lock()
 			h.fallback = true
 			h.wake()
 			h.mu.Unlock()
 			return
+		case errors.As(err, &se):
+			// It ran before: a restart that failed (no fork, a slow hello
+			// in the flood that killed it) is tried again, not given up
+			// for hashing in the server's heap.
+			h.log.Warn("the password hasher process could not be restarted; logins answer 503 until it is", "error", se.err, "restart_in", pause)
+		default:
+			ran = true
+			if time.Since(began) > restartStable {
+				pause = restartMin
+			}
+			h.log.Warn("the password hasher process exited; checks in flight answered 503; restarting it", "pid", pid, "status", fmt.Sprint(err), "restart_in", pause)
 		}
-		if time.Since(began) > restartStable {
-			pause = restartMin
-		}
-		h.log.Warn("the password hasher process exited; checks in flight answered 503; restarting it", "pid", pid, "status", fmt.Sprint(err), "restart_in", pause)
 		select {
 		case <-time.After(pause):
 		case <-h.stop:
@@ -212,7 +236,9 @@ func (h *Hasher) isClosed() bool {
 // runChild starts a child, serves through it until it exits, and returns
 // its pid and how it exited.
 func (h *Hasher) runChild() (int, error) {
+	h.mu.Lock()
 	path := h.path
+	h.mu.Unlock()
 	if path == "" {
 		p, err := os.Executable()
 		if err != nil {
@@ -222,13 +248,13 @@ func (h *Hasher) runChild() (int, error) {
 	}
 	inR, inW, err := os.Pipe()
 	if err != nil {
-		return 0, err
+		return 0, startError{err}
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		inR.Close()
 		inW.Close()
-		return 0, err
+		return 0, startError{err}
 	}
 	cmd := exec.Command(path)
 	// Nothing of the server's environment (its database URL among it).
@@ -256,7 +282,7 @@ func (h *Hasher) runChild() (int, error) {
 	}
 	defer outR.Close()
 	pid := cmd.Process.Pid
-	c := &hasherChild{proc: cmd.Process, in: inW, pending: map[uint64]chan frame{}}
+	c := &hasherChild{proc: cmd.Process, in: inW, wait: h.callWait, pending: map[uint64]chan frame{}}
 	r := bufio.NewReader(outR)
 	hello := make([]byte, len(hasherHello))
 	t := time.AfterFunc(helloWait, func() { _ = cmd.Process.Kill() })
@@ -364,7 +390,8 @@ func (h *Hasher) stats(ctx context.Context) (most, now int, err error) {
 type hasherChild struct {
 	proc *os.Process
 	in   *os.File
-	wmu  sync.Mutex // one frame at a time on in
+	wmu  sync.Mutex    // one frame at a time on in
+	wait time.Duration // the longest a request waits for its answer
 
 	mu      sync.Mutex
 	pending map[uint64]chan frame
@@ -393,12 +420,26 @@ func (c *hasherChild) call(id uint64, kind byte, body []byte) (frame, error) {
 	}
 	// The answer is awaited even when ctx ends: the login keeps its place
 	// in the gate while the child works for it, so that the child never
-	// holds more keys than the gate lets logins run, as in process.
-	f, ok := <-answer
-	if !ok {
-		return frame{}, errHasherDown // the child died before answering
+	// holds more keys than the gate lets logins run, as in process. But
+	// not for ever: a child that is alive and does not answer (stopped,
+	// wedged) would hold every slot of the gate and refuse every login
+	// until a restart. Past c.wait it is killed, which answers every
+	// request it holds with Unavailable and starts another.
+	t := time.NewTimer(c.wait)
+	defer t.Stop()
+	select {
+	case f, ok := <-answer:
+		if !ok {
+			return frame{}, errHasherDown // the child died before answering
+		}
+		return f, nil
+	case <-t.C:
+		_ = c.proc.Kill()
+		if f, ok := <-answer; ok {
+			return f, nil // it answered as it was killed
+		}
+		return frame{}, errHasherDown
 	}
-	return f, nil
 }
 
 func (c *hasherChild) forget(id uint64) {

@@ -364,3 +364,114 @@ func TestHasherFallsBackInProcess(t *testing.T) {
 		}
 	}
 }
+
+// A child that is alive but never answers (stopped here) is killed once a
+// check has waited CallWait for it: the check answers Unavailable, and the
+// next one is served by a new child. Without the bound the check waited for
+// ever, holding its slot of the login gate.
+func TestHasherWedgedChildIsReplaced(t *testing.T) {
+	t.Parallel()
+	log := &syncWriter{w: new(bytes.Buffer)}
+	h := StartHasher(HasherConfig{Workers: 1, CallWait: time.Second, Log: slog.New(slog.NewTextHandler(log, nil))})
+	t.Cleanup(func() { h.Close() })
+	pid := h.Pid()
+	if pid == 0 {
+		t.Fatalf("no hasher process; log:\n%s", log)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	salt := []byte("0123456789abcdef")
+	start := time.Now()
+	_, err := h.deriveKey(t.Context(), "pw", salt, HashParams{64, 1, 1}, 32)
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != apperr.Unavailable {
+		t.Fatalf("a check to a stopped child answered %v; want Unavailable", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("it answered after %v", d)
+	}
+	key, err := h.deriveKey(t.Context(), "pw", salt, HashParams{64, 1, 1}, 32)
+	if err != nil || !bytes.Equal(key, argon2.IDKey([]byte("pw"), salt, 1, 64, 1, 32)) {
+		t.Fatalf("after the wedged child: %x, %v", key, err)
+	}
+	if h.Pid() == pid {
+		t.Errorf("the wedged child %d still serves", pid)
+	}
+}
+
+// A restart that fails (here the executable is gone) is tried again: the
+// server never turns to hashing in its own heap because a child it had
+// died, and logins answer Unavailable until a child answers again.
+func TestHasherFailedRestartIsRetried(t *testing.T) {
+	t.Parallel()
+	log := &syncWriter{w: new(bytes.Buffer)}
+	h := StartHasher(HasherConfig{Workers: 1, Log: slog.New(slog.NewTextHandler(log, nil))})
+	t.Cleanup(func() { h.Close() })
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	h.path = filepath.Join(t.TempDir(), "no-such-api")
+	h.mu.Unlock()
+	pid := h.Pid()
+	if pid == 0 {
+		t.Fatalf("no hasher process; log:\n%s", log)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		return strings.Contains(log.String(), "could not be restarted")
+	})
+	salt := []byte("0123456789abcdef")
+	_, err = h.deriveKey(t.Context(), "pw", salt, HashParams{64, 1, 1}, 32)
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != apperr.Unavailable {
+		t.Fatalf("with no child to restart a check answered %v; want Unavailable, not a key derived in process", err)
+	}
+	h.mu.Lock()
+	fallback := h.fallback
+	h.path = self
+	h.mu.Unlock()
+	if fallback {
+		t.Fatal("a failed restart turned to hashing in process")
+	}
+	var key []byte
+	for range 100 { // the pause before the next try doubles from 0.1 s
+		if key, err = h.deriveKey(t.Context(), "pw", salt, HashParams{64, 1, 1}, 32); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil || !bytes.Equal(key, argon2.IDKey([]byte("pw"), salt, 1, 64, 1, 32)) {
+		t.Fatalf("once the executable is back: %x, %v", key, err)
+	}
+	if p := h.Pid(); p == 0 || p == pid {
+		t.Errorf("the child is %d, was %d", p, pid)
+	}
+}
+
+// SIGINT and SIGTERM sent to the server's whole group (a Ctrl-C, a service
+// manager stopping it) are the server's to act on: the child keeps serving
+// the logins the server drains, and ends with its stdin or its parent.
+func TestHasherChildIgnoresTermination(t *testing.T) {
+	t.Parallel()
+	h := startHasher(t, 1, nil)
+	pid := h.Pid()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		if err := syscall.Kill(pid, sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	salt := []byte("0123456789abcdef")
+	key, err := h.deriveKey(t.Context(), "pw", salt, HashParams{64, 1, 1}, 32)
+	if err != nil || !bytes.Equal(key, argon2.IDKey([]byte("pw"), salt, 1, 64, 1, 32)) {
+		t.Fatalf("after SIGINT and SIGTERM: %x, %v", key, err)
+	}
+	if h.Pid() != pid {
+		t.Errorf("the child %d was replaced by %d", pid, h.Pid())
+	}
+}

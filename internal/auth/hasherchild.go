@@ -5,11 +5,13 @@ import (
 	"encoding/binary"
 	"io"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // The hasher child is this same executable started with YIZHAN_HASHER=1 in
@@ -34,6 +36,11 @@ func RunHasherIfChild() {
 	if os.Getenv(hasherEnv) != "1" {
 		return
 	}
+	// A Ctrl-C in a terminal, or a service manager stopping the server's
+	// whole group, is for the server, which drains its logins through
+	// this child: the child ends when its stdin closes, or with the
+	// server (its parent-death signal).
+	signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
 	workers, err := strconv.Atoi(os.Getenv(hasherWorkersEnv))
 	if err != nil || workers < 1 {
 		workers = 1
