@@ -19,11 +19,12 @@ import (
 	"yizhan/internal/loadgen"
 )
 
-// BenchmarkLoginFlood is the attack of issue 14: 150 clients sending wrong
-// passwords as fast as they are answered, each from an address of its own
+// BenchmarkLoginFlood is the attack of issue 14: 150 clients (wrk's
+// connections, a process of their own) sending wrong passwords for random
+// usernames as fast as they are answered, each request from a new address
 // (X-Forwarded-For through a trusted proxy, so that neither the per-address
-// rate limit nor the throttle stops them before the password check), for
-// random usernames. It runs the real binary in a process of its own.
+// rate limit nor the throttle stops them before the password check). It
+// runs the real binary in a process of its own, and needs wrk on PATH.
 //
 // Each iteration alternates BENCH_FLOOD_WINDOWS (default 5) windows without
 // the flood and as many with it, each of BENCH_HTTP_SECONDS, measuring the
@@ -39,8 +40,8 @@ import (
 //   - what the flood got: logins answered 401 and 503 a second.
 //
 // BENCH_API_BIN runs another build of `api` instead (say, an older commit's,
-// for a before-and-after). BENCH_FLOOD_FIXED=1 gives each client one address
-// of its own instead of a new one per request, and BENCH_RATE_LIMIT_LOGIN
+// for a before-and-after). BENCH_FLOOD_FIXED=1 sends from 150 addresses in
+// turn instead of a new one per request (each address a client's share), and BENCH_RATE_LIMIT_LOGIN
 // sets the server's RATE_LIMIT_LOGIN (default 1:20, which a new address per
 // request never reaches). BENCH_STOP_HASHER=1 stops the server's password
 // hasher child during the flood windows: the flood without its hashing.
